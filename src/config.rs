@@ -1,0 +1,150 @@
+//! The configuration file: `--config PATH`, else `$FLOWTOP_CONFIG`, else
+//! `<XDG config dir>/flowtop/config.toml` if it exists. Unknown keys are errors that name the
+//! file and line. Nothing is ever created in the user's home.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::schema::{ColumnMap, DetectOptions, Format, MapRole};
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    #[serde(default)]
+    pub input: InputConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct InputConfig {
+    /// `auto` or a format name.
+    pub format: Option<String>,
+    /// Role → column (or list of columns, for roles such as `ignore`).
+    #[serde(default)]
+    pub map: BTreeMap<String, OneOrMany>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read the config file: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+/// Which file to read, by precedence; `None` when no file applies.
+pub fn config_path(explicit: Option<&Path>) -> Option<(PathBuf, bool)> {
+    if let Some(p) = explicit {
+        return Some((p.to_path_buf(), true));
+    }
+    if let Some(p) = std::env::var_os("FLOWTOP_CONFIG").filter(|v| !v.is_empty()) {
+        return Some((PathBuf::from(p), true));
+    }
+    let dirs = directories::ProjectDirs::from("", "", "flowtop")?;
+    let p = dirs.config_dir().join("config.toml");
+    p.exists().then_some((p, false))
+}
+
+pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    let Some((path, _required)) = config_path(explicit) else { return Ok(Config::default()) };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read { path: shown.clone(), source: e })?;
+    parse(&text, &shown)
+}
+
+pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
+    let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid { path: path.to_string(), message: e.to_string() })?;
+    // Validate values now, before anything starts.
+    cfg.input.detect_options(None, &[]).map_err(|message| ConfigError::Invalid { path: path.to_string(), message })?;
+    Ok(cfg)
+}
+
+impl InputConfig {
+    /// Detection options from this config with the command line on top (CLI wins).
+    pub fn detect_options(&self, cli_format: Option<&str>, cli_map: &[String]) -> Result<DetectOptions, String> {
+        let format = match cli_format.or(self.format.as_deref()) {
+            None => None,
+            Some(f) if f.eq_ignore_ascii_case("auto") => None,
+            Some(f) => Some(Format::parse(f)?),
+        };
+        let mut map = ColumnMap::default();
+        for (role, cols) in &self.map {
+            let role = MapRole::parse(role).map_err(|e| format!("[input.map]: {e}"))?;
+            let cols = match cols {
+                OneOrMany::One(c) => std::slice::from_ref(c),
+                OneOrMany::Many(v) => v.as_slice(),
+            };
+            map.entries.extend(cols.iter().map(|c| (role, c.clone())));
+        }
+        for arg in cli_map {
+            map.add_arg(arg)?;
+        }
+        Ok(DetectOptions { format, map })
+    }
+}
+
+/// What `flowtop print-config` prints: every key, commented, with its default.
+pub const TEMPLATE: &str = r#"# flowtop configuration
+# Location: --config PATH, else $FLOWTOP_CONFIG, else <XDG config dir>/flowtop/config.toml.
+# Precedence: command line > environment > this file > built-in defaults. Unknown keys are errors.
+
+[input]
+# Flow format: auto, cicflowmeter, nsl-kdd, unsw-nb15, zeek-conn, argus, nfdump, csv.
+# format = "auto"
+
+# Column roles for files whose layout is not recognised (same roles as --map).
+# Roles: timestamp, label, class, label-detail, id, ignore, numeric, categorical,
+#        src, dst, sport, dport, proto, service, state,
+#        duration, fwd-packets, bwd-packets, fwd-bytes, bwd-bytes, packets, bytes, mean-packet-size.
+[input.map]
+# timestamp = "time"
+# label = "is_attack"
+# ignore = ["row_id", "sensor"]
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_is_valid_and_empty() {
+        assert_eq!(parse(TEMPLATE, "template").expect("template parses"), Config::default());
+    }
+
+    #[test]
+    fn map_and_format_from_file_with_cli_on_top() {
+        let cfg = parse("[input]\nformat = \"csv\"\n[input.map]\nlabel = \"y\"\nignore = [\"a\", \"b\"]\n", "c.toml")
+            .expect("valid");
+        let o = cfg.input.detect_options(Some("nfdump"), &["timestamp=t".to_string()]).expect("options");
+        assert_eq!(o.format, Some(Format::Nfdump));
+        assert_eq!(o.map.entries.len(), 4);
+        assert_eq!(o.map.entries[3], (MapRole::Role(crate::schema::Role::Timestamp), "t".to_string()));
+    }
+
+    #[test]
+    fn unknown_keys_name_file_and_line() {
+        let err = parse("[input]\nformat = \"csv\"\ncolour = 1\n", "my.toml").expect_err("unknown key");
+        let msg = err.to_string();
+        assert!(msg.starts_with("my.toml: "), "{msg}");
+        assert!(msg.contains("line 3"), "{msg}");
+        assert!(msg.contains("colour"), "{msg}");
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        let msg = parse("[input]\nformat = \"pcap\"\n", "c.toml").expect_err("bad format").to_string();
+        assert!(msg.contains("unknown format 'pcap'"), "{msg}");
+        let msg = parse("[input.map]\nlabl = \"y\"\n", "c.toml").expect_err("bad role").to_string();
+        assert!(msg.contains("unknown column role 'labl'"), "{msg}");
+    }
+}

@@ -1,0 +1,343 @@
+//! The threaded ingest used by the TUI: reads, decodes and paces flows on its own thread and
+//! sends batches over a bounded channel, so a fast replay is slowed down by its consumer
+//! instead of growing memory.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::{Decoding, IngestError, Rejected, detect_source};
+use crate::schema::{DetectOptions, FlowRecord, Schema};
+use crate::source::replay::{Due, ROWS_PER_SEC_AT_1X, ReplayClock, ReplayCommand, Speed};
+use crate::source::{FollowOptions, Input, LineBatch, LineSource, SourceEvent, SourceStatus, open_follow, open_once};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IngestMode {
+    /// Read the file once, paced at `speed`, then finish.
+    Replay,
+    /// Follow the file as it grows.
+    Follow { from_start: bool },
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    pub input: Input,
+    pub mode: IngestMode,
+    pub speed: Speed,
+    pub detect: DetectOptions,
+    /// Most flows per batch sent to the consumer.
+    pub batch_max: usize,
+    /// Batches in flight before the reader waits.
+    pub channel_capacity: usize,
+}
+
+impl IngestConfig {
+    pub fn new(input: Input, mode: IngestMode) -> Self {
+        Self { input, mode, speed: Speed::Max, detect: DetectOptions::default(), batch_max: 1024, channel_capacity: 8 }
+    }
+}
+
+/// Running totals, sent with every batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestStats {
+    pub rows: u64,
+    pub rejected: u64,
+    pub skipped: u64,
+    /// Flows passed over by a seek.
+    pub seek_skipped: u64,
+    pub source: SourceStatus,
+    /// Replay time of the newest flow (flow timestamps, or row time without them).
+    pub replay_time: Option<f64>,
+    pub speed: Speed,
+    pub paused: bool,
+}
+
+#[derive(Debug)]
+pub enum IngestEvent {
+    Detected(Arc<Schema>),
+    Flows { records: Vec<FlowRecord>, rejects: Vec<Rejected>, stats: IngestStats },
+    /// Something the operator should see once (rotation, truncation, a refused seek).
+    Notice(String),
+    Finished(IngestStats),
+    Failed(String),
+}
+
+pub struct IngestHandle {
+    pub events: mpsc::Receiver<IngestEvent>,
+    control: Sender<ReplayCommand>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl IngestHandle {
+    /// Pause, step, speed and seek (replay); ignored where meaningless.
+    pub fn send(&self, cmd: ReplayCommand) {
+        let _ = self.control.send(cmd);
+    }
+
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.events.close();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for IngestHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn spawn(cfg: IngestConfig) -> IngestHandle {
+    let (tx, rx) = mpsc::channel(cfg.channel_capacity.max(1));
+    let (ctl_tx, ctl_rx) = channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("flowtop-ingest".into())
+        .spawn(move || {
+            let mut w = Worker::new(cfg, tx.clone(), ctl_rx, stop2);
+            let end = match w.run() {
+                Ok(()) => IngestEvent::Finished(w.stats()),
+                Err(e) => IngestEvent::Failed(e.to_string()),
+            };
+            let _ = tx.blocking_send(end);
+        })
+        .ok();
+    IngestHandle { events: rx, control: ctl_tx, stop, thread }
+}
+
+struct Worker {
+    cfg: IngestConfig,
+    tx: mpsc::Sender<IngestEvent>,
+    control: Receiver<ReplayCommand>,
+    stop: Arc<AtomicBool>,
+    clock: ReplayClock,
+    source: Option<Box<dyn LineSource>>,
+    decoding: Option<Decoding>,
+    out: Vec<FlowRecord>,
+    rejects: Vec<Rejected>,
+    first_time: Option<f64>,
+    row_index: u64,
+    skip_until: Option<f64>,
+    rewound: bool,
+    seek_skipped: u64,
+}
+
+impl Worker {
+    fn new(cfg: IngestConfig, tx: mpsc::Sender<IngestEvent>, control: Receiver<ReplayCommand>, stop: Arc<AtomicBool>) -> Self {
+        let clock = ReplayClock::new(cfg.speed);
+        Self {
+            cfg,
+            tx,
+            control,
+            stop,
+            clock,
+            source: None,
+            decoding: None,
+            out: Vec::new(),
+            rejects: Vec::new(),
+            first_time: None,
+            row_index: 0,
+            skip_until: None,
+            rewound: false,
+            seek_skipped: 0,
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.tx.is_closed()
+    }
+
+    fn stats(&self) -> IngestStats {
+        let (rows, rejected, skipped) = self
+            .decoding
+            .as_ref()
+            .map_or((0, 0, 0), |d| (d.counts.rows, d.counts.rejected, d.counts.skipped.values().sum()));
+        IngestStats {
+            rows,
+            rejected,
+            skipped,
+            seek_skipped: self.seek_skipped,
+            source: self.source.as_ref().map(|s| s.status()).unwrap_or_default(),
+            replay_time: self.clock.replay_time(),
+            speed: self.clock.speed(),
+            paused: self.clock.is_paused(),
+        }
+    }
+
+    fn run(&mut self) -> Result<(), IngestError> {
+        let name = self.cfg.input.display_name();
+        let io_err = |e| IngestError::Io { file: name.clone(), source: e };
+        let mut source = match self.cfg.mode {
+            IngestMode::Replay => open_once(&self.cfg.input).map_err(io_err)?,
+            IngestMode::Follow { from_start } => {
+                open_follow(&self.cfg.input, FollowOptions { from_start, ..FollowOptions::default() }).map_err(io_err)?
+            }
+        };
+        let mut batch = LineBatch::new();
+        if let (IngestMode::Follow { from_start: false }, Input::File(p)) = (self.cfg.mode, &self.cfg.input) {
+            // The header sits at the top of the file even when only new lines are wanted.
+            let mut head = crate::source::FileSource::open(p).map_err(io_err)?;
+            let mut sample = LineBatch::new();
+            let stop = self.stop.clone();
+            let detected = detect_source(&mut head, &self.cfg.detect, &mut sample, || !stop.load(Ordering::Relaxed))?;
+            self.decoding = Some(Decoding::new(detected, &name));
+        } else {
+            let stop = self.stop.clone();
+            let detected = detect_source(source.as_mut(), &self.cfg.detect, &mut batch, || !stop.load(Ordering::Relaxed))?;
+            self.decoding = Some(Decoding::new(detected, &name));
+        }
+        self.source = Some(source);
+        if let Some(d) = &self.decoding {
+            self.send(IngestEvent::Detected(Arc::new(d.schema.clone())));
+        }
+        let mut event = SourceEvent::Lines;
+        loop {
+            if self.stopped() {
+                return Ok(());
+            }
+            if matches!(event, SourceEvent::Rotated | SourceEvent::Truncated) {
+                let what = if event == SourceEvent::Rotated { "rotated" } else { "truncated" };
+                self.send(IngestEvent::Notice(format!("{name} was {what}; reading the new file from its start")));
+                if let Some(d) = self.decoding.as_mut() {
+                    d.new_file();
+                }
+            }
+            self.process(&batch)?;
+            batch.clear();
+            if event == SourceEvent::Eof {
+                self.flush();
+                return Ok(());
+            }
+            self.apply_commands(Instant::now())?;
+            let Some(src) = self.source.as_mut() else { return Ok(()) };
+            event = src.poll(&mut batch).map_err(|e| IngestError::Io { file: name.clone(), source: e })?;
+            if event == SourceEvent::Idle {
+                self.flush();
+            }
+        }
+    }
+
+    /// Decodes lines and releases their flows at the replay pace.
+    fn process(&mut self, batch: &LineBatch) -> Result<(), IngestError> {
+        let mut flows = Vec::new();
+        let mut rejects = Vec::new();
+        if let Some(d) = self.decoding.as_mut() {
+            d.decode_batch(batch, |f| flows.push(f), |r| rejects.push(r.clone()));
+        }
+        self.rejects.extend(rejects);
+        for f in flows {
+            let t = f.ts.unwrap_or(self.row_index as f64 / ROWS_PER_SEC_AT_1X);
+            self.row_index += 1;
+            self.first_time.get_or_insert(t);
+            if let Some(until) = self.skip_until {
+                if t < until {
+                    self.seek_skipped += 1;
+                    continue;
+                }
+                self.skip_until = None;
+                self.clock.reset_time(Some(t));
+            }
+            if self.cfg.mode == IngestMode::Replay {
+                self.wait_until_due(t)?;
+                if self.rewound || self.stopped() {
+                    // Seeking backwards restarted the source: the rest of this batch comes again.
+                    self.rewound = false;
+                    return Ok(());
+                }
+                if self.skip_until.is_some_and(|until| t < until) {
+                    self.seek_skipped += 1;
+                    continue;
+                }
+                self.skip_until = None;
+            }
+            self.clock.released(t);
+            self.out.push(f);
+            if self.out.len() >= self.cfg.batch_max {
+                self.flush();
+            }
+        }
+        Ok(())
+    }
+
+    fn wait_until_due(&mut self, t: f64) -> Result<(), IngestError> {
+        loop {
+            let now = Instant::now();
+            let until = match self.clock.due(t, now) {
+                Due::Now => return Ok(()),
+                Due::At(at) => Some(at),
+                Due::Paused => None,
+            };
+            // The consumer sees everything released so far before we sleep.
+            self.flush();
+            let wait = until.map_or(Duration::from_millis(200), |at| at.saturating_duration_since(now));
+            match self.control.recv_timeout(wait) {
+                Ok(cmd) => {
+                    self.apply(cmd, Instant::now())?;
+                    if self.skip_until.is_some() {
+                        return Ok(());
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+            }
+            if self.stopped() {
+                return Ok(());
+            }
+        }
+    }
+
+    fn apply_commands(&mut self, now: Instant) -> Result<(), IngestError> {
+        while let Ok(cmd) = self.control.try_recv() {
+            self.apply(cmd, now)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, cmd: ReplayCommand, now: Instant) -> Result<(), IngestError> {
+        let Some(target) = self.clock.apply(cmd, now) else { return Ok(()) };
+        let Some(t) = self.clock.seek_time(target, self.first_time) else { return Ok(()) };
+        let behind = self.clock.replay_time().is_some_and(|cur| t < cur);
+        if behind {
+            let Some(src) = self.source.as_mut() else { return Ok(()) };
+            let name = src.name().to_string();
+            if !src.rewind().map_err(|e| IngestError::Io { file: name.clone(), source: e })? {
+                self.send(IngestEvent::Notice(format!("{name}: cannot seek backwards in this source")));
+                return Ok(());
+            }
+            if let Some(d) = self.decoding.as_mut() {
+                d.new_file();
+            }
+            self.row_index = 0;
+            self.rewound = true;
+        }
+        self.clock.reset_time(None);
+        self.skip_until = Some(t);
+        Ok(())
+    }
+
+    fn flush(&mut self) {
+        if self.out.is_empty() && self.rejects.is_empty() {
+            return;
+        }
+        let records = std::mem::take(&mut self.out);
+        let rejects = std::mem::take(&mut self.rejects);
+        let stats = self.stats();
+        self.send(IngestEvent::Flows { records, rejects, stats });
+    }
+
+    fn send(&self, ev: IngestEvent) {
+        // Blocks while the consumer is behind: this is the back-pressure.
+        let _ = self.tx.blocking_send(ev);
+    }
+}
+
+#[cfg(test)]
+mod tests;

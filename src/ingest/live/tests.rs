@@ -1,0 +1,143 @@
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::source::replay::SeekTarget;
+
+const DEADLINE: Duration = Duration::from_secs(10);
+
+fn csv_with_times(dir: &std::path::Path, rows: usize) -> std::path::PathBuf {
+    let p = dir.join("flows.csv");
+    let mut text = String::from("ts,duration,bytes\n");
+    for i in 0..rows {
+        text.push_str(&format!("{},{},{}\n", 1000 + i, i, i * 10));
+    }
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+/// Receives events until `pred` holds over the flows so far (or the deadline passes).
+fn flows_until(h: &mut IngestHandle, mut pred: impl FnMut(&[FlowRecord], bool) -> bool) -> (Vec<FlowRecord>, bool) {
+    let mut got = Vec::new();
+    let mut finished = false;
+    let start = Instant::now();
+    while !pred(&got, finished) && start.elapsed() < DEADLINE {
+        match h.events.try_recv() {
+            Ok(IngestEvent::Flows { records, .. }) => got.extend(records),
+            Ok(IngestEvent::Finished(_)) => finished = true,
+            Ok(IngestEvent::Failed(e)) => panic!("ingest failed: {e}"),
+            Ok(_) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    (got, finished)
+}
+
+fn times(f: &[FlowRecord]) -> Vec<f64> {
+    f.iter().filter_map(|r| r.ts).collect()
+}
+
+#[test]
+fn replay_at_max_speed_delivers_every_row_then_finishes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = csv_with_times(dir.path(), 3000);
+    let mut h = spawn(IngestConfig::new(Input::File(p), IngestMode::Replay));
+    let (got, finished) = flows_until(&mut h, |_, fin| fin);
+    assert!(finished);
+    assert_eq!(got.len(), 3000);
+    assert_eq!(got[2999].ts, Some(3999.0));
+}
+
+#[test]
+fn pause_and_step_release_one_flow_per_step() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = csv_with_times(dir.path(), 100);
+    let mut cfg = IngestConfig::new(Input::File(p), IngestMode::Replay);
+    // One flow per simulated second at ×0.001: the second flow is 1000 s away.
+    cfg.speed = Speed::Factor(0.001);
+    let mut h = spawn(cfg);
+    let (first, _) = flows_until(&mut h, |f, _| !f.is_empty());
+    assert_eq!(times(&first), vec![1000.0]);
+    h.send(ReplayCommand::Pause);
+    h.send(ReplayCommand::Step);
+    h.send(ReplayCommand::Step);
+    let (stepped, _) = flows_until(&mut h, |f, _| f.len() >= 2);
+    assert_eq!(times(&stepped), vec![1001.0, 1002.0]);
+    // Nothing else comes while paused.
+    let quiet_until = Instant::now() + Duration::from_millis(300);
+    while Instant::now() < quiet_until {
+        if let Ok(IngestEvent::Flows { records, .. }) = h.events.try_recv() {
+            assert!(records.is_empty(), "flows released while paused: {:?}", times(&records));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn seeking_forward_skips_and_backward_rewinds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = csv_with_times(dir.path(), 100);
+    let mut cfg = IngestConfig::new(Input::File(p), IngestMode::Replay);
+    cfg.speed = Speed::Factor(0.001);
+    let mut h = spawn(cfg);
+    flows_until(&mut h, |f, _| !f.is_empty());
+    h.send(ReplayCommand::Pause);
+    h.send(ReplayCommand::Seek(SeekTarget::Time(1050.0)));
+    h.send(ReplayCommand::Step);
+    let (after, _) = flows_until(&mut h, |f, _| !f.is_empty());
+    assert_eq!(times(&after), vec![1050.0]);
+    h.send(ReplayCommand::Seek(SeekTarget::Start));
+    h.send(ReplayCommand::Step);
+    let (back, _) = flows_until(&mut h, |f, _| !f.is_empty());
+    assert_eq!(times(&back), vec![1000.0]);
+}
+
+#[test]
+fn follow_mode_delivers_appended_rows_and_rejects_with_line_numbers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = csv_with_times(dir.path(), 5);
+    let mut h = spawn(IngestConfig::new(Input::File(p.clone()), IngestMode::Follow { from_start: false }));
+    let mut schema = None;
+    let start = Instant::now();
+    while schema.is_none() && start.elapsed() < DEADLINE {
+        match h.events.try_recv() {
+            Ok(IngestEvent::Detected(s)) => schema = Some(s),
+            _ => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    assert_eq!(schema.map(|s| s.numeric_names().len()), Some(2));
+    let mut f = std::fs::OpenOptions::new().append(true).open(&p).expect("open");
+    f.write_all(b"2000,1,1\nbad,row\n2001,2,2\n").expect("append");
+    let mut rejects = Vec::new();
+    let mut got = Vec::new();
+    let start = Instant::now();
+    while (got.len() < 2 || rejects.is_empty()) && start.elapsed() < DEADLINE {
+        match h.events.try_recv() {
+            Ok(IngestEvent::Flows { records, rejects: r, stats }) => {
+                got.extend(records);
+                rejects.extend(r);
+                assert!(stats.rows >= got.len() as u64);
+            }
+            _ => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    assert_eq!(times(&got), vec![2000.0, 2001.0], "only appended rows when not reading from the start");
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0].line, 8);
+    assert_eq!(rejects[0].reason, "expected 3 fields, found 2");
+}
+
+#[test]
+fn a_missing_file_fails_with_its_name() {
+    let mut h = spawn(IngestConfig::new(Input::File("/nonexistent/flows.csv".into()), IngestMode::Replay));
+    let start = Instant::now();
+    let mut failure = None;
+    while failure.is_none() && start.elapsed() < DEADLINE {
+        match h.events.try_recv() {
+            Ok(IngestEvent::Failed(e)) => failure = Some(e),
+            _ => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    let msg = failure.expect("a failure event");
+    assert!(msg.starts_with("/nonexistent/flows.csv: "), "{msg}");
+}

@@ -1,0 +1,70 @@
+use memchr::memchr_iter;
+
+/// Splits one line into field spans. Plain lines (no quote character) are cut at the
+/// delimiter directly; a line with quotes goes through the csv crate's reader so quoted
+/// delimiters and doubled quotes are honoured. Returns the fields as owned bytes only in the
+/// quoted case (`owned`), otherwise as spans into `line`.
+pub fn split_fields<'a>(line: &'a [u8], delim: u8, spans: &mut Vec<(usize, usize)>, owned: &'a mut Vec<Vec<u8>>) -> Fields<'a> {
+    spans.clear();
+    if memchr::memchr(b'"', line).is_none() || delim == b'\t' {
+        let mut start = 0;
+        for i in memchr_iter(delim, line) {
+            spans.push((start, i));
+            start = i + 1;
+        }
+        spans.push((start, line.len()));
+        return Fields::Spans(line);
+    }
+    owned.clear();
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(line);
+    let mut rec = csv::ByteRecord::new();
+    if let Ok(true) = rdr.read_byte_record(&mut rec) {
+        owned.extend(rec.iter().map(<[u8]>::to_vec));
+    }
+    Fields::Owned(owned)
+}
+
+pub enum Fields<'a> {
+    Spans(&'a [u8]),
+    Owned(&'a [Vec<u8>]),
+}
+
+impl<'a> Fields<'a> {
+    pub fn get(&self, spans: &[(usize, usize)], i: usize) -> &[u8] {
+        match self {
+            Fields::Spans(line) => {
+                let (s, e) = spans[i];
+                &line[s..e]
+            }
+            Fields::Owned(v) => &v[i],
+        }
+    }
+
+    pub fn len(&self, spans: &[(usize, usize)]) -> usize {
+        match self {
+            Fields::Spans(_) => spans.len(),
+            Fields::Owned(v) => v.len(),
+        }
+    }
+}
+
+/// Convenience for detection code that wants owned strings.
+pub fn split_to_strings(line: &[u8], delim: u8) -> Vec<String> {
+    let mut spans = Vec::new();
+    let mut owned = Vec::new();
+    let f = split_fields(line, delim, &mut spans, &mut owned);
+    (0..f.len(&spans)).map(|i| String::from_utf8_lossy(f.get(&spans, i)).into_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_quoted() {
+        assert_eq!(split_to_strings(b"a,b,,c", b','), vec!["a", "b", "", "c"]);
+        assert_eq!(split_to_strings(b"1,\"x, y\",\"say \"\"hi\"\"\"", b','), vec!["1", "x, y", "say \"hi\""]);
+        assert_eq!(split_to_strings(b"a\tb\"c", b'\t'), vec!["a", "b\"c"]);
+        assert_eq!(split_to_strings(b"", b','), vec![""]);
+    }
+}

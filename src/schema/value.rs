@@ -1,0 +1,184 @@
+//! Cell parsing shared by every format: numbers as flow tools write them (`Infinity`, `NaN`,
+//! `-` for unset, padded with spaces, hex ports), timestamps (epoch seconds or milliseconds,
+//! ISO 8601, `YYYY-MM-DD HH:MM:SS`, CIC's day-first `d/m/Y H:M[:S]`), booleans.
+
+use chrono::{DateTime, NaiveDateTime};
+
+/// A numeric cell: a value, deliberately empty, or not a number at all.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Num {
+    Value(f64),
+    Missing,
+    Invalid,
+}
+
+/// True for the tokens formats use for "no value".
+pub fn is_unset(s: &str) -> bool {
+    matches!(s, "" | "-" | "(empty)" | "?" | "NA" | "N/A" | "n/a" | "null" | "NULL" | "None" | "none")
+}
+
+pub fn parse_num(raw: &[u8]) -> Num {
+    let Ok(s) = std::str::from_utf8(raw) else { return Num::Invalid };
+    let s = s.trim();
+    if let Ok(v) = s.parse::<f64>() {
+        // Rust accepts "inf", "infinity", "nan" in any case, which covers CIC's Infinity/NaN.
+        return if v.is_nan() { Num::Missing } else { Num::Value(v) };
+    }
+    if is_unset(s) {
+        return Num::Missing;
+    }
+    match s {
+        "T" | "t" | "true" | "True" | "TRUE" => return Num::Value(1.0),
+        "F" | "f" | "false" | "False" | "FALSE" => return Num::Value(0.0),
+        _ => {}
+    }
+    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        if let Ok(v) = u64::from_str_radix(hex, 16) {
+            return Num::Value(v as f64);
+        }
+    }
+    Num::Invalid
+}
+
+/// A port: decimal or hex (`0x0303` is how Argus and UNSW write ICMP type/code).
+pub fn parse_port(raw: &[u8]) -> Option<u16> {
+    match parse_num(raw) {
+        Num::Value(v) if (0.0..=65535.0).contains(&v) && v.fract() == 0.0 => Some(v as u16),
+        _ => None,
+    }
+}
+
+/// IANA protocol numbers as names, so `6` and `tcp` mean the same thing.
+pub fn proto_name(raw: &str) -> Box<str> {
+    let t = raw.trim();
+    let name = match t {
+        "1" => "icmp",
+        "2" => "igmp",
+        "6" => "tcp",
+        "17" => "udp",
+        "47" => "gre",
+        "50" => "esp",
+        "58" => "ipv6-icmp",
+        "132" => "sctp",
+        _ => return t.to_ascii_lowercase().into_boxed_str(),
+    };
+    name.into()
+}
+
+/// Day-first as CIC writes it; tried after ISO forms. Month-first dates are not guessed.
+const DATE_FORMATS: &[&str] = &[
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y/%m/%d %H:%M:%S%.f",
+    "%d/%m/%Y %H:%M:%S%.f",
+    "%d/%m/%Y %I:%M:%S %p",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+];
+
+/// Parses timestamps and remembers which layout worked, so a column of one layout costs one
+/// attempt per cell.
+#[derive(Debug, Clone, Default)]
+pub struct TimestampParser {
+    last: usize,
+}
+
+impl TimestampParser {
+    /// `Ok(None)` for an unset cell, `Err(())` for text that is no time at all.
+    #[allow(clippy::result_unit_err)]
+    pub fn parse(&mut self, raw: &[u8]) -> Result<Option<f64>, ()> {
+        let s = std::str::from_utf8(raw).map_err(|_| ())?.trim();
+        if is_unset(s) {
+            return Ok(None);
+        }
+        if let Ok(v) = s.parse::<f64>() {
+            if !v.is_finite() {
+                return Err(());
+            }
+            return Ok(Some(epoch_seconds(v)));
+        }
+        if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+            return Ok(Some(dt.timestamp_micros() as f64 / 1e6));
+        }
+        let n = DATE_FORMATS.len();
+        for k in 0..n {
+            let i = (self.last + k) % n;
+            if let Ok(dt) = NaiveDateTime::parse_from_str(s, DATE_FORMATS[i]) {
+                self.last = i;
+                return Ok(Some(dt.and_utc().timestamp_micros() as f64 / 1e6));
+            }
+        }
+        Err(())
+    }
+}
+
+/// Epoch numbers come in seconds, milliseconds, microseconds or nanoseconds; the magnitude
+/// tells which (seconds stay below 1e11 until the year 5138).
+fn epoch_seconds(v: f64) -> f64 {
+    let a = v.abs();
+    if a >= 1e17 {
+        v / 1e9
+    } else if a >= 1e14 {
+        v / 1e6
+    } else if a >= 1e11 {
+        v / 1e3
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_flow_tools_write_them() {
+        assert_eq!(parse_num(b"42"), Num::Value(42.0));
+        assert_eq!(parse_num(b"    0.000"), Num::Value(0.0));
+        assert_eq!(parse_num(b"-1"), Num::Value(-1.0));
+        assert_eq!(parse_num(b"Infinity"), Num::Value(f64::INFINITY));
+        assert_eq!(parse_num(b"-Infinity"), Num::Value(f64::NEG_INFINITY));
+        assert_eq!(parse_num(b"NaN"), Num::Missing);
+        assert_eq!(parse_num(b"-"), Num::Missing);
+        assert_eq!(parse_num(b"(empty)"), Num::Missing);
+        assert_eq!(parse_num(b""), Num::Missing);
+        assert_eq!(parse_num(b"T"), Num::Value(1.0));
+        assert_eq!(parse_num(b"0x0303"), Num::Value(771.0));
+        assert_eq!(parse_num(b"12abc"), Num::Invalid);
+        assert_eq!(parse_num(b"\xff\xfe"), Num::Invalid);
+    }
+
+    #[test]
+    fn ports() {
+        assert_eq!(parse_port(b"443"), Some(443));
+        assert_eq!(parse_port(b"0x0008"), Some(8));
+        assert_eq!(parse_port(b"70000"), None);
+        assert_eq!(parse_port(b"-"), None);
+        assert_eq!(parse_port(b"1.5"), None);
+    }
+
+    #[test]
+    fn protocol_numbers_become_names() {
+        assert_eq!(&*proto_name("6"), "tcp");
+        assert_eq!(&*proto_name(" UDP "), "udp");
+        assert_eq!(&*proto_name("ipv6-icmp"), "ipv6-icmp");
+    }
+
+    #[test]
+    fn timestamps() {
+        let mut p = TimestampParser::default();
+        assert_eq!(p.parse(b"1541117137.618695"), Ok(Some(1541117137.618695)));
+        assert_eq!(p.parse(b"1541117137618"), Ok(Some(1541117137.618)));
+        assert_eq!(p.parse(b"2018-10-09 07:10:39"), Ok(Some(1539069039.0)));
+        assert_eq!(p.parse(b"2020-06-06T06:36:39.925532Z"), Ok(Some(1591425399.925532)));
+        // CIC-IDS2017 TrafficLabelling writes day-first dates without seconds.
+        assert_eq!(p.parse(b"7/7/2017 8:59"), Ok(Some(1499417940.0)));
+        assert_eq!(p.parse(b"03/07/2017 08:55:58"), Ok(Some(1499072158.0)));
+        // Unicauca glues date and time together.
+        assert_eq!(p.parse(b"26/04/201711:11:17"), Ok(Some(1493205077.0)));
+        assert_eq!(p.parse(b"-"), Ok(None));
+        assert_eq!(p.parse(b"yesterday"), Err(()));
+        assert_eq!(p.parse(b"inf"), Err(()));
+    }
+}

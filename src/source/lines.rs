@@ -1,0 +1,198 @@
+use memchr::memchr_iter;
+
+/// Complete lines stored back to back in one buffer: one allocation per batch, not per line.
+#[derive(Debug, Default, Clone)]
+pub struct LineBatch {
+    buf: Vec<u8>,
+    spans: Vec<(usize, usize, u64)>,
+}
+
+impl LineBatch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.spans.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Bytes held, a cheap measure of how full the batch is.
+    pub fn byte_len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn push(&mut self, line_no: u64, line: &[u8]) {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(line);
+        self.spans.push((start, self.buf.len(), line_no));
+    }
+
+    /// Lines with their 1-based physical line numbers, CR and LF removed.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &[u8])> + '_ {
+        self.spans.iter().map(|&(s, e, no)| (no, &self.buf[s..e]))
+    }
+}
+
+/// Cuts a byte stream into lines. A line without its newline is held back until the newline
+/// arrives (a writer may be half-way through it), unless the caller knows the stream ended.
+#[derive(Debug)]
+pub struct LineSplitter {
+    partial: Vec<u8>,
+    next_no: u64,
+    at_start: bool,
+}
+
+impl Default for LineSplitter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl LineSplitter {
+    pub fn new() -> Self {
+        Self { partial: Vec::new(), next_no: 1, at_start: true }
+    }
+
+    /// Starts over for a new file (rotation, truncation): numbering restarts at line 1.
+    pub fn reset(&mut self) {
+        *self = Self::new();
+    }
+
+    /// Continues numbering after `lines` lines already in the file (following from its end).
+    pub fn start_after(&mut self, lines: u64) {
+        self.next_no = lines + 1;
+        self.at_start = lines == 0;
+    }
+
+    /// Number the next complete line will get.
+    pub fn next_line_no(&self) -> u64 {
+        self.next_no
+    }
+
+    pub fn has_partial(&self) -> bool {
+        !self.partial.is_empty()
+    }
+
+    /// Appends every complete line in `chunk` to `out`; returns how many were added.
+    pub fn push(&mut self, chunk: &[u8], out: &mut LineBatch) -> usize {
+        if !self.at_start {
+            return self.push_plain(chunk, out);
+        }
+        // A UTF-8 byte-order mark only means something at the very start of a file, and it may
+        // arrive split over several reads.
+        self.partial.extend_from_slice(chunk);
+        if self.partial.len() < BOM.len() && BOM.starts_with(&self.partial) {
+            return 0;
+        }
+        self.at_start = false;
+        let mut data = std::mem::take(&mut self.partial);
+        if data.starts_with(BOM) {
+            data.drain(..BOM.len());
+        }
+        self.push_plain(&data, out)
+    }
+
+    fn push_plain(&mut self, chunk: &[u8], out: &mut LineBatch) -> usize {
+        let mut start = 0;
+        let mut n = 0;
+        for nl in memchr_iter(b'\n', chunk) {
+            if self.partial.is_empty() {
+                self.emit(&chunk[start..nl], out);
+            } else {
+                self.partial.extend_from_slice(&chunk[start..nl]);
+                let line = std::mem::take(&mut self.partial);
+                self.emit(&line, out);
+                self.partial = line;
+                self.partial.clear();
+            }
+            start = nl + 1;
+            n += 1;
+        }
+        self.partial.extend_from_slice(&chunk[start..]);
+        n
+    }
+
+    /// The stream ended: a last line without a newline is still a line.
+    pub fn finish(&mut self, out: &mut LineBatch) -> usize {
+        if self.partial.is_empty() {
+            return 0;
+        }
+        let line = std::mem::take(&mut self.partial);
+        self.emit(&line, out);
+        1
+    }
+
+    fn emit(&mut self, line: &[u8], out: &mut LineBatch) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        out.push(self.next_no, line);
+        self.next_no += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(b: &LineBatch) -> Vec<(u64, String)> {
+        b.iter().map(|(n, l)| (n, String::from_utf8_lossy(l).into_owned())).collect()
+    }
+
+    #[test]
+    fn splits_lines_across_chunks_and_strips_crlf() {
+        let mut s = LineSplitter::new();
+        let mut out = LineBatch::new();
+        assert_eq!(s.push(b"a,b\r\nc,", &mut out), 1);
+        assert_eq!(s.push(b"d\n\ne", &mut out), 2);
+        assert!(s.has_partial());
+        assert_eq!(s.finish(&mut out), 1);
+        assert_eq!(lines(&out), vec![(1, "a,b".into()), (2, "c,d".into()), (3, "".into()), (4, "e".into())]);
+    }
+
+    #[test]
+    fn strips_bom_even_when_split_across_chunks() {
+        let mut s = LineSplitter::new();
+        let mut out = LineBatch::new();
+        s.push(b"\xEF", &mut out);
+        s.push(b"\xBB", &mut out);
+        s.push(b"\xBFx,y\n", &mut out);
+        assert_eq!(lines(&out), vec![(1, "x,y".into())]);
+    }
+
+    #[test]
+    fn bom_is_only_stripped_at_file_start() {
+        let mut s = LineSplitter::new();
+        let mut out = LineBatch::new();
+        s.push(b"a\n\xEF\xBB\xBFb\n", &mut out);
+        assert_eq!(out.iter().nth(1).map(|(_, l)| l.to_vec()), Some(b"\xEF\xBB\xBFb".to_vec()));
+    }
+
+    #[test]
+    fn short_first_chunk_that_is_not_a_bom() {
+        let mut s = LineSplitter::new();
+        let mut out = LineBatch::new();
+        s.push(b"a", &mut out);
+        s.push(b"b\nc\n", &mut out);
+        assert_eq!(lines(&out), vec![(1, "ab".into()), (2, "c".into())]);
+    }
+
+    #[test]
+    fn reset_restarts_numbering() {
+        let mut s = LineSplitter::new();
+        let mut out = LineBatch::new();
+        s.push(b"a\nb", &mut out);
+        s.reset();
+        s.push(b"c\n", &mut out);
+        assert_eq!(lines(&out), vec![(1, "a".into()), (1, "c".into())]);
+    }
+}
