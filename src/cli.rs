@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "flowtop", version, about = "Terminal monitor for network flows: detect, inspect and replay flow logs")]
+#[command(
+    name = "flowtop",
+    version,
+    about = "Terminal monitor for network flows: detect, inspect and replay flow logs"
+)]
 pub struct Cli {
     /// Config file (default: $FLOWTOP_CONFIG, then the XDG config dir's flowtop/config.toml).
     #[arg(long, global = true, value_name = "PATH")]

@@ -37,7 +37,10 @@ pub enum OneOrMany {
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read the config file: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {message}")]
     Invalid { path: String, message: String },
 }
@@ -56,22 +59,39 @@ pub fn config_path(explicit: Option<&Path>) -> Option<(PathBuf, bool)> {
 }
 
 pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-    let Some((path, _required)) = config_path(explicit) else { return Ok(Config::default()) };
+    let Some((path, _required)) = config_path(explicit) else {
+        return Ok(Config::default());
+    };
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read { path: shown.clone(), source: e })?;
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
+        path: shown.clone(),
+        source: e,
+    })?;
     parse(&text, &shown)
 }
 
 pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
-    let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid { path: path.to_string(), message: e.to_string() })?;
+    let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        path: path.to_string(),
+        message: e.to_string(),
+    })?;
     // Validate values now, before anything starts.
-    cfg.input.detect_options(None, &[]).map_err(|message| ConfigError::Invalid { path: path.to_string(), message })?;
+    cfg.input
+        .detect_options(None, &[])
+        .map_err(|message| ConfigError::Invalid {
+            path: path.to_string(),
+            message,
+        })?;
     Ok(cfg)
 }
 
 impl InputConfig {
     /// Detection options from this config with the command line on top (CLI wins).
-    pub fn detect_options(&self, cli_format: Option<&str>, cli_map: &[String]) -> Result<DetectOptions, String> {
+    pub fn detect_options(
+        &self,
+        cli_format: Option<&str>,
+        cli_map: &[String],
+    ) -> Result<DetectOptions, String> {
         let format = match cli_format.or(self.format.as_deref()) {
             None => None,
             Some(f) if f.eq_ignore_ascii_case("auto") => None,
@@ -118,22 +138,38 @@ mod tests {
 
     #[test]
     fn template_is_valid_and_empty() {
-        assert_eq!(parse(TEMPLATE, "template").expect("template parses"), Config::default());
+        assert_eq!(
+            parse(TEMPLATE, "template").expect("template parses"),
+            Config::default()
+        );
     }
 
     #[test]
     fn map_and_format_from_file_with_cli_on_top() {
-        let cfg = parse("[input]\nformat = \"csv\"\n[input.map]\nlabel = \"y\"\nignore = [\"a\", \"b\"]\n", "c.toml")
-            .expect("valid");
-        let o = cfg.input.detect_options(Some("nfdump"), &["timestamp=t".to_string()]).expect("options");
+        let cfg = parse(
+            "[input]\nformat = \"csv\"\n[input.map]\nlabel = \"y\"\nignore = [\"a\", \"b\"]\n",
+            "c.toml",
+        )
+        .expect("valid");
+        let o = cfg
+            .input
+            .detect_options(Some("nfdump"), &["timestamp=t".to_string()])
+            .expect("options");
         assert_eq!(o.format, Some(Format::Nfdump));
         assert_eq!(o.map.entries.len(), 4);
-        assert_eq!(o.map.entries[3], (MapRole::Role(crate::schema::Role::Timestamp), "t".to_string()));
+        assert_eq!(
+            o.map.entries[3],
+            (
+                MapRole::Role(crate::schema::Role::Timestamp),
+                "t".to_string()
+            )
+        );
     }
 
     #[test]
     fn unknown_keys_name_file_and_line() {
-        let err = parse("[input]\nformat = \"csv\"\ncolour = 1\n", "my.toml").expect_err("unknown key");
+        let err =
+            parse("[input]\nformat = \"csv\"\ncolour = 1\n", "my.toml").expect_err("unknown key");
         let msg = err.to_string();
         assert!(msg.starts_with("my.toml: "), "{msg}");
         assert!(msg.contains("line 3"), "{msg}");
@@ -142,9 +178,13 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported() {
-        let msg = parse("[input]\nformat = \"pcap\"\n", "c.toml").expect_err("bad format").to_string();
+        let msg = parse("[input]\nformat = \"pcap\"\n", "c.toml")
+            .expect_err("bad format")
+            .to_string();
         assert!(msg.contains("unknown format 'pcap'"), "{msg}");
-        let msg = parse("[input.map]\nlabl = \"y\"\n", "c.toml").expect_err("bad role").to_string();
+        let msg = parse("[input.map]\nlabl = \"y\"\n", "c.toml")
+            .expect_err("bad role")
+            .to_string();
         assert!(msg.contains("unknown column role 'labl'"), "{msg}");
     }
 }

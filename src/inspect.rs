@@ -63,21 +63,33 @@ pub fn inspect(input: &Input, opts: &DetectOptions) -> Result<InspectReport, Ing
         has_header: summary.schema.has_header,
         rows: summary.counts.rows,
         rejected: summary.counts.rejected,
-        rejects: summary.counts.first_rejects.iter().take(SHOWN_REJECTS).cloned().collect(),
+        rejects: summary
+            .counts
+            .first_rejects
+            .iter()
+            .take(SHOWN_REJECTS)
+            .cloned()
+            .collect(),
         skipped: summary.counts.skipped,
         columns: summary.schema.columns,
         labels,
         attack_rows: attack,
         benign_rows: benign,
         unlabelled_rows: if has_label { unlabelled } else { 0 },
-        time_span: span.map(|(a, b)| TimeSpan { first: a, last: b, seconds: b - a }),
+        time_span: span.map(|(a, b)| TimeSpan {
+            first: a,
+            last: b,
+            seconds: b - a,
+        }),
         bytes_read: summary.source.offset,
     })
 }
 
 pub fn format_time(t: f64) -> String {
-    chrono::DateTime::from_timestamp(t.floor() as i64, 0)
-        .map_or_else(|| format!("{t}"), |d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+    chrono::DateTime::from_timestamp(t.floor() as i64, 0).map_or_else(
+        || format!("{t}"),
+        |d| d.format("%Y-%m-%d %H:%M:%S").to_string(),
+    )
 }
 
 pub fn format_duration(secs: f64) -> String {
@@ -95,9 +107,17 @@ pub fn format_duration(secs: f64) -> String {
 pub fn render_text(r: &InspectReport) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "{}", r.file);
-    let header = if r.has_header { "header row" } else { "no header row" };
+    let header = if r.has_header {
+        "header row"
+    } else {
+        "no header row"
+    };
     let _ = writeln!(o, "  format     {} ({}), {header}", r.format, r.variant);
-    let _ = writeln!(o, "  rows       {} accepted, {} rejected", r.rows, r.rejected);
+    let _ = writeln!(
+        o,
+        "  rows       {} accepted, {} rejected",
+        r.rows, r.rejected
+    );
     if !r.skipped.is_empty() {
         let parts: Vec<String> = r.skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
         let _ = writeln!(o, "  not flows  {}", parts.join(", "));
@@ -119,7 +139,11 @@ pub fn render_text(r: &InspectReport) -> String {
     if r.labels.is_empty() {
         let _ = writeln!(o, "  labels     none");
     } else {
-        let _ = writeln!(o, "  labels     {} attack, {} benign, {} unlabelled", r.attack_rows, r.benign_rows, r.unlabelled_rows);
+        let _ = writeln!(
+            o,
+            "  labels     {} attack, {} benign, {} unlabelled",
+            r.attack_rows, r.benign_rows, r.unlabelled_rows
+        );
         let mut classes: Vec<(&String, &u64)> = r.labels.iter().collect();
         classes.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         for (name, n) in classes {
@@ -127,16 +151,31 @@ pub fn render_text(r: &InspectReport) -> String {
         }
     }
     let _ = writeln!(o, "  columns    {}", r.columns.len());
-    let width = r.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(0).min(32);
+    let width = r
+        .columns
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(32);
     for c in &r.columns {
         let mut extra = Vec::new();
         if let Some(m) = c.meta {
-            extra.push(serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default());
+            extra.push(
+                serde_json::to_value(m)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+            );
         }
         if let Some(k) = c.core {
             extra.push(format!("core {}", k.name()));
         }
-        let extra = if extra.is_empty() { String::new() } else { format!("  ({})", extra.join(", ")) };
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", extra.join(", "))
+        };
         let _ = writeln!(o, "    {:<width$}  {}{extra}", c.name, c.role.name());
     }
     if !r.rejects.is_empty() {

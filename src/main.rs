@@ -25,14 +25,18 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(cli: &Cli) -> Result<()> {
-    let Some(path) = &cli.log_file else { return Ok(()) };
+    let Some(path) = &cli.log_file else {
+        return Ok(());
+    };
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .map_err(|e| eyre!("{}: cannot open the log file: {e}", path.display()))?;
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
         .init();
@@ -40,7 +44,9 @@ fn init_logging(cli: &Cli) -> Result<()> {
 }
 
 fn detect_options(cfg: &Config, args: &InputArgs) -> Result<DetectOptions> {
-    cfg.input.detect_options(args.format.as_deref(), &args.map).map_err(|e| eyre!(e))
+    cfg.input
+        .detect_options(args.format.as_deref(), &args.map)
+        .map_err(|e| eyre!(e))
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -60,10 +66,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             }
-            Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Bench(b) => match b.what {
-            BenchWhat::Parse { file, runs, json, input } => {
+            BenchWhat::Parse {
+                file,
+                runs,
+                json,
+                input,
+            } => {
                 let opts = detect_options(&cfg, &input)?;
                 let r = flowtop::bench::parse(&Input::parse(&file), &opts, runs)?;
                 if json {

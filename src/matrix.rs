@@ -9,7 +9,13 @@ use smartcore::linalg::basic::matrix::DenseMatrix;
 /// Copies a row-major view into a smartcore matrix.
 pub fn to_smartcore(x: ArrayView2<f64>) -> Result<DenseMatrix<f64>, String> {
     let (rows, cols) = x.dim();
-    DenseMatrix::new(rows, cols, x.as_standard_layout().iter().copied().collect(), false).map_err(|e| e.to_string())
+    DenseMatrix::new(
+        rows,
+        cols,
+        x.as_standard_layout().iter().copied().collect(),
+        false,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Copies a smartcore matrix back into an ndarray.

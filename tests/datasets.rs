@@ -13,44 +13,195 @@ fn datasets() -> Option<PathBuf> {
     if dir.is_dir() {
         return Some(dir);
     }
-    assert!(std::env::var_os("FLOWTOP_REQUIRE_DATASETS").is_none(), "FLOWTOP_REQUIRE_DATASETS is set but {} is missing", dir.display());
+    assert!(
+        std::env::var_os("FLOWTOP_REQUIRE_DATASETS").is_none(),
+        "FLOWTOP_REQUIRE_DATASETS is set but {} is missing",
+        dir.display()
+    );
     eprintln!("NOT RUN: {} is missing", dir.display());
     None
 }
 
 /// (file, format, variant, rows, rejected, attack rows)
 const EXPECTED: &[(&str, Format, &str, u64, u64, u64)] = &[
-    ("cicids2017/MachineLearningCVE_day-heads.csv", Format::Cicflowmeter, "machine-learning-cve", 7000, 0, 7),
-    ("cicids2017/cicids2017_cleaned_sample.csv", Format::Cicflowmeter, "cleaned", 12000, 0, 2027),
-    ("nsl-kdd/KDDTest+.csv", Format::NslKdd, "with-header", 22544, 0, 12833),
-    ("zeek/trickbot_conn.log", Format::ZeekConn, "tsv", 13001, 0, 0),
-    ("zeek/apt-investigation_conn.log", Format::ZeekConn, "tsv", 6266, 0, 0),
+    (
+        "cicids2017/MachineLearningCVE_day-heads.csv",
+        Format::Cicflowmeter,
+        "machine-learning-cve",
+        7000,
+        0,
+        7,
+    ),
+    (
+        "cicids2017/cicids2017_cleaned_sample.csv",
+        Format::Cicflowmeter,
+        "cleaned",
+        12000,
+        0,
+        2027,
+    ),
+    (
+        "nsl-kdd/KDDTest+.csv",
+        Format::NslKdd,
+        "with-header",
+        22544,
+        0,
+        12833,
+    ),
+    (
+        "zeek/trickbot_conn.log",
+        Format::ZeekConn,
+        "tsv",
+        13001,
+        0,
+        0,
+    ),
+    (
+        "zeek/apt-investigation_conn.log",
+        Format::ZeekConn,
+        "tsv",
+        6266,
+        0,
+        0,
+    ),
     // Line 784 of this log is a truncated record ("17"): rejected, not a row.
-    ("zeek/soc-zeek-lab_conn.log", Format::ZeekConn, "tsv", 808, 1, 0),
-    ("zeek/infectedPCAP_bro_conn.log", Format::ZeekConn, "tsv", 15, 0, 0),
-    ("zeek/zeeklogs_conn.json.log", Format::ZeekConn, "json", 110, 0, 0),
+    (
+        "zeek/soc-zeek-lab_conn.log",
+        Format::ZeekConn,
+        "tsv",
+        808,
+        1,
+        0,
+    ),
+    (
+        "zeek/infectedPCAP_bro_conn.log",
+        Format::ZeekConn,
+        "tsv",
+        15,
+        0,
+        0,
+    ),
+    (
+        "zeek/zeeklogs_conn.json.log",
+        Format::ZeekConn,
+        "json",
+        110,
+        0,
+        0,
+    ),
     // Argus: every file has two management records that are not flows.
-    ("pcap-flows/argus/emotet-icedid.argus.csv", Format::Argus, "ra-csv", 598, 0, 0),
-    ("pcap-flows/argus/empire.argus.csv", Format::Argus, "ra-csv", 2662, 0, 0),
-    ("pcap-flows/argus/hackattempts.argus.csv", Format::Argus, "ra-csv", 1121, 0, 0),
-    ("pcap-flows/argus/infected.argus.csv", Format::Argus, "ra-csv", 25, 0, 0),
-    ("pcap-flows/argus/locky-malspam.argus.csv", Format::Argus, "ra-csv", 13, 0, 0),
-    ("pcap-flows/argus/tcp-halfscan.argus.csv", Format::Argus, "ra-csv", 1217, 0, 0),
-    ("pcap-flows/nfdump/emotet-icedid.nfdump.csv", Format::Nfdump, "csv", 448, 0, 0),
-    ("pcap-flows/nfdump/empire.nfdump.csv", Format::Nfdump, "csv", 5296, 0, 0),
-    ("pcap-flows/nfdump/hackattempts.nfdump.csv", Format::Nfdump, "csv", 529, 0, 0),
-    ("pcap-flows/nfdump/infected.nfdump.csv", Format::Nfdump, "csv", 32, 0, 0),
-    ("pcap-flows/nfdump/locky-malspam.nfdump.csv", Format::Nfdump, "csv", 11, 0, 0),
-    ("pcap-flows/nfdump/tcp-halfscan.nfdump.csv", Format::Nfdump, "csv", 2189, 0, 0),
+    (
+        "pcap-flows/argus/emotet-icedid.argus.csv",
+        Format::Argus,
+        "ra-csv",
+        598,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/argus/empire.argus.csv",
+        Format::Argus,
+        "ra-csv",
+        2662,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/argus/hackattempts.argus.csv",
+        Format::Argus,
+        "ra-csv",
+        1121,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/argus/infected.argus.csv",
+        Format::Argus,
+        "ra-csv",
+        25,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/argus/locky-malspam.argus.csv",
+        Format::Argus,
+        "ra-csv",
+        13,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/argus/tcp-halfscan.argus.csv",
+        Format::Argus,
+        "ra-csv",
+        1217,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/nfdump/emotet-icedid.nfdump.csv",
+        Format::Nfdump,
+        "csv",
+        448,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/nfdump/empire.nfdump.csv",
+        Format::Nfdump,
+        "csv",
+        5296,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/nfdump/hackattempts.nfdump.csv",
+        Format::Nfdump,
+        "csv",
+        529,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/nfdump/infected.nfdump.csv",
+        Format::Nfdump,
+        "csv",
+        32,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/nfdump/locky-malspam.nfdump.csv",
+        Format::Nfdump,
+        "csv",
+        11,
+        0,
+        0,
+    ),
+    (
+        "pcap-flows/nfdump/tcp-halfscan.nfdump.csv",
+        Format::Nfdump,
+        "csv",
+        2189,
+        0,
+        0,
+    ),
 ];
 
 #[test]
 fn every_shared_dataset_file_is_recognised() {
     let Some(dir) = datasets() else { return };
     for &(file, format, variant, rows, rejected, attacks) in EXPECTED {
-        let r = inspect(&Input::File(dir.join(file)), &DetectOptions::default()).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let r = inspect(&Input::File(dir.join(file)), &DetectOptions::default())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(
-            (r.format, r.variant.as_str(), r.rows, r.rejected, r.attack_rows),
+            (
+                r.format,
+                r.variant.as_str(),
+                r.rows,
+                r.rejected,
+                r.attack_rows
+            ),
             (format, variant, rows, rejected, attacks),
             "{file}"
         );
@@ -68,11 +219,19 @@ fn no_dataset_file_is_left_out() {
             if p.is_dir() {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "csv" || x == "log") {
-                found.push(p.strip_prefix(&dir).expect("prefix").to_string_lossy().into_owned());
+                found.push(
+                    p.strip_prefix(&dir)
+                        .expect("prefix")
+                        .to_string_lossy()
+                        .into_owned(),
+                );
             }
         }
     }
     for f in found {
-        assert!(EXPECTED.iter().any(|e| e.0 == f), "{f} has no expectation in this test");
+        assert!(
+            EXPECTED.iter().any(|e| e.0 == f),
+            "{f} has no expectation in this test"
+        );
     }
 }

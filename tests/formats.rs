@@ -45,9 +45,22 @@ fn inspect_reports_are_pinned() {
 
 #[test]
 fn inspect_json_has_the_documented_keys() {
-    let report = inspect(&fixture("cicflowmeter-mlcve.csv"), &DetectOptions::default()).expect("inspect");
+    let report = inspect(
+        &fixture("cicflowmeter-mlcve.csv"),
+        &DetectOptions::default(),
+    )
+    .expect("inspect");
     let v = serde_json::to_value(&report).expect("json");
-    for key in ["format", "rows", "rejected", "columns", "labels", "time_span", "rejects", "skipped"] {
+    for key in [
+        "format",
+        "rows",
+        "rejected",
+        "columns",
+        "labels",
+        "time_span",
+        "rejects",
+        "skipped",
+    ] {
         assert!(v.get(key).is_some(), "missing key {key}");
     }
     assert_eq!(v["format"], "cicflowmeter");
@@ -65,23 +78,46 @@ fn cicflowmeter_units_quirks_and_labels() {
     // Infinity cells stay infinite (the feature pipeline imputes them), NaN cells are missing.
     assert!(f.iter().any(|r| r.values.iter().any(|v| v.is_infinite())));
     assert!(f.iter().any(|r| r.values.iter().any(|v| v.is_nan())));
-    let xss = f.iter().filter(|r| r.label.as_ref().is_some_and(|l| &*l.class == "Web Attack - XSS")).count();
+    let xss = f
+        .iter()
+        .filter(|r| {
+            r.label
+                .as_ref()
+                .is_some_and(|l| &*l.class == "Web Attack - XSS")
+        })
+        .count();
     assert_eq!(xss, 3);
-    let report = inspect(&fixture("cicflowmeter-mlcve.csv"), &DetectOptions::default()).expect("inspect");
-    assert!(report.columns.iter().any(|c| c.name == "Fwd Header Length.1"), "duplicate header names are kept apart");
+    let report = inspect(
+        &fixture("cicflowmeter-mlcve.csv"),
+        &DetectOptions::default(),
+    )
+    .expect("inspect");
+    assert!(
+        report
+            .columns
+            .iter()
+            .any(|c| c.name == "Fwd Header Length.1"),
+        "duplicate header names are kept apart"
+    );
 }
 
 #[test]
 fn zeek_unset_fields_and_metadata() {
     let f = flows("zeek-soc-lab-open.log");
-    let icmp = f.iter().find(|r| r.meta.proto.as_deref() == Some("icmp")).expect("an icmp flow");
+    let icmp = f
+        .iter()
+        .find(|r| r.meta.proto.as_deref() == Some("icmp"))
+        .expect("an icmp flow");
     assert_eq!(icmp.core.duration, None, "'-' is unset, not zero");
     let dns = &f[0];
     assert_eq!(dns.meta.dport, Some(5353));
     assert_eq!(dns.meta.state.as_deref(), Some("S0"));
-    assert_eq!(dns.ts, Some(1754306946.392580));
+    assert_eq!(dns.ts, Some(1_754_306_946.392_58));
     let json = flows("zeek-conn.json.log");
-    assert_eq!(json[0].meta.src.as_deref(), Some("fe80::a179:b3ff:199:2314"));
+    assert_eq!(
+        json[0].meta.src.as_deref(),
+        Some("fe80::a179:b3ff:199:2314")
+    );
     assert_eq!(json[0].core.fwd_packets, Some(2.0));
 }
 
@@ -89,11 +125,18 @@ fn zeek_unset_fields_and_metadata() {
 fn argus_and_nfdump_specifics() {
     let a = flows("argus-ra.csv");
     assert!(a.iter().all(|r| r.meta.proto.as_deref() != Some("man")));
-    let arp = a.iter().find(|r| r.meta.proto.as_deref() == Some("arp")).expect("arp row");
+    let arp = a
+        .iter()
+        .find(|r| r.meta.proto.as_deref() == Some("arp"))
+        .expect("arp row");
     assert_eq!((arp.meta.sport, arp.meta.dport), (None, None));
     let n = flows("nfdump.csv");
     assert_eq!(n.len(), 32);
-    assert_eq!(n[0].ts, Some(1268758214.0), "2010-03-16 16:50:14 read as UTC");
+    assert_eq!(
+        n[0].ts,
+        Some(1268758214.0),
+        "2010-03-16 16:50:14 read as UTC"
+    );
     assert_eq!(n[0].meta.proto.as_deref(), Some("udp"));
 }
 
@@ -102,9 +145,15 @@ fn nsl_kdd_with_and_without_header_agree() {
     let a = flows("nsl-kdd.csv");
     let b = flows("nsl-kdd-headerless.txt");
     assert_eq!(a.len(), 50);
-    assert_eq!(a.iter().map(|r| &r.values).collect::<Vec<_>>(), b.iter().map(|r| &r.values).collect::<Vec<_>>());
+    assert_eq!(
+        a.iter().map(|r| &r.values).collect::<Vec<_>>(),
+        b.iter().map(|r| &r.values).collect::<Vec<_>>()
+    );
     assert_eq!(a[0].meta.proto.as_deref(), Some("tcp"));
-    assert_eq!(a[0].label.as_ref().map(|l| (l.attack, &*l.class)), Some((true, "neptune")));
+    assert_eq!(
+        a[0].label.as_ref().map(|l| (l.attack, &*l.class)),
+        Some((true, "neptune"))
+    );
     assert_eq!(a[2].core.fwd_bytes, Some(12983.0));
 }
 
@@ -128,7 +177,10 @@ fn unsw_raw_with_a_byte_order_mark() {
     bytes.extend(std::fs::read("tests/fixtures/unsw-nb15-raw.csv").expect("fixture"));
     std::fs::write(&p, bytes).expect("write");
     let r = inspect(&Input::File(p), &DetectOptions::default()).expect("inspect");
-    assert_eq!((r.format, r.variant.as_str(), r.rows), (Format::UnswNb15, "raw-49", 1));
+    assert_eq!(
+        (r.format, r.variant.as_str(), r.rows),
+        (Format::UnswNb15, "raw-49", 1)
+    );
 }
 
 #[test]
@@ -136,16 +188,27 @@ fn gzip_is_transparent() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path().join("conn.log.gz");
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(&std::fs::read("tests/fixtures/zeek-trickbot-head.log").expect("fixture")).expect("gz");
+    enc.write_all(&std::fs::read("tests/fixtures/zeek-trickbot-head.log").expect("fixture"))
+        .expect("gz");
     std::fs::write(&p, enc.finish().expect("gz")).expect("write");
-    let plain = inspect(&fixture("zeek-trickbot-head.log"), &DetectOptions::default()).expect("plain");
+    let plain = inspect(
+        &fixture("zeek-trickbot-head.log"),
+        &DetectOptions::default(),
+    )
+    .expect("plain");
     let gz = inspect(&Input::File(p), &DetectOptions::default()).expect("gz");
-    assert_eq!((gz.format, gz.rows, gz.rejected), (plain.format, plain.rows, plain.rejected));
+    assert_eq!(
+        (gz.format, gz.rows, gz.rejected),
+        (plain.format, plain.rows, plain.rejected)
+    );
 }
 
 #[test]
 fn explicit_format_and_map() {
-    let opts = DetectOptions { format: Some(Format::Csv), ..Default::default() };
+    let opts = DetectOptions {
+        format: Some(Format::Csv),
+        ..Default::default()
+    };
     let r = inspect(&fixture("nfdump.csv"), &opts).expect("forced csv");
     assert_eq!(r.format, Format::Csv);
     let mut opts = DetectOptions::default();

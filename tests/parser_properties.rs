@@ -19,14 +19,19 @@ const FIXTURES: [&str; 10] = [
 
 fn fixture_lines(name: &str) -> Vec<Vec<u8>> {
     let bytes = std::fs::read(format!("tests/fixtures/{name}")).expect("fixture");
-    bytes.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec()).collect()
+    bytes
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l).to_vec())
+        .collect()
 }
 
 /// Detects the fixture's format, then feeds it `line`.
 fn decode_with(name: &str, line: &[u8]) -> Decoded {
     let lines = fixture_lines(name);
     let refs: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
-    let mut d = detect(name, &refs, &DetectOptions::default()).expect("fixture detects").decoder;
+    let mut d = detect(name, &refs, &DetectOptions::default())
+        .expect("fixture detects")
+        .decoder;
     for (i, l) in refs.iter().enumerate() {
         d.decode(l, i as u64 + 1);
     }

@@ -13,7 +13,9 @@ use tokio::sync::mpsc;
 use super::{Decoding, IngestError, Rejected, detect_source};
 use crate::schema::{DetectOptions, FlowRecord, Schema};
 use crate::source::replay::{Due, ROWS_PER_SEC_AT_1X, ReplayClock, ReplayCommand, Speed};
-use crate::source::{FollowOptions, Input, LineBatch, LineSource, SourceEvent, SourceStatus, open_follow, open_once};
+use crate::source::{
+    FollowOptions, Input, LineBatch, LineSource, SourceEvent, SourceStatus, open_follow, open_once,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum IngestMode {
@@ -37,7 +39,14 @@ pub struct IngestConfig {
 
 impl IngestConfig {
     pub fn new(input: Input, mode: IngestMode) -> Self {
-        Self { input, mode, speed: Speed::Max, detect: DetectOptions::default(), batch_max: 1024, channel_capacity: 8 }
+        Self {
+            input,
+            mode,
+            speed: Speed::Max,
+            detect: DetectOptions::default(),
+            batch_max: 1024,
+            channel_capacity: 8,
+        }
     }
 }
 
@@ -59,7 +68,11 @@ pub struct IngestStats {
 #[derive(Debug)]
 pub enum IngestEvent {
     Detected(Arc<Schema>),
-    Flows { records: Vec<FlowRecord>, rejects: Vec<Rejected>, stats: IngestStats },
+    Flows {
+        records: Vec<FlowRecord>,
+        rejects: Vec<Rejected>,
+        stats: IngestStats,
+    },
     /// Something the operator should see once (rotation, truncation, a refused seek).
     Notice(String),
     Finished(IngestStats),
@@ -110,7 +123,12 @@ pub fn spawn(cfg: IngestConfig) -> IngestHandle {
             let _ = tx.blocking_send(end);
         })
         .ok();
-    IngestHandle { events: rx, control: ctl_tx, stop, thread }
+    IngestHandle {
+        events: rx,
+        control: ctl_tx,
+        stop,
+        thread,
+    }
 }
 
 struct Worker {
@@ -131,7 +149,12 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(cfg: IngestConfig, tx: mpsc::Sender<IngestEvent>, control: Receiver<ReplayCommand>, stop: Arc<AtomicBool>) -> Self {
+    fn new(
+        cfg: IngestConfig,
+        tx: mpsc::Sender<IngestEvent>,
+        control: Receiver<ReplayCommand>,
+        stop: Arc<AtomicBool>,
+    ) -> Self {
         let clock = ReplayClock::new(cfg.speed);
         Self {
             cfg,
@@ -156,10 +179,13 @@ impl Worker {
     }
 
     fn stats(&self) -> IngestStats {
-        let (rows, rejected, skipped) = self
-            .decoding
-            .as_ref()
-            .map_or((0, 0, 0), |d| (d.counts.rows, d.counts.rejected, d.counts.skipped.values().sum()));
+        let (rows, rejected, skipped) = self.decoding.as_ref().map_or((0, 0, 0), |d| {
+            (
+                d.counts.rows,
+                d.counts.rejected,
+                d.counts.skipped.values().sum(),
+            )
+        });
         IngestStats {
             rows,
             rejected,
@@ -174,24 +200,38 @@ impl Worker {
 
     fn run(&mut self) -> Result<(), IngestError> {
         let name = self.cfg.input.display_name();
-        let io_err = |e| IngestError::Io { file: name.clone(), source: e };
+        let io_err = |e| IngestError::Io {
+            file: name.clone(),
+            source: e,
+        };
         let mut source = match self.cfg.mode {
             IngestMode::Replay => open_once(&self.cfg.input).map_err(io_err)?,
-            IngestMode::Follow { from_start } => {
-                open_follow(&self.cfg.input, FollowOptions { from_start, ..FollowOptions::default() }).map_err(io_err)?
-            }
+            IngestMode::Follow { from_start } => open_follow(
+                &self.cfg.input,
+                FollowOptions {
+                    from_start,
+                    ..FollowOptions::default()
+                },
+            )
+            .map_err(io_err)?,
         };
         let mut batch = LineBatch::new();
-        if let (IngestMode::Follow { from_start: false }, Input::File(p)) = (self.cfg.mode, &self.cfg.input) {
+        if let (IngestMode::Follow { from_start: false }, Input::File(p)) =
+            (self.cfg.mode, &self.cfg.input)
+        {
             // The header sits at the top of the file even when only new lines are wanted.
             let mut head = crate::source::FileSource::open(p).map_err(io_err)?;
             let mut sample = LineBatch::new();
             let stop = self.stop.clone();
-            let detected = detect_source(&mut head, &self.cfg.detect, &mut sample, || !stop.load(Ordering::Relaxed))?;
+            let detected = detect_source(&mut head, &self.cfg.detect, &mut sample, || {
+                !stop.load(Ordering::Relaxed)
+            })?;
             self.decoding = Some(Decoding::new(detected, &name));
         } else {
             let stop = self.stop.clone();
-            let detected = detect_source(source.as_mut(), &self.cfg.detect, &mut batch, || !stop.load(Ordering::Relaxed))?;
+            let detected = detect_source(source.as_mut(), &self.cfg.detect, &mut batch, || {
+                !stop.load(Ordering::Relaxed)
+            })?;
             self.decoding = Some(Decoding::new(detected, &name));
         }
         self.source = Some(source);
@@ -204,8 +244,14 @@ impl Worker {
                 return Ok(());
             }
             if matches!(event, SourceEvent::Rotated | SourceEvent::Truncated) {
-                let what = if event == SourceEvent::Rotated { "rotated" } else { "truncated" };
-                self.send(IngestEvent::Notice(format!("{name} was {what}; reading the new file from its start")));
+                let what = if event == SourceEvent::Rotated {
+                    "rotated"
+                } else {
+                    "truncated"
+                };
+                self.send(IngestEvent::Notice(format!(
+                    "{name} was {what}; reading the new file from its start"
+                )));
                 if let Some(d) = self.decoding.as_mut() {
                     d.new_file();
                 }
@@ -217,8 +263,13 @@ impl Worker {
                 return Ok(());
             }
             self.apply_commands(Instant::now())?;
-            let Some(src) = self.source.as_mut() else { return Ok(()) };
-            event = src.poll(&mut batch).map_err(|e| IngestError::Io { file: name.clone(), source: e })?;
+            let Some(src) = self.source.as_mut() else {
+                return Ok(());
+            };
+            event = src.poll(&mut batch).map_err(|e| IngestError::Io {
+                file: name.clone(),
+                source: e,
+            })?;
             if event == SourceEvent::Idle {
                 self.flush();
             }
@@ -277,7 +328,9 @@ impl Worker {
             };
             // The consumer sees everything released so far before we sleep.
             self.flush();
-            let wait = until.map_or(Duration::from_millis(200), |at| at.saturating_duration_since(now));
+            let wait = until.map_or(Duration::from_millis(200), |at| {
+                at.saturating_duration_since(now)
+            });
             match self.control.recv_timeout(wait) {
                 Ok(cmd) => {
                     self.apply(cmd, Instant::now())?;
@@ -302,14 +355,25 @@ impl Worker {
     }
 
     fn apply(&mut self, cmd: ReplayCommand, now: Instant) -> Result<(), IngestError> {
-        let Some(target) = self.clock.apply(cmd, now) else { return Ok(()) };
-        let Some(t) = self.clock.seek_time(target, self.first_time) else { return Ok(()) };
+        let Some(target) = self.clock.apply(cmd, now) else {
+            return Ok(());
+        };
+        let Some(t) = self.clock.seek_time(target, self.first_time) else {
+            return Ok(());
+        };
         let behind = self.clock.replay_time().is_some_and(|cur| t < cur);
         if behind {
-            let Some(src) = self.source.as_mut() else { return Ok(()) };
+            let Some(src) = self.source.as_mut() else {
+                return Ok(());
+            };
             let name = src.name().to_string();
-            if !src.rewind().map_err(|e| IngestError::Io { file: name.clone(), source: e })? {
-                self.send(IngestEvent::Notice(format!("{name}: cannot seek backwards in this source")));
+            if !src.rewind().map_err(|e| IngestError::Io {
+                file: name.clone(),
+                source: e,
+            })? {
+                self.send(IngestEvent::Notice(format!(
+                    "{name}: cannot seek backwards in this source"
+                )));
                 return Ok(());
             }
             if let Some(d) = self.decoding.as_mut() {
@@ -330,7 +394,11 @@ impl Worker {
         let records = std::mem::take(&mut self.out);
         let rejects = std::mem::take(&mut self.rejects);
         let stats = self.stats();
-        self.send(IngestEvent::Flows { records, rejects, stats });
+        self.send(IngestEvent::Flows {
+            records,
+            rejects,
+            stats,
+        });
     }
 
     fn send(&self, ev: IngestEvent) {

@@ -11,7 +11,9 @@ use std::io;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::schema::{DetectError, DetectOptions, Decoded, Detected, FlowRecord, SAMPLE_LINES, Schema, detect};
+use crate::schema::{
+    Decoded, DetectError, DetectOptions, Detected, FlowRecord, SAMPLE_LINES, Schema, detect,
+};
 use crate::source::{Input, LineBatch, LineSource, SourceEvent, SourceStatus};
 
 pub use live::{IngestConfig, IngestEvent, IngestHandle, IngestMode, IngestStats, spawn};
@@ -61,7 +63,12 @@ pub struct Decoding {
 
 impl Decoding {
     pub fn new(detected: Detected, file: &str) -> Self {
-        Self { schema: detected.schema, decoder: detected.decoder, file: file.to_string(), counts: LineCounts::default() }
+        Self {
+            schema: detected.schema,
+            decoder: detected.decoder,
+            file: file.to_string(),
+            counts: LineCounts::default(),
+        }
     }
 
     /// Decodes a batch; flows go to `on_flow`, new rejects to `on_reject`.
@@ -80,7 +87,11 @@ impl Decoding {
                 Decoded::Skip(s) => *self.counts.skipped.entry(s.name()).or_insert(0) += 1,
                 Decoded::Reject(reason) => {
                     self.counts.rejected += 1;
-                    let r = Rejected { file: self.file.clone(), line: no, reason };
+                    let r = Rejected {
+                        file: self.file.clone(),
+                        line: no,
+                        reason,
+                    };
                     on_reject(&r);
                     if self.counts.first_rejects.len() < KEEP_REJECTS {
                         self.counts.first_rejects.push(r);
@@ -106,9 +117,14 @@ pub fn detect_source(
 ) -> Result<Detected, IngestError> {
     let name = source.name().to_string();
     loop {
-        let ev = source.poll(buffered).map_err(|e| IngestError::Io { file: name.clone(), source: e })?;
+        let ev = source.poll(buffered).map_err(|e| IngestError::Io {
+            file: name.clone(),
+            source: e,
+        })?;
         let enough = buffered.len() >= SAMPLE_LINES;
-        let has_data = buffered.iter().any(|(_, l)| !l.trim_ascii().is_empty() && l.first() != Some(&b'#'));
+        let has_data = buffered
+            .iter()
+            .any(|(_, l)| !l.trim_ascii().is_empty() && l.first() != Some(&b'#'));
         let done = match ev {
             SourceEvent::Eof => true,
             SourceEvent::Idle => has_data || !keep_waiting(),
@@ -130,9 +146,16 @@ pub struct ReadSummary {
 }
 
 /// Reads a source to its end on this thread, handing each flow to `on_flow`.
-pub fn read_all(input: &Input, opts: &DetectOptions, on_flow: impl FnMut(FlowRecord)) -> Result<ReadSummary, IngestError> {
+pub fn read_all(
+    input: &Input,
+    opts: &DetectOptions,
+    on_flow: impl FnMut(FlowRecord),
+) -> Result<ReadSummary, IngestError> {
     let name = input.display_name();
-    let mut source = crate::source::open_once(input).map_err(|e| IngestError::Io { file: name.clone(), source: e })?;
+    let mut source = crate::source::open_once(input).map_err(|e| IngestError::Io {
+        file: name.clone(),
+        source: e,
+    })?;
     read_source(source.as_mut(), opts, on_flow)
 }
 
@@ -148,11 +171,18 @@ pub fn read_source(
     loop {
         dec.decode_batch(&batch, &mut on_flow, |_| {});
         batch.clear();
-        match source.poll(&mut batch).map_err(|e| IngestError::Io { file: name.clone(), source: e })? {
+        match source.poll(&mut batch).map_err(|e| IngestError::Io {
+            file: name.clone(),
+            source: e,
+        })? {
             SourceEvent::Eof if batch.is_empty() => break,
             SourceEvent::Rotated | SourceEvent::Truncated => dec.new_file(),
             _ => {}
         }
     }
-    Ok(ReadSummary { schema: dec.schema, counts: dec.counts, source: source.status() })
+    Ok(ReadSummary {
+        schema: dec.schema,
+        counts: dec.counts,
+        source: source.status(),
+    })
 }

@@ -26,7 +26,10 @@ pub(crate) struct DelimitedDecoder {
 impl DelimitedDecoder {
     pub fn new(plan: Plan, delim: u8, header: Option<Vec<u8>>, skip: SkipRule) -> Self {
         let positions = (0..plan.cols.len()).map(Some).collect();
-        let proto_col = plan.cols.iter().position(|c| c.meta == Some(MetaField::Proto));
+        let proto_col = plan
+            .cols
+            .iter()
+            .position(|c| c.meta == Some(MetaField::Proto));
         Self {
             plan,
             delim,
@@ -61,9 +64,17 @@ impl DelimitedDecoder {
                 self.unset = (u != b"-" && !u.is_empty()).then_some(u);
             }
             "#fields" => {
-                let by_name: HashMap<&str, usize> =
-                    self.plan.names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-                self.positions = rest.split(self.delim as char).map(|f| by_name.get(f.trim()).copied()).collect();
+                let by_name: HashMap<&str, usize> = self
+                    .plan
+                    .names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n.as_str(), i))
+                    .collect();
+                self.positions = rest
+                    .split(self.delim as char)
+                    .map(|f| by_name.get(f.trim()).copied())
+                    .collect();
             }
             _ => {}
         }
@@ -104,12 +115,16 @@ impl Decoder for DelimitedDecoder {
         let fields = split_fields(line, self.delim, &mut self.spans, &mut self.owned);
         let n = fields.len(&self.spans);
         if n != self.positions.len() {
-            return Decoded::Reject(format!("expected {} fields, found {n}", self.positions.len()));
+            return Decoded::Reject(format!(
+                "expected {} fields, found {n}",
+                self.positions.len()
+            ));
         }
-        if let (SkipRule::ArgusMan, Some(pc)) = (self.skip, self.proto_col) {
-            if self.positions.iter().position(|p| *p == Some(pc)).is_some_and(|i| fields.get(&self.spans, i).trim_ascii() == b"man") {
-                return Decoded::Skip(Skip::Management);
-            }
+        if let (SkipRule::ArgusMan, Some(pc)) = (self.skip, self.proto_col)
+            && let Some(i) = self.positions.iter().position(|p| *p == Some(pc))
+            && fields.get(&self.spans, i).trim_ascii() == b"man"
+        {
+            return Decoded::Skip(Skip::Management);
         }
         let mut row = RowBuilder::new(&self.plan);
         for (i, pos) in self.positions.iter().enumerate() {

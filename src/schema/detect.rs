@@ -42,24 +42,50 @@ pub enum DetectError {
 }
 
 pub fn detect(file: &str, lines: &[&[u8]], opts: &DetectOptions) -> Result<Detected, DetectError> {
-    let not_flows = |reason: String| DetectError::NotFlows { file: file.to_string(), reason };
-    let start = lines.iter().position(|l| !l.iter().all(u8::is_ascii_whitespace));
-    let Some(start) = start else { return Err(DetectError::Empty { file: file.into() }) };
+    let not_flows = |reason: String| DetectError::NotFlows {
+        file: file.to_string(),
+        reason,
+    };
+    let start = lines
+        .iter()
+        .position(|l| !l.iter().all(u8::is_ascii_whitespace));
+    let Some(start) = start else {
+        return Err(DetectError::Empty { file: file.into() });
+    };
     let lines = &lines[start..];
-    let bad_utf8 = lines.iter().filter(|l| std::str::from_utf8(l).is_err()).count();
+    let bad_utf8 = lines
+        .iter()
+        .filter(|l| std::str::from_utf8(l).is_err())
+        .count();
     if lines.iter().any(|l| l.contains(&0)) || bad_utf8 * 2 > lines.len() {
         return Err(DetectError::Binary { file: file.into() });
     }
-    let first = String::from_utf8_lossy(lines[0]).trim().to_ascii_lowercase();
-    if first.starts_with("<!doctype html") || first.starts_with("<html") || first.starts_with("<head") {
-        return Err(DetectError::Document { file: file.into(), what: "an HTML page" });
+    let first = String::from_utf8_lossy(lines[0])
+        .trim()
+        .to_ascii_lowercase();
+    if first.starts_with("<!doctype html")
+        || first.starts_with("<html")
+        || first.starts_with("<head")
+    {
+        return Err(DetectError::Document {
+            file: file.into(),
+            what: "an HTML page",
+        });
     }
     if first.starts_with("<?xml") {
-        return Err(DetectError::Document { file: file.into(), what: "an XML document" });
+        return Err(DetectError::Document {
+            file: file.into(),
+            what: "an XML document",
+        });
     }
     let forced = opts.format;
     let (schema, decoder): (Schema, Box<dyn Decoder>) = if lines[0].first() == Some(&b'#') {
-        check_forced(forced, Format::ZeekConn, "it starts with Zeek '#' header lines").map_err(not_flows)?;
+        check_forced(
+            forced,
+            Format::ZeekConn,
+            "it starts with Zeek '#' header lines",
+        )
+        .map_err(not_flows)?;
         zeek_tsv(lines, &opts.map).map_err(not_flows)?
     } else if lines[0].first() == Some(&b'{') {
         check_forced(forced, Format::ZeekConn, "it is JSON lines").map_err(not_flows)?;
@@ -68,10 +94,14 @@ pub fn detect(file: &str, lines: &[&[u8]], opts: &DetectOptions) -> Result<Detec
         delimited(lines, opts).map_err(not_flows)?
     };
     if !schema.has_role(Role::Numeric) && !schema.has_role(Role::Categorical) {
-        return Err(not_flows("no feature columns: every column is an identifier, address, label or time".into()));
+        return Err(not_flows(
+            "no feature columns: every column is an identifier, address, label or time".into(),
+        ));
     }
     if !schema.has_role(Role::Numeric) {
-        return Err(not_flows("no numeric columns; flow records carry at least counts or durations".into()));
+        return Err(not_flows(
+            "no numeric columns; flow records carry at least counts or durations".into(),
+        ));
     }
     Ok(Detected { schema, decoder })
 }
@@ -84,21 +114,27 @@ fn check_forced(forced: Option<Format>, found: Format, why: &str) -> Result<(), 
 }
 
 fn zeek_tsv(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decoder>), String> {
-    let h = zeek::parse_tsv_header(lines).ok_or("starts with '#' lines but has no Zeek '#fields' header")?;
+    let h = zeek::parse_tsv_header(lines)
+        .ok_or("starts with '#' lines but has no Zeek '#fields' header")?;
     if !zeek::is_conn(&h.fields) {
         let path = h.path.as_deref().unwrap_or("unknown");
         return Err(format!("a Zeek '{path}' log; only conn logs hold flows"));
     }
-    let sample: Vec<Vec<String>> =
-        lines.iter().filter(|l| l.first() != Some(&b'#')).map(|l| split_to_strings(l, h.sep)).collect();
+    let sample: Vec<Vec<String>> = lines
+        .iter()
+        .filter(|l| l.first() != Some(&b'#'))
+        .map(|l| split_to_strings(l, h.sep))
+        .collect();
     let (schema, plan) = build(&zeek::spec("tsv"), h.fields.clone(), &sample, true, map)?;
     let dec = DelimitedDecoder::new(plan, h.sep, None, super::plan::SkipRule::Zeek);
     Ok((schema, Box::new(dec)))
 }
 
 fn zeek_json(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decoder>), String> {
-    let objects: Vec<serde_json::Map<String, Value>> =
-        lines.iter().filter_map(|l| serde_json::from_slice(l).ok()).collect();
+    let objects: Vec<serde_json::Map<String, Value>> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_slice(l).ok())
+        .collect();
     if objects.is_empty() {
         return Err("starts with '{' but holds no JSON objects".into());
     }
@@ -112,7 +148,10 @@ fn zeek_json(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decode
     }
     let seen: Vec<String> = objects.iter().flat_map(|o| o.keys().cloned()).collect();
     if !zeek::is_conn(&seen) {
-        return Err("JSON lines, but not a Zeek conn log (no id.orig_h with conn_state/orig_bytes keys)".into());
+        return Err(
+            "JSON lines, but not a Zeek conn log (no id.orig_h with conn_state/orig_bytes keys)"
+                .into(),
+        );
     }
     let mut buf = Vec::new();
     let sample: Vec<Vec<String>> = objects
@@ -135,10 +174,18 @@ fn zeek_json(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decode
 
 /// The delimiter that splits the first lines into the same, largest number of fields.
 fn sniff_delimiter(lines: &[&[u8]]) -> u8 {
-    let probe: Vec<&[u8]> = lines.iter().copied().filter(|l| !l.trim_ascii().is_empty()).take(20).collect();
+    let probe: Vec<&[u8]> = lines
+        .iter()
+        .copied()
+        .filter(|l| !l.trim_ascii().is_empty())
+        .take(20)
+        .collect();
     let mut best = (b',', 0usize);
     for d in [b',', b'\t', b';', b'|'] {
-        let counts: Vec<usize> = probe.iter().map(|l| l.iter().filter(|&&b| b == d).count()).collect();
+        let counts: Vec<usize> = probe
+            .iter()
+            .map(|l| l.iter().filter(|&&b| b == d).count())
+            .collect();
         let first = counts[0];
         let consistent = counts.iter().filter(|&&c| c == first).count() * 10 >= counts.len() * 8;
         if first > best.1 && consistent {
@@ -155,7 +202,9 @@ fn is_number(s: &str) -> bool {
 /// Is the first row a header? Yes when some column has text on top of numbers, or when every
 /// first-row cell is text that never appears again in its column.
 fn looks_like_header(rows: &[Vec<String>]) -> bool {
-    let Some(first) = rows.first() else { return false };
+    let Some(first) = rows.first() else {
+        return false;
+    };
     // A header repeated further down (concatenated files) says nothing about the data.
     let rest: Vec<&Vec<String>> = rows[1..].iter().filter(|r| *r != first).collect();
     if rest.is_empty() {
@@ -163,18 +212,28 @@ fn looks_like_header(rows: &[Vec<String>]) -> bool {
     }
     let over_numbers = (0..first.len()).any(|j| {
         let text_on_top = !is_number(&first[j]) && !first[j].trim().is_empty();
-        let col: Vec<&str> = rest.iter().filter_map(|r| r.get(j)).map(String::as_str).collect();
+        let col: Vec<&str> = rest
+            .iter()
+            .filter_map(|r| r.get(j))
+            .map(String::as_str)
+            .collect();
         let numeric = col.iter().filter(|c| is_number(c)).count();
         text_on_top && numeric > 0 && numeric * 5 >= col.len() * 4
     });
     over_numbers
-        || first.iter().enumerate().all(|(j, c)| !is_number(c) && rest.iter().all(|r| r.get(j) != Some(c)))
+        || first
+            .iter()
+            .enumerate()
+            .all(|(j, c)| !is_number(c) && rest.iter().all(|r| r.get(j) != Some(c)))
 }
 
 fn delimited(lines: &[&[u8]], opts: &DetectOptions) -> Result<(Schema, Box<dyn Decoder>), String> {
     let delim = sniff_delimiter(lines);
-    let rows: Vec<Vec<String>> =
-        lines.iter().filter(|l| !l.trim_ascii().is_empty()).map(|l| split_to_strings(l, delim)).collect();
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .filter(|l| !l.trim_ascii().is_empty())
+        .map(|l| split_to_strings(l, delim))
+        .collect();
     let first = &rows[0];
     let norm: Vec<String> = first.iter().map(|c| normalize(c)).collect();
     let forced = opts.format;
@@ -195,12 +254,19 @@ fn delimited(lines: &[&[u8]], opts: &DetectOptions) -> Result<(Schema, Box<dyn D
     };
     let (spec, names, has_header) = match header_spec {
         Some(spec) if forced.is_none_or(|f| f == spec.format || f == Format::Csv) => {
-            let spec = if forced == Some(Format::Csv) { generic::spec(true) } else { spec };
+            let spec = if forced == Some(Format::Csv) {
+                generic::spec(true)
+            } else {
+                spec
+            };
             (spec, display_names(first), true)
         }
         Some(spec) => {
             let f = forced.map_or("", |f| f.name());
-            return Err(format!("--format {f} was given, but the header is that of {}", spec.format));
+            return Err(format!(
+                "--format {f} was given, but the header is that of {}",
+                spec.format
+            ));
         }
         None => {
             let kdd = nsl_kdd::matches_row(first);
@@ -209,11 +275,17 @@ fn delimited(lines: &[&[u8]], opts: &DetectOptions) -> Result<(Schema, Box<dyn D
                 Some(Format::NslKdd) if kdd || first.len() == 42 || first.len() == 43 => {
                     (nsl_kdd::spec(false), nsl_kdd::names_for(first.len()), false)
                 }
-                Some(Format::UnswNb15) if first.len() == 49 => {
-                    (unsw::spec(&[String::from("srcip")], false), unsw::raw_names(), false)
-                }
+                Some(Format::UnswNb15) if first.len() == 49 => (
+                    unsw::spec(&[String::from("srcip")], false),
+                    unsw::raw_names(),
+                    false,
+                ),
                 None if kdd => (nsl_kdd::spec(false), nsl_kdd::names_for(first.len()), false),
-                None if raw_unsw => (unsw::spec(&[String::from("srcip")], false), unsw::raw_names(), false),
+                None if raw_unsw => (
+                    unsw::spec(&[String::from("srcip")], false),
+                    unsw::raw_names(),
+                    false,
+                ),
                 None | Some(Format::Csv) => {
                     let has_header = looks_like_header(&rows);
                     let names = if has_header {
@@ -223,15 +295,25 @@ fn delimited(lines: &[&[u8]], opts: &DetectOptions) -> Result<(Schema, Box<dyn D
                     };
                     (generic::spec(has_header), names, has_header)
                 }
-                Some(f) => return Err(format!("--format {f} was given, but the first line is not a {f} header or row")),
+                Some(f) => {
+                    return Err(format!(
+                        "--format {f} was given, but the first line is not a {f} header or row"
+                    ));
+                }
             }
         }
     };
-    let sample: Vec<Vec<String>> =
-        if has_header { rows[1..].iter().filter(|r| *r != first).cloned().collect() } else { rows.clone() };
+    let sample: Vec<Vec<String>> = if has_header {
+        rows[1..].iter().filter(|r| *r != first).cloned().collect()
+    } else {
+        rows.clone()
+    };
     let (schema, plan) = build(&spec, names, &sample, has_header, &opts.map)?;
     let header_line = has_header.then(|| lines[0].to_vec());
-    Ok((schema, Box::new(DelimitedDecoder::new(plan, delim, header_line, spec.skip))))
+    Ok((
+        schema,
+        Box::new(DelimitedDecoder::new(plan, delim, header_line, spec.skip)),
+    ))
 }
 
 #[cfg(test)]

@@ -18,8 +18,18 @@ pub(crate) struct JsonDecoder {
 
 impl JsonDecoder {
     pub fn new(plan: Plan) -> Self {
-        let by_key = plan.names.iter().enumerate().map(|(i, n)| (n.clone(), i)).collect();
-        Self { plan, by_key, ts: TimestampParser::default(), buf: Vec::new() }
+        let by_key = plan
+            .names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        Self {
+            plan,
+            by_key,
+            ts: TimestampParser::default(),
+            buf: Vec::new(),
+        }
     }
 }
 
@@ -47,7 +57,9 @@ impl Decoder for JsonDecoder {
         };
         let mut row = RowBuilder::new(&self.plan);
         for (k, v) in &obj {
-            let Some(&col) = self.by_key.get(k) else { continue };
+            let Some(&col) = self.by_key.get(k) else {
+                continue;
+            };
             cell_text(v, &mut self.buf);
             if let Err(e) = row.cell(&self.plan, col, &self.buf, &mut self.ts) {
                 return Decoded::Reject(e);

@@ -27,7 +27,15 @@ pub fn is_benign(class: &str) -> bool {
     let c = class.trim().to_ascii_lowercase();
     matches!(
         c.as_str(),
-        "normal" | "benign" | "normal traffic" | "0" | "0.0" | "background" | "legitimate" | "false" | "no"
+        "normal"
+            | "benign"
+            | "normal traffic"
+            | "0"
+            | "0.0"
+            | "background"
+            | "legitimate"
+            | "false"
+            | "no"
     )
 }
 
@@ -46,8 +54,14 @@ mod tests {
 
     #[test]
     fn cleans_odd_bytes_and_spacing() {
-        assert_eq!(clean_class(b"Web Attack \xEF\xBF\xBD XSS"), "Web Attack - XSS");
-        assert_eq!(clean_class(b"Web Attack \x96 Brute Force"), "Web Attack - Brute Force");
+        assert_eq!(
+            clean_class(b"Web Attack \xEF\xBF\xBD XSS"),
+            "Web Attack - XSS"
+        );
+        assert_eq!(
+            clean_class(b"Web Attack \x96 Brute Force"),
+            "Web Attack - Brute Force"
+        );
         assert_eq!(clean_class(b"  Fuzzers  "), "Fuzzers");
         assert_eq!(clean_class(b"smurf."), "smurf");
     }

@@ -56,13 +56,16 @@ impl ColumnMap {
     /// Parses one `--map` argument: `role=column[,role=column…]`.
     pub fn add_arg(&mut self, arg: &str) -> Result<(), String> {
         for part in arg.split(',').filter(|p| !p.trim().is_empty()) {
-            let (role, col) = part
-                .split_once('=')
-                .ok_or_else(|| format!("invalid --map entry '{part}': expected role=column, e.g. label=attack_cat"))?;
+            let (role, col) = part.split_once('=').ok_or_else(|| {
+                format!("invalid --map entry '{part}': expected role=column, e.g. label=attack_cat")
+            })?;
             if col.trim().is_empty() {
-                return Err(format!("invalid --map entry '{part}': the column name is empty"));
+                return Err(format!(
+                    "invalid --map entry '{part}': the column name is empty"
+                ));
             }
-            self.entries.push((MapRole::parse(role)?, col.trim().to_string()));
+            self.entries
+                .push((MapRole::parse(role)?, col.trim().to_string()));
         }
         Ok(())
     }
@@ -109,7 +112,10 @@ mod tests {
 
     #[test]
     fn resolves_columns() {
-        let names: Vec<String> = ["Flow Duration", "Label", "x"].iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> = ["Flow Duration", "Label", "x"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(ColumnMap::resolve(&names, "flow_duration"), Some(0));
         assert_eq!(ColumnMap::resolve(&names, "Label"), Some(1));
         assert_eq!(ColumnMap::resolve(&names, "#3"), Some(2));

@@ -38,8 +38,15 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 7] =
-        [Format::Cicflowmeter, Format::NslKdd, Format::UnswNb15, Format::ZeekConn, Format::Argus, Format::Nfdump, Format::Csv];
+    pub const ALL: [Format; 7] = [
+        Format::Cicflowmeter,
+        Format::NslKdd,
+        Format::UnswNb15,
+        Format::ZeekConn,
+        Format::Argus,
+        Format::Nfdump,
+        Format::Csv,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -55,10 +62,16 @@ impl Format {
 
     pub fn parse(s: &str) -> Result<Format, String> {
         let t = s.trim().to_ascii_lowercase();
-        Format::ALL.into_iter().find(|f| f.name() == t || (t == "zeek" && *f == Format::ZeekConn)).ok_or_else(|| {
-            let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-            format!("unknown format '{s}'; known formats: auto, {}", names.join(", "))
-        })
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == t || (t == "zeek" && *f == Format::ZeekConn))
+            .ok_or_else(|| {
+                let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
+                format!(
+                    "unknown format '{s}'; known formats: auto, {}",
+                    names.join(", ")
+                )
+            })
     }
 }
 
@@ -141,12 +154,20 @@ pub struct Schema {
 impl Schema {
     /// Names of the numeric features, in `FlowRecord::values` order.
     pub fn numeric_names(&self) -> Vec<&str> {
-        self.columns.iter().filter(|c| c.role == Role::Numeric).map(|c| c.name.as_str()).collect()
+        self.columns
+            .iter()
+            .filter(|c| c.role == Role::Numeric)
+            .map(|c| c.name.as_str())
+            .collect()
     }
 
     /// Names of the categorical features, in `FlowRecord::categories` order.
     pub fn categorical_names(&self) -> Vec<&str> {
-        self.columns.iter().filter(|c| c.role == Role::Categorical).map(|c| c.name.as_str()).collect()
+        self.columns
+            .iter()
+            .filter(|c| c.role == Role::Categorical)
+            .map(|c| c.name.as_str())
+            .collect()
     }
 
     pub fn has_role(&self, role: Role) -> bool {

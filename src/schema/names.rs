@@ -28,9 +28,17 @@ pub fn display_names(raw: &[String]) -> Vec<String> {
         .enumerate()
         .map(|(i, r)| {
             let base = r.trim().trim_start_matches('\u{feff}').to_string();
-            let base = if base.is_empty() { format!("col{}", i + 1) } else { base };
+            let base = if base.is_empty() {
+                format!("col{}", i + 1)
+            } else {
+                base
+            };
             let n = seen.entry(base.clone()).or_insert(0);
-            let name = if *n == 0 { base.clone() } else { format!("{base}.{n}") };
+            let name = if *n == 0 {
+                base.clone()
+            } else {
+                format!("{base}.{n}")
+            };
             *n += 1;
             name
         })
@@ -52,7 +60,13 @@ mod tests {
 
     #[test]
     fn duplicates_get_suffixes() {
-        let raw: Vec<String> = [" Fwd Header Length", "x", " Fwd Header Length", ""].iter().map(|s| s.to_string()).collect();
-        assert_eq!(display_names(&raw), vec!["Fwd Header Length", "x", "Fwd Header Length.1", "col4"]);
+        let raw: Vec<String> = [" Fwd Header Length", "x", " Fwd Header Length", ""]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            display_names(&raw),
+            vec!["Fwd Header Length", "x", "Fwd Header Length.1", "col4"]
+        );
     }
 }

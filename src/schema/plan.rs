@@ -6,7 +6,9 @@ use super::label::{binary_label, clean_class, is_benign};
 use super::map::{ColumnMap, MapRole};
 use super::names::normalize;
 use super::value::{Num, TimestampParser, is_unset, parse_num, parse_port, proto_name};
-use super::{Column, CoreField, CoreFields, FlowMeta, FlowRecord, Format, Label, MetaField, Role, Schema};
+use super::{
+    Column, CoreField, CoreFields, FlowMeta, FlowRecord, Format, Label, MetaField, Role, Schema,
+};
 
 /// Lines that are not flows, by format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,17 +73,25 @@ pub(crate) fn build(
     let norm: Vec<String> = names.iter().map(|n| normalize(n)).collect();
     let mut roles: Vec<(Role, Option<MetaField>)> = (0..names.len())
         .map(|i| {
-            (spec.role_of)(&norm[i]).or_else(|| role_by_name(&norm[i])).unwrap_or_else(|| {
-                let col: Vec<&str> = sample.iter().filter_map(|r| r.get(i).map(String::as_str)).collect();
-                (role_by_values(&col), None)
-            })
+            (spec.role_of)(&norm[i])
+                .or_else(|| role_by_name(&norm[i]))
+                .unwrap_or_else(|| {
+                    let col: Vec<&str> = sample
+                        .iter()
+                        .filter_map(|r| r.get(i).map(String::as_str))
+                        .collect();
+                    (role_by_values(&col), None)
+                })
         })
         .collect();
     let mut class_col: Option<usize> = None;
     let mut core_override: Vec<(CoreField, usize)> = Vec::new();
     for (role, col) in &map.entries {
         let i = ColumnMap::resolve(&names, col).ok_or_else(|| {
-            format!("the column map names '{col}', which is not a column here (columns: {})", names.join(", "))
+            format!(
+                "the column map names '{col}', which is not a column here (columns: {})",
+                names.join(", ")
+            )
         })?;
         match *role {
             MapRole::Role(r) => roles[i] = (r, None),
@@ -113,11 +123,20 @@ pub(crate) fn build(
             seen_ts = true;
         }
     }
-    let label_cols: Vec<usize> = (0..names.len()).filter(|&i| roles[i].0 == Role::Label).collect();
+    let label_cols: Vec<usize> = (0..names.len())
+        .filter(|&i| roles[i].0 == Role::Label)
+        .collect();
     if class_col.is_none() && label_cols.len() > 1 {
-        class_col = label_cols.iter().copied().find(|&i| is_class_column_name(&norm[i]));
+        class_col = label_cols
+            .iter()
+            .copied()
+            .find(|&i| is_class_column_name(&norm[i]));
     }
-    let label_col = label_cols.iter().copied().find(|&i| Some(i) != class_col).or(class_col);
+    let label_col = label_cols
+        .iter()
+        .copied()
+        .find(|&i| Some(i) != class_col)
+        .or(class_col);
     for &i in &label_cols {
         if Some(i) != label_col && Some(i) != class_col {
             roles[i] = (Role::LabelDetail, None);
@@ -127,7 +146,13 @@ pub(crate) fn build(
     let (mut n_num, mut n_cat) = (0, 0);
     let mut cols = Vec::with_capacity(names.len());
     for (i, &(role, meta)) in roles.iter().enumerate() {
-        let mut p = ColPlan { num: None, cat: None, meta, ts: role == Role::Timestamp, label: LabelPart::None };
+        let mut p = ColPlan {
+            num: None,
+            cat: None,
+            meta,
+            ts: role == Role::Timestamp,
+            label: LabelPart::None,
+        };
         match role {
             Role::Numeric => {
                 p.num = Some(n_num);
@@ -137,33 +162,63 @@ pub(crate) fn build(
                 p.cat = Some(n_cat);
                 n_cat += 1;
             }
-            Role::Label if Some(i) == class_col && label_col != class_col => p.label = LabelPart::Class,
+            Role::Label if Some(i) == class_col && label_col != class_col => {
+                p.label = LabelPart::Class
+            }
             Role::Label => p.label = LabelPart::Label,
             _ => {}
         }
         cols.push(p);
     }
 
-    let mut columns: Vec<Column> =
-        names.iter().zip(&roles).map(|(n, &(role, meta))| Column { name: n.clone(), role, meta, core: None }).collect();
+    let mut columns: Vec<Column> = names
+        .iter()
+        .zip(&roles)
+        .map(|(n, &(role, meta))| Column {
+            name: n.clone(),
+            role,
+            meta,
+            core: None,
+        })
+        .collect();
     let mut core = Vec::new();
     for field in CoreField::ALL {
-        let chosen = core_override.iter().find(|(c, _)| *c == field).map(|&(_, i)| (i, 1.0)).or_else(|| {
-            spec.core
-                .iter()
-                .filter(|(c, _, _)| *c == field)
-                .find_map(|(_, name, scale)| norm.iter().position(|n| n == name).map(|i| (i, *scale)))
-                .filter(|&(i, _)| cols[i].num.is_some())
-        });
-        if let Some((i, scale)) = chosen {
-            if let Some(slot) = cols[i].num {
-                core.push((field, slot, scale));
-                columns[i].core.get_or_insert(field);
-            }
+        let chosen = core_override
+            .iter()
+            .find(|(c, _)| *c == field)
+            .map(|&(_, i)| (i, 1.0))
+            .or_else(|| {
+                spec.core
+                    .iter()
+                    .filter(|(c, _, _)| *c == field)
+                    .find_map(|(_, name, scale)| {
+                        norm.iter().position(|n| n == name).map(|i| (i, *scale))
+                    })
+                    .filter(|&(i, _)| cols[i].num.is_some())
+            });
+        if let Some((i, scale)) = chosen
+            && let Some(slot) = cols[i].num
+        {
+            core.push((field, slot, scale));
+            columns[i].core.get_or_insert(field);
         }
     }
-    let schema = Schema { format: spec.format, variant: spec.variant.clone(), has_header, columns };
-    Ok((schema, Plan { cols, names, n_num, n_cat, core }))
+    let schema = Schema {
+        format: spec.format,
+        variant: spec.variant.clone(),
+        has_header,
+        columns,
+    };
+    Ok((
+        schema,
+        Plan {
+            cols,
+            names,
+            n_num,
+            n_cat,
+            core,
+        },
+    ))
 }
 
 /// Collects one row's cells, then turns them into a `FlowRecord`.
@@ -189,7 +244,13 @@ impl RowBuilder {
     }
 
     /// Takes one cell of column `col`; an error names the column and the offending text.
-    pub fn cell(&mut self, plan: &Plan, col: usize, raw: &[u8], tsp: &mut TimestampParser) -> Result<(), String> {
+    pub fn cell(
+        &mut self,
+        plan: &Plan,
+        col: usize,
+        raw: &[u8],
+        tsp: &mut TimestampParser,
+    ) -> Result<(), String> {
         let p = &plan.cols[col];
         if let Some(slot) = p.num {
             match parse_num(raw) {
@@ -199,7 +260,9 @@ impl RowBuilder {
             }
         }
         if p.ts {
-            self.ts = tsp.parse(raw).map_err(|_| bad(plan, col, raw, "is not a timestamp"))?;
+            self.ts = tsp
+                .parse(raw)
+                .map_err(|_| bad(plan, col, raw, "is not a timestamp"))?;
         }
         let text = || {
             let s = String::from_utf8_lossy(raw);
@@ -261,12 +324,22 @@ fn make_label(label: Option<String>, class: Option<String>) -> Option<Label> {
         (None, None) => return None,
         (Some(l), Some(c)) => (binary_label(&l).unwrap_or(!is_benign(&l)), c),
         (Some(l), None) => match binary_label(&l) {
-            Some(a) => (a, if a { "attack".to_string() } else { "benign".to_string() }),
+            Some(a) => (
+                a,
+                if a {
+                    "attack".to_string()
+                } else {
+                    "benign".to_string()
+                },
+            ),
             None => (!is_benign(&l), l),
         },
         (None, Some(c)) => (!is_benign(&c), c),
     };
-    Some(Label { attack, class: name.into_boxed_str() })
+    Some(Label {
+        attack,
+        class: name.into_boxed_str(),
+    })
 }
 
 #[cfg(test)]
@@ -275,12 +348,43 @@ mod tests {
 
     #[test]
     fn labels_combine() {
-        let l = |a: Option<&str>, c: Option<&str>| make_label(a.map(String::from), c.map(String::from));
-        assert_eq!(l(Some("neptune"), None), Some(Label { attack: true, class: "neptune".into() }));
-        assert_eq!(l(Some("BENIGN"), None), Some(Label { attack: false, class: "BENIGN".into() }));
-        assert_eq!(l(Some("1"), Some("Exploits")), Some(Label { attack: true, class: "Exploits".into() }));
-        assert_eq!(l(Some("0"), Some("")), Some(Label { attack: false, class: "benign".into() }));
-        assert_eq!(l(Some("0"), None), Some(Label { attack: false, class: "benign".into() }));
+        let l =
+            |a: Option<&str>, c: Option<&str>| make_label(a.map(String::from), c.map(String::from));
+        assert_eq!(
+            l(Some("neptune"), None),
+            Some(Label {
+                attack: true,
+                class: "neptune".into()
+            })
+        );
+        assert_eq!(
+            l(Some("BENIGN"), None),
+            Some(Label {
+                attack: false,
+                class: "BENIGN".into()
+            })
+        );
+        assert_eq!(
+            l(Some("1"), Some("Exploits")),
+            Some(Label {
+                attack: true,
+                class: "Exploits".into()
+            })
+        );
+        assert_eq!(
+            l(Some("0"), Some("")),
+            Some(Label {
+                attack: false,
+                class: "benign".into()
+            })
+        );
+        assert_eq!(
+            l(Some("0"), None),
+            Some(Label {
+                attack: false,
+                class: "benign".into()
+            })
+        );
         assert_eq!(l(Some(""), None), None);
     }
 }

@@ -109,12 +109,11 @@ impl CoreFields {
         if self.bytes.is_none() {
             self.bytes = sum(self.fwd_bytes, self.bwd_bytes);
         }
-        if self.mean_packet_size.is_none() {
-            if let (Some(b), Some(p)) = (self.bytes, self.packets) {
-                if p > 0.0 {
-                    self.mean_packet_size = Some(b / p);
-                }
-            }
+        if self.mean_packet_size.is_none()
+            && let (Some(b), Some(p)) = (self.bytes, self.packets)
+            && p > 0.0
+        {
+            self.mean_packet_size = Some(b / p);
         }
         self
     }
@@ -148,10 +147,23 @@ mod tests {
             ..Default::default()
         }
         .complete();
-        assert_eq!((c.packets, c.bytes, c.mean_packet_size), (Some(4.0), Some(400.0), Some(100.0)));
-        let half = CoreFields { fwd_packets: Some(3.0), fwd_bytes: Some(10.0), ..Default::default() }.complete();
+        assert_eq!(
+            (c.packets, c.bytes, c.mean_packet_size),
+            (Some(4.0), Some(400.0), Some(100.0))
+        );
+        let half = CoreFields {
+            fwd_packets: Some(3.0),
+            fwd_bytes: Some(10.0),
+            ..Default::default()
+        }
+        .complete();
         assert_eq!((half.packets, half.mean_packet_size), (None, None));
-        let zero = CoreFields { packets: Some(0.0), bytes: Some(0.0), ..Default::default() }.complete();
+        let zero = CoreFields {
+            packets: Some(0.0),
+            bytes: Some(0.0),
+            ..Default::default()
+        }
+        .complete();
         assert_eq!(zero.mean_packet_size, None);
     }
 }

@@ -4,7 +4,12 @@ use memchr::memchr_iter;
 /// delimiter directly; a line with quotes goes through the csv crate's reader so quoted
 /// delimiters and doubled quotes are honoured. Returns the fields as owned bytes only in the
 /// quoted case (`owned`), otherwise as spans into `line`.
-pub fn split_fields<'a>(line: &'a [u8], delim: u8, spans: &mut Vec<(usize, usize)>, owned: &'a mut Vec<Vec<u8>>) -> Fields<'a> {
+pub fn split_fields<'a>(
+    line: &'a [u8],
+    delim: u8,
+    spans: &mut Vec<(usize, usize)>,
+    owned: &'a mut Vec<Vec<u8>>,
+) -> Fields<'a> {
     spans.clear();
     if memchr::memchr(b'"', line).is_none() || delim == b'\t' {
         let mut start = 0;
@@ -16,7 +21,11 @@ pub fn split_fields<'a>(line: &'a [u8], delim: u8, spans: &mut Vec<(usize, usize
         return Fields::Spans(line);
     }
     owned.clear();
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).delimiter(delim).flexible(true).from_reader(line);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .delimiter(delim)
+        .flexible(true)
+        .from_reader(line);
     let mut rec = csv::ByteRecord::new();
     if let Ok(true) = rdr.read_byte_record(&mut rec) {
         owned.extend(rec.iter().map(<[u8]>::to_vec));
@@ -53,7 +62,9 @@ pub fn split_to_strings(line: &[u8], delim: u8) -> Vec<String> {
     let mut spans = Vec::new();
     let mut owned = Vec::new();
     let f = split_fields(line, delim, &mut spans, &mut owned);
-    (0..f.len(&spans)).map(|i| String::from_utf8_lossy(f.get(&spans, i)).into_owned()).collect()
+    (0..f.len(&spans))
+        .map(|i| String::from_utf8_lossy(f.get(&spans, i)).into_owned())
+        .collect()
 }
 
 #[cfg(test)]
@@ -63,7 +74,10 @@ mod tests {
     #[test]
     fn plain_and_quoted() {
         assert_eq!(split_to_strings(b"a,b,,c", b','), vec!["a", "b", "", "c"]);
-        assert_eq!(split_to_strings(b"1,\"x, y\",\"say \"\"hi\"\"\"", b','), vec!["1", "x, y", "say \"hi\""]);
+        assert_eq!(
+            split_to_strings(b"1,\"x, y\",\"say \"\"hi\"\"\"", b','),
+            vec!["1", "x, y", "say \"hi\""]
+        );
         assert_eq!(split_to_strings(b"a\tb\"c", b'\t'), vec!["a", "b\"c"]);
         assert_eq!(split_to_strings(b"", b','), vec![""]);
     }

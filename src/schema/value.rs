@@ -14,15 +14,24 @@ pub enum Num {
 
 /// True for the tokens formats use for "no value".
 pub fn is_unset(s: &str) -> bool {
-    matches!(s, "" | "-" | "(empty)" | "?" | "NA" | "N/A" | "n/a" | "null" | "NULL" | "None" | "none")
+    matches!(
+        s,
+        "" | "-" | "(empty)" | "?" | "NA" | "N/A" | "n/a" | "null" | "NULL" | "None" | "none"
+    )
 }
 
 pub fn parse_num(raw: &[u8]) -> Num {
-    let Ok(s) = std::str::from_utf8(raw) else { return Num::Invalid };
+    let Ok(s) = std::str::from_utf8(raw) else {
+        return Num::Invalid;
+    };
     let s = s.trim();
     if let Ok(v) = s.parse::<f64>() {
         // Rust accepts "inf", "infinity", "nan" in any case, which covers CIC's Infinity/NaN.
-        return if v.is_nan() { Num::Missing } else { Num::Value(v) };
+        return if v.is_nan() {
+            Num::Missing
+        } else {
+            Num::Value(v)
+        };
     }
     if is_unset(s) {
         return Num::Missing;
@@ -32,10 +41,10 @@ pub fn parse_num(raw: &[u8]) -> Num {
         "F" | "f" | "false" | "False" | "FALSE" => return Num::Value(0.0),
         _ => {}
     }
-    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        if let Ok(v) = u64::from_str_radix(hex, 16) {
-            return Num::Value(v as f64);
-        }
+    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))
+        && let Ok(v) = u64::from_str_radix(hex, 16)
+    {
+        return Num::Value(v as f64);
     }
     Num::Invalid
 }
@@ -171,7 +180,10 @@ mod tests {
         assert_eq!(p.parse(b"1541117137.618695"), Ok(Some(1541117137.618695)));
         assert_eq!(p.parse(b"1541117137618"), Ok(Some(1541117137.618)));
         assert_eq!(p.parse(b"2018-10-09 07:10:39"), Ok(Some(1539069039.0)));
-        assert_eq!(p.parse(b"2020-06-06T06:36:39.925532Z"), Ok(Some(1591425399.925532)));
+        assert_eq!(
+            p.parse(b"2020-06-06T06:36:39.925532Z"),
+            Ok(Some(1591425399.925532))
+        );
         // CIC-IDS2017 TrafficLabelling writes day-first dates without seconds.
         assert_eq!(p.parse(b"7/7/2017 8:59"), Ok(Some(1499417940.0)));
         assert_eq!(p.parse(b"03/07/2017 08:55:58"), Ok(Some(1499072158.0)));

@@ -32,10 +32,12 @@ impl FileSource {
             consumed,
             splitter: LineSplitter::new(),
             buf: vec![0; CHUNK],
-            status: SourceStatus { size, ..SourceStatus::default() },
+            status: SourceStatus {
+                size,
+                ..SourceStatus::default()
+            },
         })
     }
-
 }
 
 /// Counts compressed bytes as they are read, so progress is meaningful for gzip too.
@@ -59,9 +61,14 @@ fn open_reader(path: &Path) -> io::Result<(Box<dyn Read + Send>, Arc<AtomicU64>,
     let got = read_up_to(&mut file, &mut magic)?;
     let consumed = Arc::new(AtomicU64::new(0));
     let head = io::Cursor::new(magic[..got].to_vec());
-    let counted = Counting { inner: head.chain(file), count: consumed.clone() };
+    let counted = Counting {
+        inner: head.chain(file),
+        count: consumed.clone(),
+    };
     let reader: Box<dyn Read + Send> = if is_gzip(&magic[..got]) {
-        Box::new(MultiGzDecoder::new(BufReader::with_capacity(CHUNK, counted)))
+        Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+            CHUNK, counted,
+        )))
     } else {
         Box::new(counted)
     };
@@ -96,7 +103,11 @@ impl LineSource for FileSource {
             if n == 0 {
                 self.status.lines += self.splitter.finish(out) as u64;
                 self.status.eof = true;
-                return Ok(if out.is_empty() { SourceEvent::Eof } else { SourceEvent::Lines });
+                return Ok(if out.is_empty() {
+                    SourceEvent::Eof
+                } else {
+                    SourceEvent::Lines
+                });
             }
             let added = self.splitter.push(&self.buf[..n], out);
             self.status.lines += added as u64;
@@ -133,7 +144,9 @@ mod tests {
     fn read_all(src: &mut dyn LineSource) -> Vec<String> {
         let mut out = LineBatch::new();
         while src.poll(&mut out).expect("poll") != SourceEvent::Eof {}
-        out.iter().map(|(_, l)| String::from_utf8_lossy(l).into_owned()).collect()
+        out.iter()
+            .map(|(_, l)| String::from_utf8_lossy(l).into_owned())
+            .collect()
     }
 
     #[test]
@@ -146,10 +159,16 @@ mod tests {
         enc.write_all(b"h1,h2\n1,2\n3,4").expect("gz");
         std::fs::write(&gz, enc.finish().expect("gz")).expect("write");
         let expect = vec!["h1,h2", "1,2", "3,4"];
-        assert_eq!(read_all(&mut FileSource::open(&plain).expect("open")), expect);
+        assert_eq!(
+            read_all(&mut FileSource::open(&plain).expect("open")),
+            expect
+        );
         let mut src = FileSource::open(&gz).expect("open");
         assert_eq!(read_all(&mut src), expect);
-        assert_eq!(src.status().offset, std::fs::metadata(&gz).expect("meta").len());
+        assert_eq!(
+            src.status().offset,
+            std::fs::metadata(&gz).expect("meta").len()
+        );
     }
 
     #[test]
@@ -163,7 +182,10 @@ mod tests {
             bytes.extend(enc.finish().expect("gz"));
         }
         std::fs::write(&gz, bytes).expect("write");
-        assert_eq!(read_all(&mut FileSource::open(&gz).expect("open")), vec!["a", "b", "c"]);
+        assert_eq!(
+            read_all(&mut FileSource::open(&gz).expect("open")),
+            vec!["a", "b", "c"]
+        );
     }
 
     #[test]

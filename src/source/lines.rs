@@ -61,7 +61,11 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl LineSplitter {
     pub fn new() -> Self {
-        Self { partial: Vec::new(), next_no: 1, at_start: true }
+        Self {
+            partial: Vec::new(),
+            next_no: 1,
+            at_start: true,
+        }
     }
 
     /// Starts over for a new file (rotation, truncation): numbering restarts at line 1.
@@ -145,7 +149,9 @@ mod tests {
     use super::*;
 
     fn lines(b: &LineBatch) -> Vec<(u64, String)> {
-        b.iter().map(|(n, l)| (n, String::from_utf8_lossy(l).into_owned())).collect()
+        b.iter()
+            .map(|(n, l)| (n, String::from_utf8_lossy(l).into_owned()))
+            .collect()
     }
 
     #[test]
@@ -156,7 +162,15 @@ mod tests {
         assert_eq!(s.push(b"d\n\ne", &mut out), 2);
         assert!(s.has_partial());
         assert_eq!(s.finish(&mut out), 1);
-        assert_eq!(lines(&out), vec![(1, "a,b".into()), (2, "c,d".into()), (3, "".into()), (4, "e".into())]);
+        assert_eq!(
+            lines(&out),
+            vec![
+                (1, "a,b".into()),
+                (2, "c,d".into()),
+                (3, "".into()),
+                (4, "e".into())
+            ]
+        );
     }
 
     #[test]
@@ -174,7 +188,10 @@ mod tests {
         let mut s = LineSplitter::new();
         let mut out = LineBatch::new();
         s.push(b"a\n\xEF\xBB\xBFb\n", &mut out);
-        assert_eq!(out.iter().nth(1).map(|(_, l)| l.to_vec()), Some(b"\xEF\xBB\xBFb".to_vec()));
+        assert_eq!(
+            out.iter().nth(1).map(|(_, l)| l.to_vec()),
+            Some(b"\xEF\xBB\xBFb".to_vec())
+        );
     }
 
     #[test]

@@ -73,7 +73,11 @@ pub enum Input {
 
 impl Input {
     pub fn parse(arg: &str) -> Self {
-        if arg == "-" { Input::Stdin } else { Input::File(PathBuf::from(arg)) }
+        if arg == "-" {
+            Input::Stdin
+        } else {
+            Input::File(PathBuf::from(arg))
+        }
     }
 
     pub fn display_name(&self) -> String {

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 /// Rows per second at ×1 for flows that carry no timestamp.
 pub const ROWS_PER_SEC_AT_1X: f64 = 100.0;
 /// The speed ladder that `[` and `]` walk.
-pub const SPEED_STEPS: [f64; 11] = [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 1000.0, 10000.0];
+pub const SPEED_STEPS: [f64; 11] = [
+    0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 1000.0, 10000.0,
+];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Speed {
@@ -30,17 +32,24 @@ impl Speed {
         if t == "max" {
             return Ok(Speed::Max);
         }
-        let num = t.trim_start_matches(['x', '×']).trim_end_matches(['x', '×']);
+        let num = t
+            .trim_start_matches(['x', '×'])
+            .trim_end_matches(['x', '×']);
         match num.parse::<f64>() {
             Ok(f) if f.is_finite() && f > 0.0 => Ok(Speed::Factor(f)),
-            _ => Err(format!("invalid speed '{s}': use 'max' or a positive number such as 10 or 0.5")),
+            _ => Err(format!(
+                "invalid speed '{s}': use 'max' or a positive number such as 10 or 0.5"
+            )),
         }
     }
 
     pub fn faster(self) -> Speed {
         match self {
             Speed::Max => Speed::Max,
-            Speed::Factor(f) => SPEED_STEPS.iter().find(|&&s| s > f * 1.0001).map_or(Speed::Max, |&s| Speed::Factor(s)),
+            Speed::Factor(f) => SPEED_STEPS
+                .iter()
+                .find(|&&s| s > f * 1.0001)
+                .map_or(Speed::Max, |&s| Speed::Factor(s)),
         }
     }
 
@@ -49,7 +58,14 @@ impl Speed {
             Speed::Max => return Speed::Factor(SPEED_STEPS[SPEED_STEPS.len() - 1]),
             Speed::Factor(f) => f,
         };
-        Speed::Factor(SPEED_STEPS.iter().rev().find(|&&s| s < f * 0.9999).copied().unwrap_or(SPEED_STEPS[0]))
+        Speed::Factor(
+            SPEED_STEPS
+                .iter()
+                .rev()
+                .find(|&&s| s < f * 0.9999)
+                .copied()
+                .unwrap_or(SPEED_STEPS[0]),
+        )
     }
 }
 
@@ -107,7 +123,14 @@ pub struct ReplayClock {
 
 impl ReplayClock {
     pub fn new(speed: Speed) -> Self {
-        Self { speed, paused: false, steps: 0, anchor: None, now_ts: None, max_gap: Duration::from_secs(5) }
+        Self {
+            speed,
+            paused: false,
+            steps: 0,
+            anchor: None,
+            now_ts: None,
+            max_gap: Duration::from_secs(5),
+        }
     }
 
     pub fn with_max_gap(mut self, gap: Duration) -> Self {
@@ -189,9 +212,15 @@ impl ReplayClock {
     /// When the flow with replay time `ts` may be released.
     pub fn due(&mut self, ts: f64, now: Instant) -> Due {
         if self.paused {
-            return if self.steps > 0 { Due::Now } else { Due::Paused };
+            return if self.steps > 0 {
+                Due::Now
+            } else {
+                Due::Paused
+            };
         }
-        let Speed::Factor(f) = self.speed else { return Due::Now };
+        let Speed::Factor(f) = self.speed else {
+            return Due::Now;
+        };
         let Some((a_ts, a_wall)) = self.anchor else {
             self.anchor = Some((ts, now));
             return Due::Now;
@@ -287,7 +316,11 @@ mod tests {
         c.apply(ReplayCommand::Step, t0);
         assert_eq!(c.due(0.5, t0), Due::Now);
         c.released(0.5);
-        assert_eq!(c.due(0.6, t0), Due::Paused, "one step releases exactly one flow");
+        assert_eq!(
+            c.due(0.6, t0),
+            Due::Paused,
+            "one step releases exactly one flow"
+        );
         // Resuming re-anchors: no burst to catch up with the paused time.
         c.apply(ReplayCommand::Resume, t0 + secs(100.0));
         assert_eq!(c.due(1.5, t0 + secs(100.0)), Due::At(t0 + secs(101.0)));
@@ -329,8 +362,14 @@ mod tests {
         let mut c = ReplayClock::new(Speed::Max);
         c.due(50.0, t0);
         c.released(50.0);
-        assert_eq!(c.seek_time(SeekTarget::Relative(10.0), Some(0.0)), Some(60.0));
+        assert_eq!(
+            c.seek_time(SeekTarget::Relative(10.0), Some(0.0)),
+            Some(60.0)
+        );
         assert_eq!(c.seek_time(SeekTarget::Start, Some(0.0)), Some(0.0));
-        assert_eq!(c.apply(ReplayCommand::Seek(SeekTarget::Time(5.0)), t0), Some(SeekTarget::Time(5.0)));
+        assert_eq!(
+            c.apply(ReplayCommand::Seek(SeekTarget::Time(5.0)), t0),
+            Some(SeekTarget::Time(5.0))
+        );
     }
 }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use flate2::read::MultiGzDecoder;
 
-use super::{LineBatch, LineSource, LineSplitter, SourceEvent, SourceStatus, is_gzip};
 use super::file::read_up_to;
+use super::{LineBatch, LineSource, LineSplitter, SourceEvent, SourceStatus, is_gzip};
 
 /// Reads stdin on its own thread so that `poll` never blocks longer than a tick: a pipe that
 /// stays quiet for minutes must not freeze the caller. Gzip on stdin is decompressed too.
@@ -43,8 +43,11 @@ impl StdinSource {
                 }
             };
             let head = io::Cursor::new(magic[..got].to_vec()).chain(reader);
-            let mut reader: Box<dyn Read> =
-                if is_gzip(&magic[..got]) { Box::new(MultiGzDecoder::new(head)) } else { Box::new(head) };
+            let mut reader: Box<dyn Read> = if is_gzip(&magic[..got]) {
+                Box::new(MultiGzDecoder::new(head))
+            } else {
+                Box::new(head)
+            };
             let mut buf = vec![0u8; 64 * 1024];
             loop {
                 match reader.read(&mut buf) {
@@ -62,7 +65,11 @@ impl StdinSource {
                 }
             }
         });
-        Self { rx, splitter: LineSplitter::new(), status: SourceStatus::default() }
+        Self {
+            rx,
+            splitter: LineSplitter::new(),
+            status: SourceStatus::default(),
+        }
     }
 }
 
@@ -76,7 +83,11 @@ impl LineSource for StdinSource {
                 self.status.offset += chunk.len() as u64;
                 let n = self.splitter.push(&chunk, out);
                 self.status.lines += n as u64;
-                Ok(if n > 0 { SourceEvent::Lines } else { SourceEvent::Idle })
+                Ok(if n > 0 {
+                    SourceEvent::Lines
+                } else {
+                    SourceEvent::Idle
+                })
             }
             Ok(Err(e)) => Err(e),
             Err(RecvTimeoutError::Timeout) => Ok(SourceEvent::Idle),
@@ -84,7 +95,11 @@ impl LineSource for StdinSource {
                 let n = self.splitter.finish(out);
                 self.status.lines += n as u64;
                 self.status.eof = true;
-                Ok(if n > 0 { SourceEvent::Lines } else { SourceEvent::Eof })
+                Ok(if n > 0 {
+                    SourceEvent::Lines
+                } else {
+                    SourceEvent::Eof
+                })
             }
         }
     }
@@ -108,7 +123,14 @@ mod tests {
         let mut out = LineBatch::new();
         while src.poll(&mut out).expect("poll") != SourceEvent::Eof {}
         let got: Vec<_> = out.iter().map(|(n, l)| (n, l.to_vec())).collect();
-        assert_eq!(got, vec![(1, b"a".to_vec()), (2, b"b".to_vec()), (3, b"last".to_vec())]);
+        assert_eq!(
+            got,
+            vec![
+                (1, b"a".to_vec()),
+                (2, b"b".to_vec()),
+                (3, b"last".to_vec())
+            ]
+        );
         assert_eq!(src.status().lines, 3);
     }
 }

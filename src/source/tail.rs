@@ -27,7 +27,10 @@ pub struct FollowOptions {
 
 impl Default for FollowOptions {
     fn default() -> Self {
-        Self { from_start: true, poll_interval: Duration::from_millis(100) }
+        Self {
+            from_start: true,
+            poll_interval: Duration::from_millis(100),
+        }
     }
 }
 
@@ -98,7 +101,9 @@ impl FollowSource {
         self.status.offset = 0;
         let reader = if gz {
             // A compressed stream cannot be entered in the middle: gzip is always read whole.
-            Reader::Gzip(Box::new(MultiGzDecoder::new(BufReader::new(Growing { file }))))
+            Reader::Gzip(Box::new(MultiGzDecoder::new(BufReader::new(Growing {
+                file,
+            }))))
         } else {
             if at_end {
                 // Numbers stay those of the file, so `file:line` messages point at the right row.
@@ -108,12 +113,17 @@ impl FollowSource {
             }
             Reader::Plain(file)
         };
-        Ok(Opened { reader, id: file_id(&meta) })
+        Ok(Opened {
+            reader,
+            id: file_id(&meta),
+        })
     }
 
     /// Reads what is available now; true when anything was read.
     fn read_available(&mut self, out: &mut LineBatch) -> io::Result<bool> {
-        let Some(cur) = self.current.as_mut() else { return Ok(false) };
+        let Some(cur) = self.current.as_mut() else {
+            return Ok(false);
+        };
         let mut total = 0;
         while total < MAX_READ_PER_POLL {
             let res = match &mut cur.reader {
@@ -163,12 +173,19 @@ impl FollowSource {
             return Ok(Some(SourceEvent::Rotated));
         }
         self.status.size = meta.len();
-        let plain = matches!(self.current.as_ref().map(|c| &c.reader), Some(Reader::Plain(_)));
+        let plain = matches!(
+            self.current.as_ref().map(|c| &c.reader),
+            Some(Reader::Plain(_))
+        );
         if meta.len() < self.status.offset {
             // Truncated in place (copytruncate rotation or a writer starting over).
             self.splitter.reset();
             if plain {
-                if let Some(Opened { reader: Reader::Plain(f), .. }) = self.current.as_mut() {
+                if let Some(Opened {
+                    reader: Reader::Plain(f),
+                    ..
+                }) = self.current.as_mut()
+                {
                     f.seek(SeekFrom::Start(0))?;
                 }
             } else {
@@ -188,7 +205,10 @@ impl FollowSource {
             Some((_, rx)) => {
                 let _ = rx.recv_timeout(self.opts.poll_interval);
                 // Coalesce a burst of events into one wake-up.
-                while !matches!(rx.try_recv(), Err(TryRecvError::Empty | TryRecvError::Disconnected)) {}
+                while !matches!(
+                    rx.try_recv(),
+                    Err(TryRecvError::Empty | TryRecvError::Disconnected)
+                ) {}
             }
             None => std::thread::sleep(self.opts.poll_interval),
         }
@@ -209,7 +229,11 @@ impl LineSource for FollowSource {
         if let Some(ev) = self.check_path(out)? {
             return Ok(ev);
         }
-        Ok(if out.len() > before { SourceEvent::Lines } else { SourceEvent::Idle })
+        Ok(if out.len() > before {
+            SourceEvent::Lines
+        } else {
+            SourceEvent::Idle
+        })
     }
 
     fn status(&self) -> SourceStatus {

@@ -17,7 +17,10 @@ fn csv_with_times(dir: &std::path::Path, rows: usize) -> std::path::PathBuf {
 }
 
 /// Receives events until `pred` holds over the flows so far (or the deadline passes).
-fn flows_until(h: &mut IngestHandle, mut pred: impl FnMut(&[FlowRecord], bool) -> bool) -> (Vec<FlowRecord>, bool) {
+fn flows_until(
+    h: &mut IngestHandle,
+    mut pred: impl FnMut(&[FlowRecord], bool) -> bool,
+) -> (Vec<FlowRecord>, bool) {
     let mut got = Vec::new();
     let mut finished = false;
     let start = Instant::now();
@@ -67,7 +70,11 @@ fn pause_and_step_release_one_flow_per_step() {
     let quiet_until = Instant::now() + Duration::from_millis(300);
     while Instant::now() < quiet_until {
         if let Ok(IngestEvent::Flows { records, .. }) = h.events.try_recv() {
-            assert!(records.is_empty(), "flows released while paused: {:?}", times(&records));
+            assert!(
+                records.is_empty(),
+                "flows released while paused: {:?}",
+                times(&records)
+            );
         }
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -96,7 +103,10 @@ fn seeking_forward_skips_and_backward_rewinds() {
 fn follow_mode_delivers_appended_rows_and_rejects_with_line_numbers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = csv_with_times(dir.path(), 5);
-    let mut h = spawn(IngestConfig::new(Input::File(p.clone()), IngestMode::Follow { from_start: false }));
+    let mut h = spawn(IngestConfig::new(
+        Input::File(p.clone()),
+        IngestMode::Follow { from_start: false },
+    ));
     let mut schema = None;
     let start = Instant::now();
     while schema.is_none() && start.elapsed() < DEADLINE {
@@ -106,14 +116,22 @@ fn follow_mode_delivers_appended_rows_and_rejects_with_line_numbers() {
         }
     }
     assert_eq!(schema.map(|s| s.numeric_names().len()), Some(2));
-    let mut f = std::fs::OpenOptions::new().append(true).open(&p).expect("open");
-    f.write_all(b"2000,1,1\nbad,row\n2001,2,2\n").expect("append");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&p)
+        .expect("open");
+    f.write_all(b"2000,1,1\nbad,row\n2001,2,2\n")
+        .expect("append");
     let mut rejects = Vec::new();
     let mut got = Vec::new();
     let start = Instant::now();
     while (got.len() < 2 || rejects.is_empty()) && start.elapsed() < DEADLINE {
         match h.events.try_recv() {
-            Ok(IngestEvent::Flows { records, rejects: r, stats }) => {
+            Ok(IngestEvent::Flows {
+                records,
+                rejects: r,
+                stats,
+            }) => {
                 got.extend(records);
                 rejects.extend(r);
                 assert!(stats.rows >= got.len() as u64);
@@ -121,7 +139,11 @@ fn follow_mode_delivers_appended_rows_and_rejects_with_line_numbers() {
             _ => std::thread::sleep(Duration::from_millis(5)),
         }
     }
-    assert_eq!(times(&got), vec![2000.0, 2001.0], "only appended rows when not reading from the start");
+    assert_eq!(
+        times(&got),
+        vec![2000.0, 2001.0],
+        "only appended rows when not reading from the start"
+    );
     assert_eq!(rejects.len(), 1);
     assert_eq!(rejects[0].line, 8);
     assert_eq!(rejects[0].reason, "expected 3 fields, found 2");
@@ -129,7 +151,10 @@ fn follow_mode_delivers_appended_rows_and_rejects_with_line_numbers() {
 
 #[test]
 fn a_missing_file_fails_with_its_name() {
-    let mut h = spawn(IngestConfig::new(Input::File("/nonexistent/flows.csv".into()), IngestMode::Replay));
+    let mut h = spawn(IngestConfig::new(
+        Input::File("/nonexistent/flows.csv".into()),
+        IngestMode::Replay,
+    ));
     let start = Instant::now();
     let mut failure = None;
     while failure.is_none() && start.elapsed() < DEADLINE {

@@ -3,8 +3,15 @@ use crate::schema::{Decoded, FlowRecord, MetaField, Skip};
 
 fn run(text: &str, opts: &DetectOptions) -> Result<(Schema, Vec<Decoded>), DetectError> {
     let lines: Vec<&[u8]> = text.lines().map(str::as_bytes).collect();
-    let Detected { schema, mut decoder } = detect("t.csv", &lines, opts)?;
-    let out = lines.iter().enumerate().map(|(i, l)| decoder.decode(l, i as u64 + 1)).collect();
+    let Detected {
+        schema,
+        mut decoder,
+    } = detect("t.csv", &lines, opts)?;
+    let out = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| decoder.decode(l, i as u64 + 1))
+        .collect();
     Ok((schema, out))
 }
 
@@ -18,20 +25,46 @@ fn flows(d: &[Decoded]) -> Vec<&FlowRecord> {
 }
 
 fn role(s: &Schema, name: &str) -> Role {
-    s.columns.iter().find(|c| c.name == name).map(|c| c.role).unwrap_or_else(|| panic!("no column {name}"))
+    s.columns
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| c.role)
+        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 #[test]
 fn rejects_what_is_not_flows() {
     let o = DetectOptions::default();
-    assert_eq!(run("", &o).err(), Some(DetectError::Empty { file: "t.csv".into() }));
-    assert_eq!(run("\n  \n", &o).err(), Some(DetectError::Empty { file: "t.csv".into() }));
-    assert!(matches!(run("<!DOCTYPE html>\n<html></html>", &o), Err(DetectError::Document { .. })));
-    assert!(matches!(run("a\0b\0c", &o), Err(DetectError::Binary { .. })));
-    let msg = run("hello world\nthis is prose\n", &o).err().map(|e| e.to_string()).unwrap_or_default();
+    assert_eq!(
+        run("", &o).err(),
+        Some(DetectError::Empty {
+            file: "t.csv".into()
+        })
+    );
+    assert_eq!(
+        run("\n  \n", &o).err(),
+        Some(DetectError::Empty {
+            file: "t.csv".into()
+        })
+    );
+    assert!(matches!(
+        run("<!DOCTYPE html>\n<html></html>", &o),
+        Err(DetectError::Document { .. })
+    ));
+    assert!(matches!(
+        run("a\0b\0c", &o),
+        Err(DetectError::Binary { .. })
+    ));
+    let msg = run("hello world\nthis is prose\n", &o)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(msg.starts_with("t.csv: no numeric columns"), "{msg}");
     let dns = "#separator \\x09\n#path\tdns\n#fields\tts\tuid\tquery\n1.0\tC1\texample.com\n";
-    let msg = run(dns, &o).err().map(|e| e.to_string()).unwrap_or_default();
+    let msg = run(dns, &o)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert_eq!(msg, "t.csv: a Zeek 'dns' log; only conn logs hold flows");
 }
 
@@ -44,7 +77,10 @@ fn generic_layouts_work_without_a_map() {
     assert_eq!(s.format, Format::Csv);
     assert_eq!(role(&s, "timestamp"), Role::Timestamp);
     assert_eq!(role(&s, "congestion"), Role::Categorical);
-    assert_eq!(s.numeric_names(), vec!["throughput", "latency", "packet_loss"]);
+    assert_eq!(
+        s.numeric_names(),
+        vec!["throughput", "latency", "packet_loss"]
+    );
     let f = flows(&d);
     assert_eq!(f.len(), 2);
     assert_eq!(f[0].ts, Some(1704067200.0));
@@ -60,7 +96,10 @@ fn generic_layouts_work_without_a_map() {
     assert_eq!(f[0].core.packets, Some(10.0));
     assert_eq!(f[0].core.bytes, Some(1000.0));
     assert_eq!(f[0].core.mean_packet_size, Some(100.0));
-    assert_eq!(f[1].label.as_ref().map(|l| (l.attack, &*l.class)), Some((true, "ddos")));
+    assert_eq!(
+        f[1].label.as_ref().map(|l| (l.attack, &*l.class)),
+        Some((true, "ddos"))
+    );
 }
 
 #[test]
@@ -83,15 +122,28 @@ fn map_overrides_roles() {
     assert_eq!(f[1].label.as_ref().map(|l| l.attack), Some(true));
     let mut bad = DetectOptions::default();
     bad.map.add_arg("label=nope").expect("map");
-    let msg = run("a,b\n1,2\n", &bad).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(msg.contains("'nope', which is not a column here (columns: a, b)"), "{msg}");
+    let msg = run("a,b\n1,2\n", &bad)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        msg.contains("'nope', which is not a column here (columns: a, b)"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn bad_rows_are_rejected_with_reasons() {
-    let (_, d) = run("a,b\n1,2\n3\nx,4\n5,6\n7,8\n9,9\n", &DetectOptions::default()).expect("detect");
+    let (_, d) = run(
+        "a,b\n1,2\n3\nx,4\n5,6\n7,8\n9,9\n",
+        &DetectOptions::default(),
+    )
+    .expect("detect");
     assert_eq!(d[2], Decoded::Reject("expected 2 fields, found 1".into()));
-    assert_eq!(d[3], Decoded::Reject("column 'a': 'x' is not a number".into()));
+    assert_eq!(
+        d[3],
+        Decoded::Reject("column 'a': 'x' is not a number".into())
+    );
     assert_eq!(flows(&d).len(), 4);
 }
 
@@ -103,12 +155,24 @@ fn repeated_header_is_skipped() {
 
 #[test]
 fn forced_format_must_fit() {
-    let o = DetectOptions { format: Some(Format::Nfdump), ..Default::default() };
-    let msg = run("a,b\n1,2\n", &o).err().map(|e| e.to_string()).unwrap_or_default();
+    let o = DetectOptions {
+        format: Some(Format::Nfdump),
+        ..Default::default()
+    };
+    let msg = run("a,b\n1,2\n", &o)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(msg.contains("--format nfdump was given"), "{msg}");
-    let o = DetectOptions { format: Some(Format::Csv), ..Default::default() };
-    let (s, _) = run("StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,TotPkts\n1,2,tcp,a,1,->,b,2,3\n", &o)
-        .expect("csv forced over argus");
+    let o = DetectOptions {
+        format: Some(Format::Csv),
+        ..Default::default()
+    };
+    let (s, _) = run(
+        "StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,TotPkts\n1,2,tcp,a,1,->,b,2,3\n",
+        &o,
+    )
+    .expect("csv forced over argus");
     assert_eq!(s.format, Format::Csv);
 }
 
@@ -126,6 +190,15 @@ fn zeek_tsv_with_layout_change_mid_stream() {
     assert_eq!(f[1].meta.proto.as_deref(), Some("udp"));
     assert_eq!(f[1].meta.dport, Some(53));
     assert_eq!(f[1].meta.src.as_deref(), Some("10.0.0.2"));
-    assert!(f[1].values[0].is_nan(), "orig_bytes is absent from the second layout");
-    assert_eq!(s.columns.iter().find(|c| c.meta == Some(MetaField::State)).map(|c| c.name.as_str()), Some("conn_state"));
+    assert!(
+        f[1].values[0].is_nan(),
+        "orig_bytes is absent from the second layout"
+    );
+    assert_eq!(
+        s.columns
+            .iter()
+            .find(|c| c.meta == Some(MetaField::State))
+            .map(|c| c.name.as_str()),
+        Some("conn_state")
+    );
 }

@@ -10,7 +10,13 @@ pub(crate) fn matches(norm: &[String]) -> bool {
 }
 
 pub(crate) fn spec() -> FormatSpec {
-    FormatSpec { format: Format::Argus, variant: "ra-csv".into(), role_of, core: CORE, skip: SkipRule::ArgusMan }
+    FormatSpec {
+        format: Format::Argus,
+        variant: "ra-csv".into(),
+        role_of,
+        core: CORE,
+        skip: SkipRule::ArgusMan,
+    }
 }
 
 fn role_of(n: &str) -> Option<(Role, Option<MetaField>)> {

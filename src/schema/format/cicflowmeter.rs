@@ -8,7 +8,8 @@ use crate::schema::{CoreField, Format, MetaField, Role};
 
 pub(crate) fn matches(norm: &[String]) -> bool {
     let has = |n: &str| norm.iter().any(|x| x == n);
-    has("flow duration") && (has("total fwd packets") || has("tot fwd pkts") || has("flow iat mean"))
+    has("flow duration")
+        && (has("total fwd packets") || has("tot fwd pkts") || has("flow iat mean"))
 }
 
 pub(crate) fn spec(norm: &[String]) -> FormatSpec {
@@ -24,7 +25,13 @@ pub(crate) fn spec(norm: &[String]) -> FormatSpec {
     } else {
         "machine-learning-cve"
     };
-    FormatSpec { format: Format::Cicflowmeter, variant: variant.into(), role_of, core: CORE, skip: SkipRule::None }
+    FormatSpec {
+        format: Format::Cicflowmeter,
+        variant: variant.into(),
+        role_of,
+        core: CORE,
+        skip: SkipRule::None,
+    }
 }
 
 fn role_of(n: &str) -> Option<(Role, Option<MetaField>)> {

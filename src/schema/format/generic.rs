@@ -5,8 +5,18 @@ use crate::schema::plan::{FormatSpec, SkipRule};
 use crate::schema::{CoreField, Format, MetaField, Role};
 
 pub(crate) fn spec(has_header: bool) -> FormatSpec {
-    let variant = if has_header { "with-header" } else { "headerless" };
-    FormatSpec { format: Format::Csv, variant: variant.into(), role_of, core: CORE, skip: SkipRule::None }
+    let variant = if has_header {
+        "with-header"
+    } else {
+        "headerless"
+    };
+    FormatSpec {
+        format: Format::Csv,
+        variant: variant.into(),
+        role_of,
+        core: CORE,
+        skip: SkipRule::None,
+    }
 }
 
 fn role_of(_n: &str) -> Option<(Role, Option<MetaField>)> {

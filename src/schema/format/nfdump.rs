@@ -11,7 +11,13 @@ pub(crate) fn matches(norm: &[String]) -> bool {
 }
 
 pub(crate) fn spec() -> FormatSpec {
-    FormatSpec { format: Format::Nfdump, variant: "csv".into(), role_of, core: CORE, skip: SkipRule::NfdumpSummary }
+    FormatSpec {
+        format: Format::Nfdump,
+        variant: "csv".into(),
+        role_of,
+        core: CORE,
+        skip: SkipRule::NfdumpSummary,
+    }
 }
 
 fn role_of(n: &str) -> Option<(Role, Option<MetaField>)> {
@@ -28,9 +34,11 @@ fn role_of(n: &str) -> Option<(Role, Option<MetaField>)> {
         "pr" => (Role::Categorical, Some(MetaField::Proto)),
         "flg" => (Role::Categorical, Some(MetaField::State)),
         "nh" | "nhb" | "ra" => (Role::Address, None),
-        "ismc" | "odmc" | "idmc" | "osmc" | "eng" | "exid" | "sas" | "das" | "in" | "out" => (Role::Identifier, None),
-        "td" | "fwd" | "stos" | "dtos" | "ipkt" | "ibyt" | "opkt" | "obyt" | "smk" | "dmk" | "dir" | "svln" | "dvln"
-        | "cl" | "sl" | "al" => (Role::Numeric, None),
+        "ismc" | "odmc" | "idmc" | "osmc" | "eng" | "exid" | "sas" | "das" | "in" | "out" => {
+            (Role::Identifier, None)
+        }
+        "td" | "fwd" | "stos" | "dtos" | "ipkt" | "ibyt" | "opkt" | "obyt" | "smk" | "dmk"
+        | "dir" | "svln" | "dvln" | "cl" | "sl" | "al" => (Role::Numeric, None),
         _ => return None,
     })
 }

@@ -5,16 +5,54 @@ use crate::schema::plan::{FormatSpec, SkipRule};
 use crate::schema::{CoreField, Format, MetaField, Role};
 
 pub(crate) const NAMES: [&str; 43] = [
-    "duration", "protocol_type", "service", "flag", "src_bytes", "dst_bytes", "land", "wrong_fragment", "urgent", "hot",
-    "num_failed_logins", "logged_in", "num_compromised", "root_shell", "su_attempted", "num_root",
-    "num_file_creations", "num_shells", "num_access_files", "num_outbound_cmds", "is_host_login", "is_guest_login",
-    "count", "srv_count", "serror_rate", "srv_serror_rate", "rerror_rate", "srv_rerror_rate", "same_srv_rate",
-    "diff_srv_rate", "srv_diff_host_rate", "dst_host_count", "dst_host_srv_count", "dst_host_same_srv_rate",
-    "dst_host_diff_srv_rate", "dst_host_same_src_port_rate", "dst_host_srv_diff_host_rate", "dst_host_serror_rate",
-    "dst_host_srv_serror_rate", "dst_host_rerror_rate", "dst_host_srv_rerror_rate", "label", "difficulty",
+    "duration",
+    "protocol_type",
+    "service",
+    "flag",
+    "src_bytes",
+    "dst_bytes",
+    "land",
+    "wrong_fragment",
+    "urgent",
+    "hot",
+    "num_failed_logins",
+    "logged_in",
+    "num_compromised",
+    "root_shell",
+    "su_attempted",
+    "num_root",
+    "num_file_creations",
+    "num_shells",
+    "num_access_files",
+    "num_outbound_cmds",
+    "is_host_login",
+    "is_guest_login",
+    "count",
+    "srv_count",
+    "serror_rate",
+    "srv_serror_rate",
+    "rerror_rate",
+    "srv_rerror_rate",
+    "same_srv_rate",
+    "diff_srv_rate",
+    "srv_diff_host_rate",
+    "dst_host_count",
+    "dst_host_srv_count",
+    "dst_host_same_srv_rate",
+    "dst_host_diff_srv_rate",
+    "dst_host_same_src_port_rate",
+    "dst_host_srv_diff_host_rate",
+    "dst_host_serror_rate",
+    "dst_host_srv_serror_rate",
+    "dst_host_rerror_rate",
+    "dst_host_srv_rerror_rate",
+    "label",
+    "difficulty",
 ];
 
-const FLAGS: [&str; 11] = ["SF", "S0", "S1", "S2", "S3", "REJ", "RSTO", "RSTR", "RSTOS0", "SH", "OTH"];
+const FLAGS: [&str; 11] = [
+    "SF", "S0", "S1", "S2", "S3", "REJ", "RSTO", "RSTR", "RSTOS0", "SH", "OTH",
+];
 
 pub(crate) fn matches_header(norm: &[String]) -> bool {
     let has = |n: &str| norm.iter().any(|x| x == n);
@@ -35,8 +73,18 @@ pub(crate) fn names_for(n_fields: usize) -> Vec<String> {
 }
 
 pub(crate) fn spec(has_header: bool) -> FormatSpec {
-    let variant = if has_header { "with-header" } else { "headerless" };
-    FormatSpec { format: Format::NslKdd, variant: variant.into(), role_of, core: CORE, skip: SkipRule::None }
+    let variant = if has_header {
+        "with-header"
+    } else {
+        "headerless"
+    };
+    FormatSpec {
+        format: Format::NslKdd,
+        variant: variant.into(),
+        role_of,
+        core: CORE,
+        skip: SkipRule::None,
+    }
 }
 
 fn role_of(n: &str) -> Option<(Role, Option<MetaField>)> {

@@ -6,11 +6,55 @@ use crate::schema::plan::{FormatSpec, SkipRule};
 use crate::schema::{CoreField, Format, MetaField, Role};
 
 pub(crate) const RAW_NAMES: [&str; 49] = [
-    "srcip", "sport", "dstip", "dsport", "proto", "state", "dur", "sbytes", "dbytes", "sttl", "dttl", "sloss", "dloss",
-    "service", "Sload", "Dload", "Spkts", "Dpkts", "swin", "dwin", "stcpb", "dtcpb", "smeansz", "dmeansz",
-    "trans_depth", "res_bdy_len", "Sjit", "Djit", "Stime", "Ltime", "Sintpkt", "Dintpkt", "tcprtt", "synack", "ackdat",
-    "is_sm_ips_ports", "ct_state_ttl", "ct_flw_http_mthd", "is_ftp_login", "ct_ftp_cmd", "ct_srv_src", "ct_srv_dst",
-    "ct_dst_ltm", "ct_src_ltm", "ct_src_dport_ltm", "ct_dst_sport_ltm", "ct_dst_src_ltm", "attack_cat", "Label",
+    "srcip",
+    "sport",
+    "dstip",
+    "dsport",
+    "proto",
+    "state",
+    "dur",
+    "sbytes",
+    "dbytes",
+    "sttl",
+    "dttl",
+    "sloss",
+    "dloss",
+    "service",
+    "Sload",
+    "Dload",
+    "Spkts",
+    "Dpkts",
+    "swin",
+    "dwin",
+    "stcpb",
+    "dtcpb",
+    "smeansz",
+    "dmeansz",
+    "trans_depth",
+    "res_bdy_len",
+    "Sjit",
+    "Djit",
+    "Stime",
+    "Ltime",
+    "Sintpkt",
+    "Dintpkt",
+    "tcprtt",
+    "synack",
+    "ackdat",
+    "is_sm_ips_ports",
+    "ct_state_ttl",
+    "ct_flw_http_mthd",
+    "is_ftp_login",
+    "ct_ftp_cmd",
+    "ct_srv_src",
+    "ct_srv_dst",
+    "ct_dst_ltm",
+    "ct_src_ltm",
+    "ct_src_dport_ltm",
+    "ct_dst_sport_ltm",
+    "ct_dst_src_ltm",
+    "attack_cat",
+    "Label",
 ];
 
 pub(crate) fn matches_header(norm: &[String]) -> bool {
@@ -38,7 +82,13 @@ pub(crate) fn spec(norm: &[String], has_header: bool) -> FormatSpec {
         (true, true) => "raw-with-header",
         _ => "train-test-45",
     };
-    FormatSpec { format: Format::UnswNb15, variant: variant.into(), role_of, core: CORE, skip: SkipRule::None }
+    FormatSpec {
+        format: Format::UnswNb15,
+        variant: variant.into(),
+        role_of,
+        core: CORE,
+        skip: SkipRule::None,
+    }
 }
 
 fn role_of(n: &str) -> Option<(Role, Option<MetaField>)> {

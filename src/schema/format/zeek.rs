@@ -9,9 +9,28 @@ use crate::schema::{CoreField, Format, MetaField, Role};
 /// conn.log fields in Zeek's order; JSON logs leave unset fields out, so a JSON schema is this
 /// list plus any extra keys seen.
 pub(crate) const CONN_FIELDS: [&str; 22] = [
-    "ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service", "duration", "orig_bytes",
-    "resp_bytes", "conn_state", "local_orig", "local_resp", "missed_bytes", "history", "orig_pkts", "orig_ip_bytes",
-    "resp_pkts", "resp_ip_bytes", "tunnel_parents", "ip_proto",
+    "ts",
+    "uid",
+    "id.orig_h",
+    "id.orig_p",
+    "id.resp_h",
+    "id.resp_p",
+    "proto",
+    "service",
+    "duration",
+    "orig_bytes",
+    "resp_bytes",
+    "conn_state",
+    "local_orig",
+    "local_resp",
+    "missed_bytes",
+    "history",
+    "orig_pkts",
+    "orig_ip_bytes",
+    "resp_pkts",
+    "resp_ip_bytes",
+    "tunnel_parents",
+    "ip_proto",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,10 +56,18 @@ pub(crate) fn parse_tsv_header(lines: &[&[u8]]) -> Option<TsvHeader> {
             path = Some(rest.trim().to_string());
         } else if let Some(rest) = text.strip_prefix("#fields") {
             let rest = rest.strip_prefix(sep as char).unwrap_or(rest);
-            fields = Some(rest.split(sep as char).map(|s| s.trim().to_string()).collect());
+            fields = Some(
+                rest.split(sep as char)
+                    .map(|s| s.trim().to_string())
+                    .collect(),
+            );
         }
     }
-    Some(TsvHeader { sep, path, fields: fields? })
+    Some(TsvHeader {
+        sep,
+        path,
+        fields: fields?,
+    })
 }
 
 /// True when the fields are those of a conn log (not dns, http …).
@@ -50,13 +77,21 @@ pub(crate) fn is_conn(fields: &[String]) -> bool {
 }
 
 pub(crate) fn spec(variant: &str) -> FormatSpec {
-    FormatSpec { format: Format::ZeekConn, variant: variant.into(), role_of, core: CORE, skip: SkipRule::Zeek }
+    FormatSpec {
+        format: Format::ZeekConn,
+        variant: variant.into(),
+        role_of,
+        core: CORE,
+        skip: SkipRule::Zeek,
+    }
 }
 
 fn role_of(n: &str) -> Option<(Role, Option<MetaField>)> {
     Some(match n {
         "ts" => (Role::Timestamp, None),
-        "uid" | "community id" | "orig l2 addr" | "resp l2 addr" | "vlan" | "inner vlan" => (Role::Identifier, None),
+        "uid" | "community id" | "orig l2 addr" | "resp l2 addr" | "vlan" | "inner vlan" => {
+            (Role::Identifier, None)
+        }
         "id orig h" => (Role::Address, Some(MetaField::Src)),
         "id resp h" => (Role::Address, Some(MetaField::Dst)),
         "id orig p" => (Role::Port, Some(MetaField::Sport)),
@@ -66,8 +101,10 @@ fn role_of(n: &str) -> Option<(Role, Option<MetaField>)> {
         "conn state" => (Role::Categorical, Some(MetaField::State)),
         "history" | "ip proto" | "orig cc" | "resp cc" => (Role::Categorical, None),
         "tunnel parents" => (Role::Ignored, None),
-        "duration" | "orig bytes" | "resp bytes" | "missed bytes" | "orig pkts" | "orig ip bytes" | "resp pkts"
-        | "resp ip bytes" | "local orig" | "local resp" => (Role::Numeric, None),
+        "duration" | "orig bytes" | "resp bytes" | "missed bytes" | "orig pkts"
+        | "orig ip bytes" | "resp pkts" | "resp ip bytes" | "local orig" | "local resp" => {
+            (Role::Numeric, None)
+        }
         _ => return None,
     })
 }

@@ -10,11 +10,18 @@ use super::*;
 const DEADLINE: Duration = Duration::from_secs(10);
 
 fn opts(from_start: bool) -> FollowOptions {
-    FollowOptions { from_start, poll_interval: Duration::from_millis(20) }
+    FollowOptions {
+        from_start,
+        poll_interval: Duration::from_millis(20),
+    }
 }
 
 fn append(path: &Path, bytes: &[u8]) {
-    let mut f = OpenOptions::new().append(true).create(true).open(path).expect("open for append");
+    let mut f = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .expect("open for append");
     f.write_all(bytes).expect("append");
     f.flush().expect("flush");
 }
@@ -31,7 +38,10 @@ fn collect(src: &mut FollowSource, want: usize) -> (Vec<(u64, String)>, Vec<Sour
             events.push(ev);
         }
     }
-    let lines = out.iter().map(|(n, l)| (n, String::from_utf8_lossy(l).into_owned())).collect();
+    let lines = out
+        .iter()
+        .map(|(n, l)| (n, String::from_utf8_lossy(l).into_owned()))
+        .collect();
     (lines, events)
 }
 
@@ -47,7 +57,10 @@ fn appended_lines_arrive() {
     let p = dir.path().join("conn.log");
     append(&p, b"a\nb\n");
     let mut src = FollowSource::open(&p, opts(true)).expect("open");
-    assert_eq!(collect(&mut src, 2).0, vec![(1, "a".into()), (2, "b".into())]);
+    assert_eq!(
+        collect(&mut src, 2).0,
+        vec![(1, "a".into()), (2, "b".into())]
+    );
     append(&p, b"c\n");
     assert_eq!(collect(&mut src, 1).0, vec![(3, "c".into())]);
     assert_eq!(src.status().offset, 6);
@@ -62,7 +75,11 @@ fn starting_at_the_end_skips_existing_lines() {
     let mut src = FollowSource::open(&p, opts(false)).expect("open");
     append(&p, b"new\n");
     let (lines, _) = collect(&mut src, 1);
-    assert_eq!(lines, vec![(2, "new".to_string())], "line numbers stay those of the file");
+    assert_eq!(
+        lines,
+        vec![(2, "new".to_string())],
+        "line numbers stay those of the file"
+    );
 }
 
 #[test]
@@ -77,7 +94,10 @@ fn partial_line_waits_for_its_newline() {
     for _ in 0..5 {
         src.poll(&mut out).expect("poll");
     }
-    assert!(out.is_empty(), "a line without its newline must not be emitted");
+    assert!(
+        out.is_empty(),
+        "a line without its newline must not be emitted"
+    );
     append(&p, b",row\n");
     assert_eq!(collect(&mut src, 1).0, vec![(2, "half,of,a,row".into())]);
 }
@@ -94,7 +114,10 @@ fn rotation_by_rename_is_followed() {
     std::fs::rename(&p, dir.path().join("conn.log.1")).expect("rename");
     append(&p, b"x\ny\n");
     let (lines, events) = collect(&mut src, 3);
-    assert_eq!(lines, vec![(2, "b".into()), (1, "x".into()), (2, "y".into())]);
+    assert_eq!(
+        lines,
+        vec![(2, "b".into()), (1, "x".into()), (2, "y".into())]
+    );
     assert_eq!(events, vec![SourceEvent::Rotated]);
     assert_eq!(src.status().rotations, 1);
 }
@@ -108,7 +131,10 @@ fn rotation_waits_while_the_path_is_missing() {
     assert_eq!(collect(&mut src, 1).0.len(), 1);
     std::fs::rename(&p, dir.path().join("old.log")).expect("rename");
     let mut out = LineBatch::new();
-    assert_eq!(src.poll(&mut out).expect("poll while missing"), SourceEvent::Idle);
+    assert_eq!(
+        src.poll(&mut out).expect("poll while missing"),
+        SourceEvent::Idle
+    );
     append(&p, b"fresh\n");
     assert_eq!(collect(&mut src, 1).0, vec![(1, "fresh".into())]);
 }
@@ -133,7 +159,10 @@ fn gzip_members_appended_later_are_followed() {
     let p = dir.path().join("conn.log.gz");
     append(&p, &gz(b"a\nb\n"));
     let mut src = FollowSource::open(&p, opts(true)).expect("open");
-    assert_eq!(collect(&mut src, 2).0, vec![(1, "a".into()), (2, "b".into())]);
+    assert_eq!(
+        collect(&mut src, 2).0,
+        vec![(1, "a".into()), (2, "b".into())]
+    );
     // A second member, written in two halves: the decoder must resume mid-member.
     let second = gz(b"c\nd\n");
     let (h1, h2) = second.split_at(second.len() / 2);
@@ -142,7 +171,10 @@ fn gzip_members_appended_later_are_followed() {
     src.poll(&mut out).expect("poll on half a member");
     append(&p, h2);
     let (lines, _) = collect(&mut src, 2 - out.len());
-    let mut all: Vec<_> = out.iter().map(|(n, l)| (n, String::from_utf8_lossy(l).into_owned())).collect();
+    let mut all: Vec<_> = out
+        .iter()
+        .map(|(n, l)| (n, String::from_utf8_lossy(l).into_owned()))
+        .collect();
     all.extend(lines);
     assert_eq!(all, vec![(3, "c".into()), (4, "d".into())]);
 }
