@@ -9,3 +9,4 @@ pub mod inspect;
 pub mod matrix;
 pub mod schema;
 pub mod source;
+pub mod theme;
