@@ -263,6 +263,8 @@ impl Worker {
                 return Ok(());
             }
             self.apply_commands(Instant::now())?;
+            // A rewind applied here happened between batches: nothing in flight to drop.
+            self.rewound = false;
             let Some(src) = self.source.as_mut() else {
                 return Ok(());
             };

@@ -166,3 +166,32 @@ fn a_missing_file_fails_with_its_name() {
     let msg = failure.expect("a failure event");
     assert!(msg.starts_with("/nonexistent/flows.csv: "), "{msg}");
 }
+
+#[test]
+fn a_backward_seek_between_batches_replays_everything_after_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = csv_with_times(dir.path(), 50);
+    let (tx, mut rx) = mpsc::channel(64);
+    let (ctl_tx, ctl_rx) = std::sync::mpsc::channel();
+    // Queued before the run starts, so it is applied after the first batch, between batches.
+    ctl_tx
+        .send(ReplayCommand::Seek(SeekTarget::Start))
+        .expect("send");
+    let cfg = IngestConfig::new(Input::File(p), IngestMode::Replay);
+    let mut w = Worker::new(cfg, tx, ctl_rx, Arc::new(AtomicBool::new(false)));
+    w.run().expect("run");
+    drop(w);
+    let mut got = Vec::new();
+    while let Ok(ev) = rx.try_recv() {
+        if let IngestEvent::Flows { records, .. } = ev {
+            got.extend(records);
+        }
+    }
+    let t = times(&got);
+    assert_eq!(
+        t.len(),
+        100,
+        "the whole file once, then again from the start"
+    );
+    assert_eq!(t[..50], t[50..]);
+}
