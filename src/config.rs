@@ -46,20 +46,21 @@ pub enum ConfigError {
 }
 
 /// Which file to read, by precedence; `None` when no file applies.
-pub fn config_path(explicit: Option<&Path>) -> Option<(PathBuf, bool)> {
+/// An explicit path must exist (reading it fails otherwise); the XDG default is optional.
+pub fn config_path(explicit: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = explicit {
-        return Some((p.to_path_buf(), true));
+        return Some(p.to_path_buf());
     }
     if let Some(p) = std::env::var_os("FLOWTOP_CONFIG").filter(|v| !v.is_empty()) {
-        return Some((PathBuf::from(p), true));
+        return Some(PathBuf::from(p));
     }
     let dirs = directories::ProjectDirs::from("", "", "flowtop")?;
     let p = dirs.config_dir().join("config.toml");
-    p.exists().then_some((p, false))
+    p.exists().then_some(p)
 }
 
 pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-    let Some((path, _required)) = config_path(explicit) else {
+    let Some(path) = config_path(explicit) else {
         return Ok(Config::default());
     };
     let shown = path.display().to_string();

@@ -161,12 +161,7 @@ pub fn render_text(r: &InspectReport) -> String {
     for c in &r.columns {
         let mut extra = Vec::new();
         if let Some(m) = c.meta {
-            extra.push(
-                serde_json::to_value(m)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-            );
+            extra.push(m.name().to_string());
         }
         if let Some(k) = c.core {
             extra.push(format!("core {}", k.name()));

@@ -94,17 +94,7 @@ fn parse(text: &str, origin: &str) -> Result<Theme, String> {
                 SLOTS.join(", ")
             ));
         }
-        let mut style = Style::default();
-        if let Some(fg) = &s.fg {
-            style = style.fg(color(fg).map_err(|e| format!("{origin}: slot '{slot}': {e}"))?);
-        }
-        if let Some(bg) = &s.bg {
-            style = style.bg(color(bg).map_err(|e| format!("{origin}: slot '{slot}': {e}"))?);
-        }
-        for m in &s.modifiers {
-            style = style
-                .add_modifier(modifier(m).map_err(|e| format!("{origin}: slot '{slot}': {e}"))?);
-        }
+        let style = slot_style(&s).map_err(|e| format!("{origin}: slot '{slot}': {e}"))?;
         slots.insert(slot, style);
     }
     if let Some(missing) = SLOTS.iter().find(|s| !slots.contains_key(**s)) {
@@ -114,6 +104,20 @@ fn parse(text: &str, origin: &str) -> Result<Theme, String> {
         name: file.name,
         slots,
     })
+}
+
+fn slot_style(s: &SlotFile) -> Result<Style, String> {
+    let mut style = Style::default();
+    if let Some(fg) = &s.fg {
+        style = style.fg(color(fg)?);
+    }
+    if let Some(bg) = &s.bg {
+        style = style.bg(color(bg)?);
+    }
+    for m in &s.modifiers {
+        style = style.add_modifier(modifier(m)?);
+    }
+    Ok(style)
 }
 
 fn color(name: &str) -> Result<Color, String> {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::{Decoding, IngestError, Rejected, detect_source};
+use super::{Decoding, IngestError, Rejected, detect_source, io_error};
 use crate::schema::{DetectOptions, FlowRecord, Schema};
 use crate::source::replay::{Due, ROWS_PER_SEC_AT_1X, ReplayClock, ReplayCommand, Speed};
 use crate::source::{
@@ -200,12 +200,9 @@ impl Worker {
 
     fn run(&mut self) -> Result<(), IngestError> {
         let name = self.cfg.input.display_name();
-        let io_err = |e| IngestError::Io {
-            file: name.clone(),
-            source: e,
-        };
+        let io_err = io_error(&name);
         let mut source = match self.cfg.mode {
-            IngestMode::Replay => open_once(&self.cfg.input).map_err(io_err)?,
+            IngestMode::Replay => open_once(&self.cfg.input).map_err(&io_err)?,
             IngestMode::Follow { from_start } => open_follow(
                 &self.cfg.input,
                 FollowOptions {
@@ -213,27 +210,26 @@ impl Worker {
                     ..FollowOptions::default()
                 },
             )
-            .map_err(io_err)?,
+            .map_err(&io_err)?,
         };
         let mut batch = LineBatch::new();
-        if let (IngestMode::Follow { from_start: false }, Input::File(p)) =
-            (self.cfg.mode, &self.cfg.input)
-        {
-            // The header sits at the top of the file even when only new lines are wanted.
-            let mut head = crate::source::FileSource::open(p).map_err(io_err)?;
-            let mut sample = LineBatch::new();
-            let stop = self.stop.clone();
-            let detected = detect_source(&mut head, &self.cfg.detect, &mut sample, || {
-                !stop.load(Ordering::Relaxed)
-            })?;
-            self.decoding = Some(Decoding::new(detected, &name));
-        } else {
-            let stop = self.stop.clone();
-            let detected = detect_source(source.as_mut(), &self.cfg.detect, &mut batch, || {
-                !stop.load(Ordering::Relaxed)
-            })?;
-            self.decoding = Some(Decoding::new(detected, &name));
-        }
+        let stop = self.stop.clone();
+        let keep_waiting = || !stop.load(Ordering::Relaxed);
+        let detected = match (self.cfg.mode, &self.cfg.input) {
+            // The header sits at the top of the file even when only new lines are wanted; the
+            // lines read for detection are then old lines, not to be decoded.
+            (IngestMode::Follow { from_start: false }, Input::File(p)) => {
+                let mut head = crate::source::FileSource::open(p).map_err(&io_err)?;
+                detect_source(
+                    &mut head,
+                    &self.cfg.detect,
+                    &mut LineBatch::new(),
+                    keep_waiting,
+                )?
+            }
+            _ => detect_source(source.as_mut(), &self.cfg.detect, &mut batch, keep_waiting)?,
+        };
+        self.decoding = Some(Decoding::new(detected, &name));
         self.source = Some(source);
         if let Some(d) = &self.decoding {
             self.send(IngestEvent::Detected(Arc::new(d.schema.clone())));
@@ -268,10 +264,7 @@ impl Worker {
             let Some(src) = self.source.as_mut() else {
                 return Ok(());
             };
-            event = src.poll(&mut batch).map_err(|e| IngestError::Io {
-                file: name.clone(),
-                source: e,
-            })?;
+            event = src.poll(&mut batch).map_err(io_error(&name))?;
             if event == SourceEvent::Idle {
                 self.flush();
             }
@@ -290,13 +283,8 @@ impl Worker {
             let t = f.ts.unwrap_or(self.row_index as f64 / ROWS_PER_SEC_AT_1X);
             self.row_index += 1;
             self.first_time.get_or_insert(t);
-            if let Some(until) = self.skip_until {
-                if t < until {
-                    self.seek_skipped += 1;
-                    continue;
-                }
-                self.skip_until = None;
-                self.clock.reset_time(Some(t));
+            if self.passed_by_seek(t) {
+                continue;
             }
             if self.cfg.mode == IngestMode::Replay {
                 self.wait_until_due(t)?;
@@ -305,11 +293,10 @@ impl Worker {
                     self.rewound = false;
                     return Ok(());
                 }
-                if self.skip_until.is_some_and(|until| t < until) {
-                    self.seek_skipped += 1;
+                // A forward seek may have arrived while waiting.
+                if self.passed_by_seek(t) {
                     continue;
                 }
-                self.skip_until = None;
             }
             self.clock.released(t);
             self.out.push(f);
@@ -318,6 +305,23 @@ impl Worker {
             }
         }
         Ok(())
+    }
+
+    /// True when a pending seek passes over the flow at replay time `t`; the first flow at or
+    /// after the target ends the seek and restarts the clock there.
+    fn passed_by_seek(&mut self, t: f64) -> bool {
+        match self.skip_until {
+            Some(until) if t < until => {
+                self.seek_skipped += 1;
+                true
+            }
+            Some(_) => {
+                self.skip_until = None;
+                self.clock.reset_time(Some(t));
+                false
+            }
+            None => false,
+        }
     }
 
     fn wait_until_due(&mut self, t: f64) -> Result<(), IngestError> {
@@ -369,10 +373,7 @@ impl Worker {
                 return Ok(());
             };
             let name = src.name().to_string();
-            if !src.rewind().map_err(|e| IngestError::Io {
-                file: name.clone(),
-                source: e,
-            })? {
+            if !src.rewind().map_err(io_error(&name))? {
                 self.send(IngestEvent::Notice(format!(
                     "{name}: cannot seek backwards in this source"
                 )));

@@ -29,6 +29,14 @@ pub enum IngestError {
     Detect(#[from] DetectError),
 }
 
+/// Wraps an I/O error with the name of the file it happened on.
+pub(crate) fn io_error(file: &str) -> impl Fn(io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io {
+        file: file.to_string(),
+        source,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejected {
     pub file: String,
@@ -117,10 +125,7 @@ pub fn detect_source(
 ) -> Result<Detected, IngestError> {
     let name = source.name().to_string();
     loop {
-        let ev = source.poll(buffered).map_err(|e| IngestError::Io {
-            file: name.clone(),
-            source: e,
-        })?;
+        let ev = source.poll(buffered).map_err(io_error(&name))?;
         let enough = buffered.len() >= SAMPLE_LINES;
         let has_data = buffered
             .iter()
@@ -152,10 +157,7 @@ pub fn read_all(
     on_flow: impl FnMut(FlowRecord),
 ) -> Result<ReadSummary, IngestError> {
     let name = input.display_name();
-    let mut source = crate::source::open_once(input).map_err(|e| IngestError::Io {
-        file: name.clone(),
-        source: e,
-    })?;
+    let mut source = crate::source::open_once(input).map_err(io_error(&name))?;
     read_source(source.as_mut(), opts, on_flow)
 }
 
@@ -171,10 +173,7 @@ pub fn read_source(
     loop {
         dec.decode_batch(&batch, &mut on_flow, |_| {});
         batch.clear();
-        match source.poll(&mut batch).map_err(|e| IngestError::Io {
-            file: name.clone(),
-            source: e,
-        })? {
+        match source.poll(&mut batch).map_err(io_error(&name))? {
             SourceEvent::Eof if batch.is_empty() => break,
             SourceEvent::Rotated | SourceEvent::Truncated => dec.new_file(),
             _ => {}

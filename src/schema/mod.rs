@@ -130,6 +130,20 @@ pub enum MetaField {
     State,
 }
 
+impl MetaField {
+    pub fn name(self) -> &'static str {
+        match self {
+            MetaField::Src => "src",
+            MetaField::Dst => "dst",
+            MetaField::Sport => "sport",
+            MetaField::Dport => "dport",
+            MetaField::Proto => "proto",
+            MetaField::Service => "service",
+            MetaField::State => "state",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Column {
     pub name: String,
