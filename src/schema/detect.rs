@@ -91,7 +91,8 @@ pub fn detect(file: &str, lines: &[&[u8]], opts: &DetectOptions) -> Result<Detec
         check_forced(forced, Format::ZeekConn, "it is JSON lines").map_err(not_flows)?;
         zeek_json(lines, &opts.map).map_err(not_flows)?
     } else {
-        delimited(lines, opts).map_err(not_flows)?
+        let (schema, dec) = delimited(lines, opts).map_err(not_flows)?;
+        (schema, Box::new(dec))
     };
     if !schema.has_role(Role::Numeric) && !schema.has_role(Role::Categorical) {
         return Err(not_flows(
@@ -227,7 +228,10 @@ fn looks_like_header(rows: &[Vec<String>]) -> bool {
             .all(|(j, c)| !is_number(c) && rest.iter().all(|r| r.get(j) != Some(c)))
 }
 
-fn delimited(lines: &[&[u8]], opts: &DetectOptions) -> Result<(Schema, Box<dyn Decoder>), String> {
+pub(crate) fn delimited(
+    lines: &[&[u8]],
+    opts: &DetectOptions,
+) -> Result<(Schema, DelimitedDecoder), String> {
     let delim = sniff_delimiter(lines);
     let rows: Vec<Vec<String>> = lines
         .iter()
@@ -312,7 +316,7 @@ fn delimited(lines: &[&[u8]], opts: &DetectOptions) -> Result<(Schema, Box<dyn D
     let header_line = has_header.then(|| lines[0].to_vec());
     Ok((
         schema,
-        Box::new(DelimitedDecoder::new(plan, delim, header_line, spec.skip)),
+        DelimitedDecoder::new(plan, delim, header_line, spec.skip),
     ))
 }
 

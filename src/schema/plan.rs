@@ -46,6 +46,9 @@ pub(crate) enum LabelPart {
 
 #[derive(Debug, Clone)]
 pub(crate) struct ColPlan {
+    /// The feature slot when the column is a numeric feature and nothing else (the common case,
+    /// decoded on the fast path).
+    pub only_num: Option<usize>,
     pub num: Option<usize>,
     pub cat: Option<usize>,
     pub meta: Option<MetaField>,
@@ -147,6 +150,7 @@ pub(crate) fn build(
     let mut cols = Vec::with_capacity(names.len());
     for (i, &(role, meta)) in roles.iter().enumerate() {
         let mut p = ColPlan {
+            only_num: None,
             num: None,
             cat: None,
             meta,
@@ -156,6 +160,7 @@ pub(crate) fn build(
         match role {
             Role::Numeric => {
                 p.num = Some(n_num);
+                p.only_num = meta.is_none().then_some(n_num);
                 n_num += 1;
             }
             Role::Categorical => {
@@ -241,6 +246,11 @@ impl RowBuilder {
             label: None,
             class: None,
         }
+    }
+
+    /// Stores a numeric feature already parsed by the caller's fast path.
+    pub fn set_value(&mut self, slot: usize, v: f64) {
+        self.values[slot] = v;
     }
 
     /// Takes one cell of column `col`; an error names the column and the offending text.

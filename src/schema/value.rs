@@ -60,6 +60,49 @@ fn parse_plain_decimal(s: &[u8]) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
+/// Reads the field of `line` that starts at `start` and ends at the next `delim` (or the end of
+/// the line) in one pass: returns its value when it is a plain decimal (the same exact fast path
+/// as `parse_num`), and the field's end either way, so the caller can fall back to `parse_num`
+/// on anything else (spaces, `Infinity`, exponents, `-`).
+#[inline(always)]
+pub fn scan_plain_field(line: &[u8], start: usize, delim: u8) -> (Option<f64>, usize) {
+    let field = &line[start.min(line.len())..];
+    let (neg, body) = match field.first() {
+        Some(b'-') => (true, &field[1..]),
+        _ => (false, field),
+    };
+    let mut mantissa: u64 = 0;
+    let mut dot = usize::MAX;
+    let mut stop = body.len();
+    // One pass, no bounds checks: digits accumulate (wrapping; checked below), one dot allowed.
+    for (k, &b) in body.iter().enumerate() {
+        let d = b.wrapping_sub(b'0');
+        if d < 10 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        } else if b == b'.' && dot == usize::MAX {
+            dot = k;
+        } else {
+            stop = k;
+            break;
+        }
+    }
+    let end = start + usize::from(neg) + stop;
+    let at_delim = stop == body.len() || body[stop] == delim;
+    if at_delim {
+        let has_dot = dot != usize::MAX;
+        let digits = stop - usize::from(has_dot);
+        let frac_digits = if has_dot { stop - dot - 1 } else { 0 };
+        // Up to 19 digits cannot have wrapped; beyond that the general parser decides.
+        if digits > 0 && digits <= 19 && mantissa < 1 << 53 && frac_digits < POW10.len() {
+            let v = mantissa as f64 / POW10[frac_digits];
+            return (Some(if neg { -v } else { v }), end);
+        }
+        return (None, end);
+    }
+    let end = memchr::memchr(delim, &line[end..]).map_or(line.len(), |k| end + k);
+    (None, end)
+}
+
 pub fn parse_num(raw: &[u8]) -> Num {
     let raw = raw.trim_ascii();
     if let Some(v) = parse_plain_decimal(raw) {
@@ -205,6 +248,41 @@ mod tests {
     }
 
     #[test]
+    fn scanning_fields_in_place() {
+        let line = b"12,-0.5,,Infinity,1e3,007,1.2.3,9999999999999999999999,x";
+        let mut start = 0;
+        let mut got = Vec::new();
+        while start <= line.len() {
+            let (v, end) = scan_plain_field(line, start, b',');
+            got.push((v, String::from_utf8_lossy(&line[start..end]).into_owned()));
+            start = end + 1;
+        }
+        let expect: Vec<(Option<f64>, &str)> = vec![
+            (Some(12.0), "12"),
+            (Some(-0.5), "-0.5"),
+            (None, ""),
+            (None, "Infinity"),
+            (None, "1e3"),
+            (Some(7.0), "007"),
+            (None, "1.2.3"),
+            (None, "9999999999999999999999"),
+            (None, "x"),
+        ];
+        assert_eq!(
+            got.iter()
+                .map(|(v, s)| (*v, s.as_str()))
+                .collect::<Vec<_>>(),
+            expect
+        );
+        // Whatever the scan accepts, parse_num reads identically.
+        for (v, s) in &got {
+            if let Some(v) = v {
+                assert_eq!(parse_num(s.as_bytes()), Num::Value(*v));
+            }
+        }
+    }
+
+    #[test]
     fn the_fast_path_agrees_with_std_exactly() {
         let cases = [
             "0.293922779",
@@ -234,6 +312,10 @@ mod tests {
             let s = format!("{int}.{frac:0width$}", width = (x % 10) as usize);
             let want: f64 = s.parse().expect("std parses");
             assert_eq!(parse_num(s.as_bytes()), Num::Value(want), "{s}");
+            // The scan may decline (mantissa ≥ 2^53) and leave it to parse_num, never differ.
+            if let Some(v) = scan_plain_field(s.as_bytes(), 0, b',').0 {
+                assert_eq!(v, want, "{s}");
+            }
         }
     }
 
