@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
+use super::intern::CellCtx;
 use super::plan::{Plan, RowBuilder, SkipRule};
 use super::split::split_fields;
-use super::value::{TimestampParser, scan_plain_field};
+use super::value::scan_plain_field;
 use super::{Decoded, Decoder, MetaField, Skip};
 
 #[derive(Clone)]
@@ -21,7 +22,7 @@ pub(crate) struct DelimitedDecoder {
     proto_col: Option<usize>,
     /// Zeek's declared unset marker, when it is not the usual `-`.
     unset: Option<Vec<u8>>,
-    ts: TimestampParser,
+    ctx: CellCtx,
     spans: Vec<(usize, usize)>,
     owned: Vec<Vec<u8>>,
 }
@@ -44,7 +45,7 @@ impl DelimitedDecoder {
             in_trailer: false,
             proto_col,
             unset: None,
-            ts: TimestampParser::default(),
+            ctx: CellCtx::default(),
             spans: Vec::new(),
             owned: Vec::new(),
         }
@@ -109,7 +110,7 @@ impl DelimitedDecoder {
             if self.unset.as_deref() == Some(raw) {
                 raw = b"";
             }
-            if let Err(e) = row.cell(&self.plan, col, raw, &mut self.ts) {
+            if let Err(e) = row.cell(&self.plan, col, raw, &mut self.ctx) {
                 return Decoded::Reject(e);
             }
         }
@@ -141,7 +142,7 @@ impl DelimitedDecoder {
         let mut row = RowBuilder::new(&self.plan);
         let mut start = 0;
         let Self {
-            kinds, plan, ts, ..
+            kinds, plan, ctx, ..
         } = self;
         for (i, &kind) in kinds.iter().enumerate() {
             if start > len {
@@ -161,7 +162,7 @@ impl DelimitedDecoder {
                 FieldKind::Skip => (next_delim(start), None),
             };
             if let Some(col) = col
-                && let Err(e) = row.cell(plan, col as usize, &line[start..end], ts)
+                && let Err(e) = row.cell(plan, col as usize, &line[start..end], ctx)
             {
                 // As on the general path, a wrong field count is the reason to report.
                 let found = 1 + memchr::memchr_iter(delim, line).count();

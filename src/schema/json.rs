@@ -5,14 +5,14 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::intern::CellCtx;
 use super::plan::{Plan, RowBuilder};
-use super::value::TimestampParser;
 use super::{Decoded, Decoder, Skip};
 
 pub(crate) struct JsonDecoder {
     plan: Plan,
     by_key: HashMap<String, usize>,
-    ts: TimestampParser,
+    ctx: CellCtx,
     buf: Vec<u8>,
 }
 
@@ -27,7 +27,7 @@ impl JsonDecoder {
         Self {
             plan,
             by_key,
-            ts: TimestampParser::default(),
+            ctx: CellCtx::default(),
             buf: Vec::new(),
         }
     }
@@ -61,7 +61,7 @@ impl Decoder for JsonDecoder {
                 continue;
             };
             cell_text(v, &mut self.buf);
-            if let Err(e) = row.cell(&self.plan, col, &self.buf, &mut self.ts) {
+            if let Err(e) = row.cell(&self.plan, col, &self.buf, &mut self.ctx) {
                 return Decoded::Reject(e);
             }
         }

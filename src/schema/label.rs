@@ -24,27 +24,32 @@ pub fn clean_class(raw: &[u8]) -> String {
 
 /// The spellings data sets use for benign traffic.
 pub fn is_benign(class: &str) -> bool {
-    let c = class.trim().to_ascii_lowercase();
-    matches!(
-        c.as_str(),
-        "normal"
-            | "benign"
-            | "normal traffic"
-            | "0"
-            | "0.0"
-            | "background"
-            | "legitimate"
-            | "false"
-            | "no"
-    )
+    let c = class.trim();
+    [
+        "normal",
+        "benign",
+        "normal traffic",
+        "0",
+        "0.0",
+        "background",
+        "legitimate",
+        "false",
+        "no",
+    ]
+    .iter()
+    .any(|b| c.eq_ignore_ascii_case(b))
 }
 
 /// A 0/1 (or true/false) label column: `Some(attack)`, or `None` if it is a class name.
 pub fn binary_label(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "0" | "0.0" | "false" => Some(false),
-        "1" | "1.0" | "true" => Some(true),
-        _ => None,
+    let s = s.trim();
+    let is = |names: [&str; 3]| names.iter().any(|n| s.eq_ignore_ascii_case(n));
+    if is(["0", "0.0", "false"]) {
+        Some(false)
+    } else if is(["1", "1.0", "true"]) {
+        Some(true)
+    } else {
+        None
     }
 }
 

@@ -7,6 +7,7 @@ mod delimited;
 mod detect;
 mod format;
 mod infer;
+mod intern;
 mod json;
 pub mod label;
 mod map;

@@ -2,10 +2,13 @@
 //! feature slot, connection attribute and core field; rows are then assembled cell by cell.
 
 use super::infer::{is_class_column_name, role_by_name, role_by_values};
-use super::label::{binary_label, clean_class, is_benign};
+use std::sync::{Arc, LazyLock};
+
+use super::intern::CellCtx;
+use super::label::{binary_label, is_benign};
 use super::map::{ColumnMap, MapRole};
 use super::names::normalize;
-use super::value::{Num, TimestampParser, is_unset, parse_num, parse_port, proto_name};
+use super::value::{Num, parse_num, parse_port};
 use super::{
     Column, CoreField, CoreFields, FlowMeta, FlowRecord, Format, Label, MetaField, Role, Schema,
 };
@@ -229,11 +232,11 @@ pub(crate) fn build(
 /// Collects one row's cells, then turns them into a `FlowRecord`.
 pub(crate) struct RowBuilder {
     values: Vec<f64>,
-    categories: Vec<Option<Box<str>>>,
+    categories: Vec<Option<Arc<str>>>,
     meta: FlowMeta,
     ts: Option<f64>,
-    label: Option<String>,
-    class: Option<String>,
+    label: Option<Arc<str>>,
+    class: Option<Arc<str>>,
 }
 
 impl RowBuilder {
@@ -259,7 +262,7 @@ impl RowBuilder {
         plan: &Plan,
         col: usize,
         raw: &[u8],
-        tsp: &mut TimestampParser,
+        ctx: &mut CellCtx,
     ) -> Result<(), String> {
         let p = &plan.cols[col];
         if let Some(slot) = p.num {
@@ -270,33 +273,36 @@ impl RowBuilder {
             }
         }
         if p.ts {
-            self.ts = tsp
+            self.ts = ctx
+                .ts
                 .parse(raw)
                 .map_err(|_| bad(plan, col, raw, "is not a timestamp"))?;
         }
-        let text = || {
-            let s = String::from_utf8_lossy(raw);
-            let t = s.trim();
-            (!is_unset(t)).then(|| t.to_string().into_boxed_str())
+        let text = match (p.cat, p.meta) {
+            (Some(_), _)
+            | (_, Some(MetaField::Src | MetaField::Dst | MetaField::Service | MetaField::State)) => {
+                ctx.text(raw)
+            }
+            _ => None,
         };
-        if let Some(slot) = p.cat {
-            self.categories[slot] = text();
-        }
         match p.label {
             LabelPart::None => {}
-            LabelPart::Label => self.label = Some(clean_class(raw)),
-            LabelPart::Class => self.class = Some(clean_class(raw)),
+            LabelPart::Label => self.label = ctx.label(raw),
+            LabelPart::Class => self.class = ctx.label(raw),
         }
         if let Some(m) = p.meta {
             match m {
                 MetaField::Sport => self.meta.sport = parse_port(raw),
                 MetaField::Dport => self.meta.dport = parse_port(raw),
-                MetaField::Src => self.meta.src = text(),
-                MetaField::Dst => self.meta.dst = text(),
-                MetaField::Proto => self.meta.proto = text().map(|t| proto_name(&t)),
-                MetaField::Service => self.meta.service = text(),
-                MetaField::State => self.meta.state = text(),
+                MetaField::Src => self.meta.src = text.clone(),
+                MetaField::Dst => self.meta.dst = text.clone(),
+                MetaField::Proto => self.meta.proto = ctx.proto(raw),
+                MetaField::Service => self.meta.service = text.clone(),
+                MetaField::State => self.meta.state = text.clone(),
             }
+        }
+        if let Some(slot) = p.cat {
+            self.categories[slot] = text;
         }
         Ok(())
     }
@@ -327,29 +333,22 @@ fn bad(plan: &Plan, col: usize, raw: &[u8], what: &str) -> String {
 }
 
 /// Combines a label cell and an optional class cell into benign/attack + class name.
-fn make_label(label: Option<String>, class: Option<String>) -> Option<Label> {
+fn make_label(label: Option<Arc<str>>, class: Option<Arc<str>>) -> Option<Label> {
+    static BENIGN: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("benign"));
+    static ATTACK: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("attack"));
     let label = label.filter(|l| !l.is_empty());
     let class = class.filter(|c| !c.is_empty());
-    let (attack, name) = match (label, class) {
+    let (attack, class) = match (label, class) {
         (None, None) => return None,
         (Some(l), Some(c)) => (binary_label(&l).unwrap_or(!is_benign(&l)), c),
         (Some(l), None) => match binary_label(&l) {
-            Some(a) => (
-                a,
-                if a {
-                    "attack".to_string()
-                } else {
-                    "benign".to_string()
-                },
-            ),
+            Some(true) => (true, ATTACK.clone()),
+            Some(false) => (false, BENIGN.clone()),
             None => (!is_benign(&l), l),
         },
         (None, Some(c)) => (!is_benign(&c), c),
     };
-    Some(Label {
-        attack,
-        class: name.into_boxed_str(),
-    })
+    Some(Label { attack, class })
 }
 
 #[cfg(test)]
@@ -358,8 +357,7 @@ mod tests {
 
     #[test]
     fn labels_combine() {
-        let l =
-            |a: Option<&str>, c: Option<&str>| make_label(a.map(String::from), c.map(String::from));
+        let l = |a: Option<&str>, c: Option<&str>| make_label(a.map(Arc::from), c.map(Arc::from));
         assert_eq!(
             l(Some("neptune"), None),
             Some(Label {
@@ -395,6 +393,6 @@ mod tests {
                 class: "benign".into()
             })
         );
-        assert_eq!(l(Some(""), None), None);
+        assert_eq!(l(None, None), None);
     }
 }

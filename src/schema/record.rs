@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use serde::Serialize;
 
 /// One flow, whatever format it came from. Feature values follow the schema's column order
@@ -12,7 +14,7 @@ pub struct FlowRecord {
     /// Numeric features; NaN where the cell was empty or unset, ±inf kept as written.
     pub values: Vec<f64>,
     /// Categorical features; `None` where unset.
-    pub categories: Vec<Option<Box<str>>>,
+    pub categories: Vec<Option<Arc<str>>>,
     pub core: CoreFields,
     pub meta: FlowMeta,
     pub label: Option<Label>,
@@ -32,18 +34,19 @@ pub struct CoreFields {
     pub mean_packet_size: Option<f64>,
 }
 
-/// Who talked to whom, where the format says.
+/// Who talked to whom, where the format says. Strings are shared among records (see
+/// `schema::intern`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FlowMeta {
-    pub src: Option<Box<str>>,
-    pub dst: Option<Box<str>>,
+    pub src: Option<Arc<str>>,
+    pub dst: Option<Arc<str>>,
     pub sport: Option<u16>,
     pub dport: Option<u16>,
     /// Lower-case protocol name (`tcp`, `udp`, `icmp` …); numbers are translated.
-    pub proto: Option<Box<str>>,
-    pub service: Option<Box<str>>,
+    pub proto: Option<Arc<str>>,
+    pub service: Option<Arc<str>>,
     /// Connection state as the format writes it (Zeek `conn_state`, Argus `State`, KDD `flag`).
-    pub state: Option<Box<str>>,
+    pub state: Option<Arc<str>>,
 }
 
 /// Ground truth, normalised: benign or attack, plus the class name as the data set spells it
@@ -51,7 +54,7 @@ pub struct FlowMeta {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Label {
     pub attack: bool,
-    pub class: Box<str>,
+    pub class: Arc<str>,
 }
 
 /// The core fields by name, for column maps and messages.

@@ -144,7 +144,7 @@ pub fn parse_port(raw: &[u8]) -> Option<u16> {
 }
 
 /// IANA protocol numbers as names, so `6` and `tcp` mean the same thing.
-pub fn proto_name(raw: &str) -> Box<str> {
+pub fn proto_name(raw: &str) -> std::sync::Arc<str> {
     let t = raw.trim();
     let name = match t {
         "1" => "icmp",
@@ -155,7 +155,7 @@ pub fn proto_name(raw: &str) -> Box<str> {
         "50" => "esp",
         "58" => "ipv6-icmp",
         "132" => "sctp",
-        _ => return t.to_ascii_lowercase().into_boxed_str(),
+        _ => return t.to_ascii_lowercase().into(),
     };
     name.into()
 }
