@@ -60,6 +60,21 @@ fn parse_plain_decimal(s: &[u8]) -> Option<f64> {
     Some(if neg { -v } else { v })
 }
 
+/// Appends the digits of `s` from `k` to `mantissa` (wrapping: callers reject more than 19
+/// digits) and returns the index of the first non-digit.
+#[inline(always)]
+fn digit_run(s: &[u8], mut k: usize, mantissa: &mut u64) -> usize {
+    while let Some(&b) = s.get(k) {
+        let d = b.wrapping_sub(b'0');
+        if d >= 10 {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        k += 1;
+    }
+    k
+}
+
 /// Reads the field of `line` that starts at `start` and ends at the next `delim` (or the end of
 /// the line) in one pass: returns its value when it is a plain decimal (the same exact fast path
 /// as `parse_num`), and the field's end either way, so the caller can fall back to `parse_num`
@@ -72,19 +87,11 @@ pub fn scan_plain_field(line: &[u8], start: usize, delim: u8) -> (Option<f64>, u
         _ => (false, field),
     };
     let mut mantissa: u64 = 0;
+    let mut stop = digit_run(body, 0, &mut mantissa);
     let mut dot = usize::MAX;
-    let mut stop = body.len();
-    // One pass, no bounds checks: digits accumulate (wrapping; checked below), one dot allowed.
-    for (k, &b) in body.iter().enumerate() {
-        let d = b.wrapping_sub(b'0');
-        if d < 10 {
-            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
-        } else if b == b'.' && dot == usize::MAX {
-            dot = k;
-        } else {
-            stop = k;
-            break;
-        }
+    if body.get(stop) == Some(&b'.') {
+        dot = stop;
+        stop = digit_run(body, stop + 1, &mut mantissa);
     }
     let end = start + usize::from(neg) + stop;
     let at_delim = stop == body.len() || body[stop] == delim;
