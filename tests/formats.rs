@@ -216,3 +216,54 @@ fn explicit_format_and_map() {
     let r = inspect(&fixture("generic-telemetry.csv"), &opts).expect("mapped");
     assert_eq!(r.labels.get("high"), Some(&1));
 }
+
+/// Large enough for batches to be split over two cores; a `#fields` change halfway must still
+/// apply from exactly its line on, and nfdump's summary must still end the flows.
+#[test]
+fn two_core_decoding_keeps_order_and_layout_changes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("conn.log");
+    let mut text = String::from(
+        "#separator \\x09\n#path\tconn\n#fields\tts\tid.orig_h\tid.resp_p\tproto\torig_bytes\n",
+    );
+    for i in 0..20_000 {
+        text.push_str(&format!("{i}.5\t10.0.0.1\t80\ttcp\t{i}\n"));
+    }
+    text.push_str("#fields\tts\tproto\tid.resp_p\torig_bytes\tid.orig_h\n");
+    for i in 20_000..40_000 {
+        text.push_str(&format!("{i}.5\tudp\t53\t{i}\t10.0.0.2\n"));
+    }
+    std::fs::write(&p, text).expect("write");
+    let mut got = Vec::new();
+    read_all(&Input::File(p), &DetectOptions::default(), |f| got.push(f)).expect("read");
+    assert_eq!(got.len(), 40_000);
+    for (i, f) in got.iter().enumerate() {
+        assert_eq!(f.ts, Some(i as f64 + 0.5), "order");
+        assert_eq!(f.values[0], i as f64, "orig_bytes of row {i}");
+        let (proto, dport) = if i < 20_000 { ("tcp", 80) } else { ("udp", 53) };
+        assert_eq!(
+            (f.meta.proto.as_deref(), f.meta.dport),
+            (Some(proto), Some(dport)),
+            "row {i}"
+        );
+    }
+
+    let n = dir.path().join("big.nfdump.csv");
+    let nf = std::fs::read_to_string("tests/fixtures/nfdump.csv").expect("fixture");
+    let (head, rest) = nf.split_once('\n').expect("header");
+    let rows: Vec<&str> = rest.lines().take_while(|l| *l != "Summary").collect();
+    let mut big = format!("{head}\n");
+    for _ in 0..500 {
+        for r in &rows {
+            big.push_str(r);
+            big.push('\n');
+        }
+    }
+    big.push_str("Summary\nflows,bytes,packets,avg_bps,avg_pps,avg_bpp\n16000,1,1,1,1,1\n");
+    std::fs::write(&n, big).expect("write");
+    let r = inspect(&Input::File(n), &DetectOptions::default()).expect("inspect");
+    assert_eq!(
+        (r.rows, r.rejected, r.skipped.get("trailer")),
+        (16_000, 0, Some(&3))
+    );
+}

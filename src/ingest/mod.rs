@@ -18,6 +18,9 @@ use crate::source::{Input, LineBatch, LineSource, SourceEvent, SourceStatus};
 
 pub use live::{IngestConfig, IngestEvent, IngestHandle, IngestMode, IngestStats, spawn};
 
+/// Batches at least this long are decoded on two cores when their lines are independent.
+const PARALLEL_MIN_LINES: usize = 256;
+
 /// How many rejected rows are kept with their reasons (all are counted).
 pub const KEEP_REJECTS: usize = 20;
 
@@ -65,6 +68,9 @@ pub struct LineCounts {
 pub struct Decoding {
     pub schema: Schema,
     decoder: Box<dyn crate::schema::Decoder>,
+    /// The copy that decodes the second half of large batches; dropped after a batch that had
+    /// to be decoded in order, since such a batch may have changed the decoder's state.
+    helper: Option<Box<dyn crate::schema::Decoder>>,
     file: String,
     pub counts: LineCounts,
 }
@@ -74,36 +80,69 @@ impl Decoding {
         Self {
             schema: detected.schema,
             decoder: detected.decoder,
+            helper: None,
             file: file.to_string(),
             counts: LineCounts::default(),
         }
     }
 
-    /// Decodes a batch; flows go to `on_flow`, new rejects to `on_reject`.
+    /// Decodes a batch; flows go to `on_flow`, new rejects to `on_reject`, in line order.
     pub fn decode_batch(
         &mut self,
         lines: &LineBatch,
         mut on_flow: impl FnMut(FlowRecord),
         mut on_reject: impl FnMut(&Rejected),
     ) {
-        for (no, line) in lines.iter() {
-            match self.decoder.decode(line, no) {
-                Decoded::Flow(f) => {
-                    self.counts.rows += 1;
-                    on_flow(*f);
-                }
-                Decoded::Skip(s) => *self.counts.skipped.entry(s.name()).or_insert(0) += 1,
-                Decoded::Reject(reason) => {
-                    self.counts.rejected += 1;
-                    let r = Rejected {
-                        file: self.file.clone(),
-                        line: no,
-                        reason,
-                    };
-                    on_reject(&r);
-                    if self.counts.first_rejects.len() < KEEP_REJECTS {
-                        self.counts.first_rejects.push(r);
-                    }
+        let all: Vec<(u64, &[u8])> = lines.iter().collect();
+        if all.len() < PARALLEL_MIN_LINES || !self.decoder.independent(&all) {
+            self.helper = None;
+            for &(no, line) in &all {
+                let d = self.decoder.decode(line, no);
+                self.account(no, d, &mut on_flow, &mut on_reject);
+            }
+            return;
+        }
+        let (first, second) = all.split_at(all.len() / 2);
+        let main = &mut self.decoder;
+        let helper = self.helper.get_or_insert_with(|| main.fork());
+        let decode_all = |d: &mut Box<dyn crate::schema::Decoder>, part: &[(u64, &[u8])]| {
+            part.iter()
+                .map(|&(no, l)| (no, d.decode(l, no)))
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = std::thread::scope(|s| {
+            let b = s.spawn(|| decode_all(helper, second));
+            (decode_all(main, first), b.join())
+        });
+        let b = b.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        for (no, d) in a.into_iter().chain(b) {
+            self.account(no, d, &mut on_flow, &mut on_reject);
+        }
+    }
+
+    fn account(
+        &mut self,
+        no: u64,
+        decoded: Decoded,
+        on_flow: &mut impl FnMut(FlowRecord),
+        on_reject: &mut impl FnMut(&Rejected),
+    ) {
+        match decoded {
+            Decoded::Flow(f) => {
+                self.counts.rows += 1;
+                on_flow(*f);
+            }
+            Decoded::Skip(s) => *self.counts.skipped.entry(s.name()).or_insert(0) += 1,
+            Decoded::Reject(reason) => {
+                self.counts.rejected += 1;
+                let r = Rejected {
+                    file: self.file.clone(),
+                    line: no,
+                    reason,
+                };
+                on_reject(&r);
+                if self.counts.first_rejects.len() < KEEP_REJECTS {
+                    self.counts.first_rejects.push(r);
                 }
             }
         }
@@ -112,6 +151,7 @@ impl Decoding {
     /// A followed file was rotated or truncated: a new file starts.
     pub fn new_file(&mut self) {
         self.decoder.reset();
+        self.helper = None;
     }
 }
 
@@ -184,4 +224,45 @@ pub fn read_source(
         counts: dec.counts,
         source: source.status(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch split over two cores where the line that changes the decoder's state (nfdump's
+    /// `Summary`) sits in the first half: everything after it is trailer, in both halves.
+    #[test]
+    fn a_state_change_inside_a_batch_keeps_it_in_order() {
+        let text = std::fs::read_to_string("tests/fixtures/nfdump.csv").expect("fixture");
+        let lines: Vec<&str> = text.lines().collect();
+        let (header, rows) = (lines[0], &lines[1..33]);
+        let refs: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+        let detected = detect("nfdump.csv", &refs, &DetectOptions::default()).expect("detect");
+        let mut dec = Decoding::new(detected, "nfdump.csv");
+        let mut batch = LineBatch::new();
+        let mut no = 0;
+        let mut push = |b: &mut LineBatch, l: &str| {
+            no += 1;
+            b.push(no, l.as_bytes());
+        };
+        push(&mut batch, header);
+        for r in &rows[..20] {
+            push(&mut batch, r);
+        }
+        push(&mut batch, "Summary");
+        for _ in 0..20 {
+            for r in rows {
+                push(&mut batch, r);
+            }
+        }
+        assert!(
+            batch.len() >= PARALLEL_MIN_LINES,
+            "the batch must be large enough to split"
+        );
+        let mut flows = 0;
+        dec.decode_batch(&batch, |_| flows += 1, |_| {});
+        assert_eq!(flows, 20);
+        assert_eq!(dec.counts.skipped.get("trailer"), Some(&(1 + 20 * 32)));
+    }
 }

@@ -251,6 +251,20 @@ impl Decoder for DelimitedDecoder {
     fn reset(&mut self) {
         self.in_trailer = false;
     }
+
+    fn fork(&self) -> Box<dyn Decoder> {
+        Box::new(self.clone())
+    }
+
+    fn independent(&self, lines: &[(u64, &[u8])]) -> bool {
+        match self.skip {
+            SkipRule::Zeek => lines.iter().all(|(_, l)| l.first() != Some(&b'#')),
+            SkipRule::NfdumpSummary => {
+                !self.in_trailer && lines.iter().all(|(_, l)| l.trim_ascii() != b"Summary")
+            }
+            SkipRule::None | SkipRule::ArgusMan => true,
+        }
+    }
 }
 
 #[cfg(test)]

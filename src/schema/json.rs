@@ -9,6 +9,7 @@ use super::intern::CellCtx;
 use super::plan::{Plan, RowBuilder};
 use super::{Decoded, Decoder, Skip};
 
+#[derive(Clone)]
 pub(crate) struct JsonDecoder {
     plan: Plan,
     by_key: HashMap<String, usize>,
@@ -69,4 +70,12 @@ impl Decoder for JsonDecoder {
     }
 
     fn reset(&mut self) {}
+
+    fn fork(&self) -> Box<dyn Decoder> {
+        Box::new(self.clone())
+    }
+
+    fn independent(&self, _lines: &[(u64, &[u8])]) -> bool {
+        true
+    }
 }

@@ -229,4 +229,9 @@ pub trait Decoder: Send {
     fn decode(&mut self, line: &[u8], line_no: u64) -> Decoded;
     /// A new file begins (rotation or truncation of a followed log).
     fn reset(&mut self);
+    /// An independent copy, to decode part of a batch on another core.
+    fn fork(&self) -> Box<dyn Decoder>;
+    /// Whether these lines may be decoded in two halves by two copies with the same results:
+    /// false when a line changes how later lines are read (Zeek `#fields`, nfdump `Summary`).
+    fn independent(&self, lines: &[(u64, &[u8])]) -> bool;
 }
