@@ -68,8 +68,8 @@ pub struct LineCounts {
 pub struct Decoding {
     pub schema: Schema,
     decoder: Box<dyn crate::schema::Decoder>,
-    /// The copy that decodes the second half of large batches; dropped after a batch that had
-    /// to be decoded in order, since such a batch may have changed the decoder's state.
+    /// The copy that decodes the second half of large batches; dropped after a batch whose lines
+    /// were not independent, since such a batch may have changed the decoder's state.
     helper: Option<Box<dyn crate::schema::Decoder>>,
     file: String,
     pub counts: LineCounts,
@@ -94,8 +94,11 @@ impl Decoding {
         mut on_reject: impl FnMut(&Rejected),
     ) {
         let all: Vec<(u64, &[u8])> = lines.iter().collect();
-        if all.len() < PARALLEL_MIN_LINES || !self.decoder.independent(&all) {
+        let independent = self.decoder.independent(&all);
+        if !independent {
             self.helper = None;
+        }
+        if all.len() < PARALLEL_MIN_LINES || !independent {
             for &(no, line) in &all {
                 let d = self.decoder.decode(line, no);
                 self.account(no, d, &mut on_flow, &mut on_reject);
