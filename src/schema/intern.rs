@@ -12,9 +12,11 @@ use super::value::{TimestampParser, is_unset, proto_name};
 /// Distinct values kept per table.
 const LIMIT: usize = 1 << 16;
 
+/// foldhash rather than SipHash: several lookups per row make the hash a hot spot, and its
+/// per-process random seed still keeps crafted input from choosing the collisions.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    map: HashMap<Box<[u8]>, Option<Arc<str>>>,
+    map: HashMap<Box<[u8]>, Option<Arc<str>>, foldhash::fast::RandomState>,
 }
 
 impl Interner {
