@@ -27,8 +27,92 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Measure parsing throughput.
     Bench(BenchArgs),
+    /// Fit the detectors on part of a file, score the rest, and measure them against its labels.
+    Eval(EvalArgs),
+    /// Fit the model set on a file and save it.
+    Train(TrainArgs),
+    /// Score every flow of a file: calibrated scores, votes, consensus, flag, cluster, top features.
+    Score(ScoreArgs),
     /// Print a commented configuration template.
     PrintConfig,
+}
+
+/// Which detectors run and how the consensus votes; shared by eval, train and score.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ModelArgs {
+    /// Detectors to run (comma-separated): iforest, lof, ocsvm, dbscan, kmeans, zscore,
+    /// autoencoder, hbos, ecod. Default: all.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    pub detectors: Vec<String>,
+    /// Calibrated score at which a detector votes (default 0.95: its top 5 % of training).
+    #[arg(long, value_name = "P")]
+    pub threshold: Option<f64>,
+    /// Votes needed to flag a flow (default 3).
+    #[arg(long, value_name = "K")]
+    pub min_votes: Option<usize>,
+    /// Seed for sampling and model initialisation.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    #[arg(long)]
+    pub json: bool,
+    /// Share of the rows (drawn at random) the models are fitted on; the rest is scored.
+    #[arg(long, default_value_t = 0.5, value_name = "F")]
+    pub train_fraction: f64,
+    /// Prequential run: score each flow in file order, then learn from it, as a live run does.
+    #[arg(long)]
+    pub stream: bool,
+    /// Warm-up flows before the first fit in --stream mode.
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub warmup: usize,
+    /// Refit every N flows in --stream mode.
+    #[arg(long, default_value_t = 5000, value_name = "N")]
+    pub retrain_every: usize,
+    /// Keep all benign flows and a random subset of attacks so attacks are this share of the
+    /// rows (e.g. 0.1), as outlier-detection benchmarks do.
+    #[arg(long, value_name = "F")]
+    pub attack_share: Option<f64>,
+    /// Also write the train and test feature matrices (with labels) as CSV into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub export_split: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Where to write the model set (written to a temporary file, then renamed).
+    #[arg(long, value_name = "PATH")]
+    pub save: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Output file: `.csv` or `.jsonl` (default: CSV on stdout).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// A model set saved by `flowtop train` (default: fit on FILE itself first).
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub fit: ModelArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// How input files are read; shared by every command that reads flows.
@@ -71,6 +155,23 @@ pub enum BenchWhat {
         runs: usize,
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Refit and scoring speed of the model set: refit seconds on a window, rows/s end to end
+    /// and per detector.
+    Model {
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Training window size (the file's flows, cycled when it is shorter).
+        #[arg(long, default_value_t = 20_000)]
+        window: usize,
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
         #[command(flatten)]
         input: InputArgs,
     },

@@ -2,11 +2,22 @@
 //! library so the TUI and the headless commands share one engine.
 
 pub mod bench;
+pub mod bench_model;
 pub mod cli;
+pub mod cluster;
+pub mod commands;
 pub mod config;
+pub mod detect;
+pub mod engine;
+pub mod eval;
+pub mod features;
 pub mod ingest;
 pub mod inspect;
 pub mod matrix;
+pub mod metrics;
+pub mod model;
+pub mod progress;
 pub mod schema;
+pub mod score;
 pub mod source;
 pub mod theme;

@@ -98,7 +98,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 Ok(ExitCode::SUCCESS)
             }
+            BenchWhat::Model {
+                file,
+                window,
+                runs,
+                json,
+                model,
+                input,
+            } => {
+                let opts = detect_options(&cfg, &input)?;
+                let fit = flowtop::commands::fit_options(&model)?;
+                let r = flowtop::bench_model::run(&Input::parse(&file), &opts, &fit, window, runs)
+                    .map_err(|e| eyre!(e))?;
+                if json {
+                    println!("{}", serde_json::to_string(&r)?);
+                } else {
+                    print!("{}", flowtop::bench_model::render_text(&r));
+                }
+                Ok(ExitCode::SUCCESS)
+            }
         },
+        Command::Eval(args) => {
+            flowtop::commands::eval(&args, &detect_options(&cfg, &args.input)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Train(args) => {
+            flowtop::commands::train(&args, &detect_options(&cfg, &args.input)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Score(args) => {
+            flowtop::commands::score(&args, &detect_options(&cfg, &args.input)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::PrintConfig => {
             print!("{}", config::TEMPLATE);
             Ok(ExitCode::SUCCESS)

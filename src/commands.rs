@@ -1,0 +1,197 @@
+//! The headless model commands (eval, train, score): argument checks, then the library.
+
+use std::io::Write;
+
+use color_eyre::eyre::{Result, eyre};
+
+use crate::cli::{EvalArgs, ModelArgs, ScoreArgs, TrainArgs};
+use crate::detect::{ConsensusParams, DetectorKind};
+use crate::eval::{self, EvalOptions};
+use crate::model::{self, FitOptions, ModelSet, SchemaFingerprint};
+use crate::progress::Progress;
+use crate::schema::{DetectOptions, FlowRecord};
+use crate::score::{BATCH, OutputFormat, ScoreWriter};
+use crate::source::Input;
+
+pub fn fit_options(args: &ModelArgs) -> Result<FitOptions> {
+    let kinds = if args.detectors.is_empty() {
+        DetectorKind::ALL.to_vec()
+    } else {
+        args.detectors
+            .iter()
+            .map(|n| {
+                DetectorKind::parse(n.trim()).ok_or_else(|| {
+                    let known: Vec<&str> = DetectorKind::ALL.iter().map(|k| k.name()).collect();
+                    eyre!("unknown detector '{n}'; known: {}", known.join(", "))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    let mut consensus = ConsensusParams::default();
+    if let Some(t) = args.threshold {
+        if !(t > 0.0 && t < 1.0) {
+            return Err(eyre!(
+                "--threshold must be between 0 and 1 (exclusive), got {t}"
+            ));
+        }
+        consensus.threshold = t;
+    }
+    if let Some(k) = args.min_votes {
+        if k == 0 || k > kinds.len() {
+            return Err(eyre!(
+                "--min-votes must be between 1 and {} (the detectors run), got {k}",
+                kinds.len()
+            ));
+        }
+        consensus.min_votes = k;
+    } else {
+        consensus.min_votes = consensus.min_votes.min(kinds.len());
+    }
+    Ok(FitOptions {
+        kinds,
+        consensus,
+        seed: args.seed,
+    })
+}
+
+pub fn eval(args: &EvalArgs, detect: &DetectOptions) -> Result<()> {
+    if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
+        return Err(eyre!(
+            "--train-fraction must be between 0 and 1 (exclusive), got {}",
+            args.train_fraction
+        ));
+    }
+    let fit = fit_options(&args.model)?;
+    let input = Input::parse(&args.file);
+    if args.stream {
+        let opts = eval::stream::StreamOptions {
+            fit,
+            warmup: args.warmup,
+            retrain_every: args.retrain_every,
+        };
+        let r = eval::stream::run(&input, detect, &opts)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else {
+            print!("{}", eval::stream::render_text(&r));
+        }
+        return Ok(());
+    }
+    let opts = EvalOptions {
+        train_fraction: args.train_fraction,
+        fit,
+        export_split: args.export_split.clone(),
+        attack_share: args.attack_share,
+    };
+    if let Some(a) = args.attack_share
+        && !(a > 0.0 && a < 1.0)
+    {
+        return Err(eyre!(
+            "--attack-share must be between 0 and 1 (exclusive), got {a}"
+        ));
+    }
+    let report = eval::eval(&input, detect, &opts)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print!("{}", eval::render_text(&report));
+    }
+    Ok(())
+}
+
+fn read(
+    file: &str,
+    detect: &DetectOptions,
+) -> Result<(crate::ingest::ReadSummary, Vec<FlowRecord>)> {
+    let progress = Progress::spinner("reading");
+    let r = eval::read_flows(&Input::parse(file), detect, &progress)?;
+    progress.finish();
+    if r.1.is_empty() {
+        return Err(eyre!("{file}: no flows to work with"));
+    }
+    Ok(r)
+}
+
+fn fit(
+    summary: &crate::ingest::ReadSummary,
+    rows: &[FlowRecord],
+    opts: &FitOptions,
+    file: &str,
+) -> Result<ModelSet> {
+    let refs: Vec<&FlowRecord> = rows.iter().collect();
+    let progress = Progress::bar("fitting", opts.kinds.len() as u64);
+    let m = ModelSet::fit(&summary.schema, &refs, opts, &|_| progress.inc())
+        .map_err(|e| eyre!("{file}: {e}"))?;
+    progress.finish();
+    Ok(m)
+}
+
+pub fn train(args: &TrainArgs, detect: &DetectOptions) -> Result<()> {
+    let opts = fit_options(&args.model)?;
+    let (summary, rows) = read(&args.file, detect)?;
+    let m = fit(&summary, &rows, &opts, &args.file)?;
+    model::save(&m, &args.save)?;
+    let ready = m.detectors.ready().count();
+    eprintln!(
+        "{}: trained on {} flows in {:.2} s; {ready} of {} detectors ready; saved to {}",
+        args.file,
+        m.trained_rows,
+        m.fit_s,
+        m.detectors.detectors.len(),
+        args.save.display()
+    );
+    for d in m.detectors.detectors.iter().filter(|d| !d.is_ready()) {
+        eprintln!("  {}: {:?}", d.kind, d.status);
+    }
+    Ok(())
+}
+
+pub fn score(args: &ScoreArgs, detect: &DetectOptions) -> Result<()> {
+    let format = match &args.output {
+        Some(p) => OutputFormat::for_path(p).map_err(|e| eyre!(e))?,
+        None => OutputFormat::Csv,
+    };
+    // Check the model file before reading the data: a bad model is the cheaper error.
+    let loaded = match &args.model {
+        Some(p) => Some(model::load(p, None)?),
+        None => None,
+    };
+    let (summary, rows) = read(&args.file, detect)?;
+    let m = match loaded {
+        Some(m) => {
+            let here = SchemaFingerprint::of(&summary.schema);
+            if m.schema != here {
+                // Re-run the check for its message.
+                if let Some(p) = &args.model {
+                    model::load(p, Some(&here))?;
+                }
+            }
+            m
+        }
+        None => fit(&summary, &rows, &fit_options(&args.fit)?, &args.file)?,
+    };
+    let out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| eyre!("{}: {e}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut w = ScoreWriter::new(out, format);
+    let progress = Progress::bar("scoring", rows.len() as u64);
+    for chunk in rows.chunks(BATCH) {
+        let refs: Vec<&FlowRecord> = chunk.iter().collect();
+        let batch = m.score(&refs);
+        w.write_batch(&m, &refs, &batch)?;
+        progress.set(w.rows);
+    }
+    progress.finish();
+    let (n, flagged) = w.finish()?;
+    if let Some(p) = &args.output {
+        eprintln!(
+            "{}: {n} flows scored, {flagged} flagged; written to {}",
+            args.file,
+            p.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,346 @@
+//! The engine: owns the models and the live state. Flows go in by batch; each is scored by the
+//! current model set (if one is ready) and then joins the training reservoir. Refits run on a
+//! background thread (single flight, the latest request wins) and swap in atomically; the old
+//! model keeps scoring until then. `snapshot()` publishes what the UI shows.
+
+mod reservoir;
+mod series;
+pub mod snapshot;
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Instant;
+
+pub use reservoir::Reservoir;
+pub use series::Series;
+pub use snapshot::{AnomalyEvent, Bucket, Counters, DetectorState, JobState, ModelState, Snapshot};
+
+use crate::cluster::ClusterStats;
+use crate::model::{FitOptions, ModelSet};
+use crate::schema::{FlowRecord, Schema};
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub fit: FitOptions,
+    /// Flows before the first fit.
+    pub warmup: usize,
+    /// Training window (reservoir) size.
+    pub window: usize,
+    /// Refit after this many flows (0 = only on request).
+    pub retrain_every: usize,
+    /// Fit on a background thread (live) or inline (deterministic headless runs).
+    pub background: bool,
+    pub feed_len: usize,
+    pub bucket_s: f64,
+    pub series_len: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            fit: FitOptions::default(),
+            warmup: 2000,
+            window: 20_000,
+            retrain_every: 50_000,
+            background: true,
+            feed_len: 1000,
+            bucket_s: 1.0,
+            series_len: 300,
+        }
+    }
+}
+
+/// A flow after scoring.
+#[derive(Debug, Clone)]
+pub struct ScoredFlow {
+    pub score: f64,
+    pub flagged: bool,
+    pub cluster: Option<usize>,
+}
+
+struct Job {
+    cancel: Arc<AtomicBool>,
+    done: Arc<AtomicUsize>,
+    total: usize,
+    result: mpsc::Receiver<Result<ModelSet, String>>,
+}
+
+pub struct Engine {
+    cfg: EngineConfig,
+    schema: Schema,
+    model: Option<Arc<ModelSet>>,
+    model_error: Option<String>,
+    reservoir: Reservoir<FlowRecord>,
+    since_fit: u64,
+    generation: u64,
+    job: Option<Job>,
+    /// A refit was asked for while one was running: start another when it ends.
+    pending: bool,
+    counters: Counters,
+    series: Series,
+    feed: VecDeque<AnomalyEvent>,
+    clusters: ClusterStats,
+    started: Instant,
+}
+
+impl Engine {
+    pub fn new(schema: Schema, cfg: EngineConfig) -> Engine {
+        Engine {
+            reservoir: Reservoir::new(cfg.window, cfg.fit.seed),
+            series: Series::new(cfg.bucket_s, cfg.series_len),
+            schema,
+            model: None,
+            model_error: None,
+            since_fit: 0,
+            generation: 0,
+            job: None,
+            pending: false,
+            counters: Counters::default(),
+            feed: VecDeque::new(),
+            clusters: ClusterStats::new(0),
+            started: Instant::now(),
+            cfg,
+        }
+    }
+
+    /// Starts with a model set fitted elsewhere (`--model`).
+    pub fn with_model(mut self, model: ModelSet) -> Engine {
+        self.install(model);
+        self
+    }
+
+    pub fn model(&self) -> Option<&Arc<ModelSet>> {
+        self.model.as_ref()
+    }
+
+    /// Scores a batch with the current model, then learns from it. Returns one result per flow.
+    pub fn ingest(&mut self, flows: Vec<FlowRecord>) -> Vec<ScoredFlow> {
+        self.poll_job();
+        let out = self.score_batch(&flows);
+        for (flow, s) in flows.into_iter().zip(&out) {
+            let t = flow
+                .ts
+                .unwrap_or_else(|| self.started.elapsed().as_secs_f64());
+            self.series
+                .add(t, flow.core.bytes.unwrap_or(f64::NAN), s.flagged);
+            self.reservoir.push(flow);
+        }
+        self.since_fit += out.len() as u64;
+        let due_first = self.model.is_none()
+            && self.job.is_none()
+            && self.model_error.is_none()
+            && self.reservoir.len() >= self.cfg.warmup;
+        let due_again = self.model.is_some()
+            && self.cfg.retrain_every > 0
+            && self.since_fit >= self.cfg.retrain_every as u64;
+        if due_first || due_again {
+            self.request_retrain();
+        }
+        out
+    }
+
+    fn score_batch(&mut self, flows: &[FlowRecord]) -> Vec<ScoredFlow> {
+        self.counters.flows += flows.len() as u64;
+        let Some(model) = self.model.clone() else {
+            self.counters.unscored += flows.len() as u64;
+            return flows
+                .iter()
+                .map(|_| ScoredFlow {
+                    score: f64::NAN,
+                    flagged: false,
+                    cluster: None,
+                })
+                .collect();
+        };
+        let refs: Vec<&FlowRecord> = flows.iter().collect();
+        let batch = model.score(&refs);
+        let mut out = Vec::with_capacity(flows.len());
+        for (i, flow) in flows.iter().enumerate() {
+            let v = &batch.verdicts[i];
+            let cluster = batch.clusters.as_ref().and_then(|c| c.get(i).copied());
+            if let Some(c) = cluster {
+                self.clusters.add(c, flow, v.flagged);
+            }
+            self.counters.scored += 1;
+            if v.flagged {
+                self.counters.flagged += 1;
+                let feats = batch.features.row(i).insert_axis(ndarray::Axis(0));
+                self.feed.push_front(AnomalyEvent {
+                    line: flow.line,
+                    ts: flow.ts,
+                    src: flow.meta.src.clone(),
+                    dst: flow.meta.dst.clone(),
+                    sport: flow.meta.sport,
+                    dport: flow.meta.dport,
+                    proto: flow.meta.proto.clone(),
+                    label: flow.label.as_ref().map(|l| l.class.clone()),
+                    score: v.score,
+                    detector_scores: batch
+                        .scores
+                        .calibrated
+                        .row(i)
+                        .iter()
+                        .map(|p| p.is_finite().then_some(*p))
+                        .collect(),
+                    votes: v.votes.clone(),
+                    cluster,
+                    top_features: model.top_features(feats, 5),
+                });
+                self.feed.truncate(self.cfg.feed_len);
+            }
+            out.push(ScoredFlow {
+                score: v.score,
+                flagged: v.flagged,
+                cluster,
+            });
+        }
+        out
+    }
+
+    /// Asks for a refit on the current window. Coalesced: while one runs, at most one more is
+    /// queued, on the window as it is when the running one ends.
+    pub fn request_retrain(&mut self) {
+        if self.reservoir.len() < crate::detect::MIN_TRAIN_ROWS {
+            return;
+        }
+        if self.job.is_some() {
+            self.pending = true;
+            return;
+        }
+        let window: Vec<FlowRecord> = self.reservoir.items().to_vec();
+        let schema = self.schema.clone();
+        let opts = self.cfg.fit.clone();
+        let fit = move |done: &AtomicUsize| {
+            let refs: Vec<&FlowRecord> = window.iter().collect();
+            ModelSet::fit(&schema, &refs, &opts, &|_| {
+                done.fetch_add(1, Ordering::Relaxed);
+            })
+            .map_err(|e| e.to_string())
+        };
+        self.since_fit = 0;
+        if !self.cfg.background {
+            let done = AtomicUsize::new(0);
+            match fit(&done) {
+                Ok(m) => self.install(m),
+                Err(e) => self.model_error = Some(e),
+            }
+            return;
+        }
+        let (tx, rx) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicUsize::new(0));
+        let (c, d) = (cancel.clone(), done.clone());
+        std::thread::spawn(move || {
+            let r = fit(&d);
+            if !c.load(Ordering::Relaxed) {
+                let _ = tx.send(r);
+            }
+        });
+        self.job = Some(Job {
+            cancel,
+            done,
+            total: self.cfg.fit.kinds.len(),
+            result: rx,
+        });
+    }
+
+    /// Drops the running refit; the current model stays.
+    pub fn cancel_retrain(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+        self.pending = false;
+    }
+
+    /// Installs a finished refit, if any. Called by `ingest`; call it on timers too.
+    pub fn poll_job(&mut self) {
+        let Some(job) = &self.job else { return };
+        match job.result.try_recv() {
+            Ok(Ok(m)) => {
+                self.job = None;
+                self.install(m);
+            }
+            Ok(Err(e)) => {
+                self.job = None;
+                self.model_error = Some(e);
+            }
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                self.job = None;
+                self.model_error = Some("the refit thread stopped without a result".into());
+            }
+        }
+        if std::mem::take(&mut self.pending) {
+            self.request_retrain();
+        }
+    }
+
+    /// Blocks until the running refit (if any) is installed.
+    pub fn wait_for_job(&mut self) {
+        while self.job.is_some() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            self.poll_job();
+        }
+    }
+
+    fn install(&mut self, m: ModelSet) {
+        self.clusters = ClusterStats::new(m.clustering().map_or(0, |c| c.k()));
+        self.model = Some(Arc::new(m));
+        self.model_error = None;
+        self.generation += 1;
+        self.reservoir.decay();
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let model_state = match (&self.model, &self.model_error) {
+            (Some(_), _) => ModelState::Ready,
+            (None, Some(e)) => ModelState::Failed { reason: e.clone() },
+            (None, None) => ModelState::WarmingUp {
+                have: self.reservoir.len(),
+                need: self.cfg.warmup,
+            },
+        };
+        let m = self.model.as_deref();
+        let clustering = m.and_then(|m| m.clustering());
+        Snapshot {
+            counters: self.counters.clone(),
+            model: model_state,
+            retraining: self.job.as_ref().map(|j| JobState {
+                done: j.done.load(Ordering::Relaxed),
+                total: j.total,
+            }),
+            model_age_flows: self.since_fit,
+            trained_at: m.map(|m| m.trained_at),
+            generation: self.generation,
+            detectors: m
+                .map(|m| {
+                    m.detectors
+                        .detectors
+                        .iter()
+                        .zip(&m.consensus.weights)
+                        .map(|(d, w)| DetectorState {
+                            kind: d.kind,
+                            ready: d.is_ready(),
+                            detail: match &d.status {
+                                crate::detect::DetectorStatus::Ready(s)
+                                | crate::detect::DetectorStatus::Failed(s) => s.clone(),
+                            },
+                            weight: *w,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            clusters: self.clusters.summary(),
+            silhouette: clustering.map(|c| c.silhouette),
+            davies_bouldin: clustering.map(|c| c.davies_bouldin),
+            calinski_harabasz: clustering.map(|c| c.calinski_harabasz),
+            series: self.series.buckets(),
+            bucket_s: self.series.bucket_s,
+            feed: self.feed.iter().cloned().collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

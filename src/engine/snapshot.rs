@@ -1,0 +1,92 @@
+//! What the engine publishes: an immutable picture of the live state that the UI renders and
+//! headless runs report. Built on demand; cheap to clone behind an `Arc`.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::cluster::ClusterSummary;
+use crate::detect::DetectorKind;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "kebab-case", tag = "state")]
+pub enum ModelState {
+    WarmingUp { have: usize, need: usize },
+    Ready,
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct JobState {
+    /// Detectors fitted so far out of `total`.
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DetectorState {
+    pub kind: DetectorKind,
+    pub ready: bool,
+    pub detail: String,
+    pub weight: f64,
+}
+
+/// One flagged flow in the anomaly feed.
+#[derive(Debug, Clone, Serialize)]
+pub struct AnomalyEvent {
+    pub line: u64,
+    pub ts: Option<f64>,
+    pub src: Option<Arc<str>>,
+    pub dst: Option<Arc<str>>,
+    pub sport: Option<u16>,
+    pub dport: Option<u16>,
+    pub proto: Option<Arc<str>>,
+    pub label: Option<Arc<str>>,
+    pub score: f64,
+    /// Calibrated score per detector, in `Snapshot::detectors` order.
+    pub detector_scores: Vec<Option<f64>>,
+    pub votes: Vec<Option<bool>>,
+    pub cluster: Option<usize>,
+    pub top_features: Vec<(String, f64)>,
+}
+
+/// One bucket of the live series.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Bucket {
+    /// Start of the bucket: flow time in seconds when the flows carry timestamps, else
+    /// seconds since the engine started.
+    pub start: f64,
+    pub flows: u64,
+    pub bytes: f64,
+    pub anomalies: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Counters {
+    pub flows: u64,
+    pub scored: u64,
+    pub flagged: u64,
+    /// Flows seen while no model was ready.
+    pub unscored: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub counters: Counters,
+    pub model: ModelState,
+    pub retraining: Option<JobState>,
+    /// Flows since the current model was fitted.
+    pub model_age_flows: u64,
+    /// Unix seconds when the current model was fitted.
+    pub trained_at: Option<f64>,
+    pub generation: u64,
+    pub detectors: Vec<DetectorState>,
+    pub clusters: Vec<ClusterSummary>,
+    pub silhouette: Option<f64>,
+    pub davies_bouldin: Option<f64>,
+    pub calinski_harabasz: Option<f64>,
+    pub series: Vec<Bucket>,
+    pub bucket_s: f64,
+    /// Newest first.
+    pub feed: Vec<AnomalyEvent>,
+}

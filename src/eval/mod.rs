@@ -1,0 +1,322 @@
+//! `flowtop eval`: fit on a random fraction of a file (labels unused), score the rest, and
+//! when the file has labels measure every detector and the consensus against them.
+
+mod export;
+mod report;
+pub mod stream;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use ndarray::Array2;
+use rand::seq::SliceRandom;
+use serde::Serialize;
+
+pub use report::render_text;
+
+use crate::detect::{DetectorKind, sample};
+use crate::ingest::{IngestError, read_all};
+use crate::metrics::{average_precision, flag_quality, roc_auc};
+use crate::model::{FitOptions, ModelSet};
+use crate::progress::Progress;
+use crate::schema::{DetectOptions, FlowRecord};
+use crate::source::Input;
+
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    pub train_fraction: f64,
+    pub fit: FitOptions,
+    /// Writes the pipeline's train and test matrices (with the label) as CSV here, so other
+    /// tools can be measured on exactly the same rows and features.
+    pub export_split: Option<PathBuf>,
+    /// Keep every benign flow and a random subset of the attacks so attacks make up this share
+    /// (the usual outlier-detection protocol; labels choose the rows, never the model).
+    pub attack_share: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Quality {
+    pub name: String,
+    pub roc_auc: Option<f64>,
+    pub pr_auc: Option<f64>,
+    pub f1: Option<f64>,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub fit_s: f64,
+    pub rows_per_s: f64,
+    /// `ready: …` or `failed: …`.
+    pub status: String,
+    /// Weight in the consensus score (0 = not a member).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusteringReport {
+    pub k: usize,
+    pub silhouette: f64,
+    pub davies_bouldin: f64,
+    pub calinski_harabasz: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub file: String,
+    pub format: String,
+    pub rows: usize,
+    pub rejected: u64,
+    pub train_rows: usize,
+    pub test_rows: usize,
+    /// Share of attacks among labelled test rows; absent without labels.
+    pub attack_share: Option<f64>,
+    pub features: usize,
+    pub detectors: Vec<Quality>,
+    pub consensus: Quality,
+    pub members: Vec<String>,
+    pub clustering: Option<ClusteringReport>,
+    /// Wall time of the whole model-set fit (pipeline, all detectors, consensus).
+    pub refit_s: f64,
+    pub seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attack_share_requested: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error("{file}: {rows} rows; eval needs at least {min} (some to train on, some to score)")]
+    TooFew {
+        file: String,
+        rows: usize,
+        min: usize,
+    },
+    #[error("{file}: {source}")]
+    Features {
+        file: String,
+        source: crate::features::FeatureError,
+    },
+    #[error("{0}")]
+    Export(String),
+}
+
+pub const MIN_ROWS: usize = 2 * crate::detect::MIN_TRAIN_ROWS;
+
+/// Reads a whole source; shared by eval, train and score.
+pub fn read_flows(
+    input: &Input,
+    opts: &DetectOptions,
+    progress: &Progress,
+) -> Result<(crate::ingest::ReadSummary, Vec<FlowRecord>), IngestError> {
+    let mut rows = Vec::new();
+    let summary = read_all(input, opts, |r| {
+        rows.push(r);
+        if rows.len() % 4096 == 0 {
+            progress.set(rows.len() as u64);
+        }
+    })?;
+    Ok((summary, rows))
+}
+
+pub fn eval(
+    input: &Input,
+    detect: &DetectOptions,
+    opts: &EvalOptions,
+) -> Result<EvalReport, EvalError> {
+    let file = input.display_name();
+    let progress = Progress::spinner("reading");
+    let (summary, mut rows) = read_flows(input, detect, &progress)?;
+    progress.finish();
+    if let Some(share) = opts.attack_share {
+        rows = with_attack_share(rows, share, opts.fit.seed);
+    }
+    if rows.len() < MIN_ROWS {
+        return Err(EvalError::TooFew {
+            file,
+            rows: rows.len(),
+            min: MIN_ROWS,
+        });
+    }
+    let mut idx: Vec<usize> = (0..rows.len()).collect();
+    idx.shuffle(&mut sample::rng(opts.fit.seed));
+    let n_train = ((rows.len() as f64 * opts.train_fraction).round() as usize)
+        .clamp(crate::detect::MIN_TRAIN_ROWS, rows.len() - 1);
+    let train: Vec<&FlowRecord> = idx[..n_train].iter().map(|&i| &rows[i]).collect();
+    let test: Vec<&FlowRecord> = idx[n_train..].iter().map(|&i| &rows[i]).collect();
+
+    let progress = Progress::bar("fitting", opts.fit.kinds.len() as u64);
+    let model = ModelSet::fit(&summary.schema, &train, &opts.fit, &|_| progress.inc()).map_err(
+        |source| EvalError::Features {
+            file: file.clone(),
+            source,
+        },
+    )?;
+    progress.finish();
+
+    let progress = Progress::spinner("scoring");
+    let x_test = model.pipeline.transform(&test);
+    if let Some(dir) = &opts.export_split {
+        let x_train = model.pipeline.transform(&train);
+        export::write_split(dir, &model.pipeline.names, &x_train, &train, &x_test, &test)
+            .map_err(EvalError::Export)?;
+        let names: Vec<String> = model
+            .detectors
+            .kinds()
+            .iter()
+            .map(|k| k.name().to_string())
+            .collect();
+        let cal_train = model.detectors.score(x_train.view()).calibrated;
+        let cal_test = model.detectors.score(x_test.view()).calibrated;
+        export::write_scores(dir, &names, &cal_train, &train, &cal_test, &test)
+            .map_err(EvalError::Export)?;
+    }
+    let truth: Vec<Option<bool>> = test
+        .iter()
+        .map(|r| r.label.as_ref().map(|l| l.attack))
+        .collect();
+    let detectors = per_detector(&model, &x_test, &truth);
+    // End to end, as a live run pays it: transform, every detector, consensus.
+    let start = Instant::now();
+    let batch = model.score(&test);
+    let consensus_s = start.elapsed().as_secs_f64();
+    progress.finish();
+
+    let scores: Vec<f64> = batch.verdicts.iter().map(|v| v.score).collect();
+    let flags: Vec<bool> = batch.verdicts.iter().map(|v| v.flagged).collect();
+    let mut consensus = quality("consensus", &scores, &flags, &truth);
+    consensus.fit_s = model.fit_s;
+    consensus.rows_per_s = test.len() as f64 / consensus_s.max(1e-9);
+    consensus.status = format!(
+        "k = {} of {}",
+        model.consensus.params.min_votes,
+        model.detectors.ready().count()
+    );
+    let labelled: Vec<bool> = truth.iter().flatten().copied().collect();
+    Ok(EvalReport {
+        file,
+        format: summary.schema.format.name().to_string(),
+        rows: rows.len(),
+        rejected: summary.counts.rejected,
+        train_rows: train.len(),
+        test_rows: test.len(),
+        attack_share: (!labelled.is_empty())
+            .then(|| labelled.iter().filter(|&&a| a).count() as f64 / labelled.len() as f64),
+        features: model.pipeline.width(),
+        detectors,
+        consensus,
+        members: model
+            .consensus
+            .members()
+            .iter()
+            .map(|k| k.name().to_string())
+            .collect(),
+        clustering: model.clustering().map(|c| ClusteringReport {
+            k: c.k(),
+            silhouette: c.silhouette,
+            davies_bouldin: c.davies_bouldin,
+            calinski_harabasz: c.calinski_harabasz,
+        }),
+        refit_s: model.fit_s,
+        seed: opts.fit.seed,
+        attack_share_requested: opts.attack_share,
+    })
+}
+
+/// Subsamples attacks (seeded) so they make up `share` of the rows; rows without a label and
+/// benign rows are all kept.
+fn with_attack_share(rows: Vec<FlowRecord>, share: f64, seed: u64) -> Vec<FlowRecord> {
+    let is_attack = |r: &FlowRecord| r.label.as_ref().is_some_and(|l| l.attack);
+    let attacks = rows.iter().filter(|r| is_attack(r)).count();
+    let others = rows.len() - attacks;
+    let want = ((share / (1.0 - share)) * others as f64).round() as usize;
+    if want >= attacks {
+        return rows;
+    }
+    let mut keep = vec![false; attacks];
+    for i in rand::seq::index::sample(&mut sample::rng(seed ^ 0x5eed), attacks, want) {
+        keep[i] = true;
+    }
+    let mut i = 0;
+    rows.into_iter()
+        .filter(|r| {
+            if !is_attack(r) {
+                return true;
+            }
+            i += 1;
+            keep[i - 1]
+        })
+        .collect()
+}
+
+fn per_detector(model: &ModelSet, x: &Array2<f64>, truth: &[Option<bool>]) -> Vec<Quality> {
+    let threshold = model.consensus.params.threshold;
+    model
+        .detectors
+        .detectors
+        .iter()
+        .enumerate()
+        .map(|(j, d)| {
+            let weight = model.consensus.weights.get(j).copied();
+            let (Some(m), Some(cal)) = (&d.model, &d.calibration) else {
+                let mut q = quality(d.kind.name(), &[], &[], &[]);
+                q.fit_s = d.fit_s;
+                q.status = status_text(&d.status);
+                q.weight = weight;
+                return q;
+            };
+            let start = Instant::now();
+            let cal_scores: Vec<f64> = m.score(x.view()).iter().map(|&s| cal.apply(s)).collect();
+            let secs = start.elapsed().as_secs_f64();
+            let votes: Vec<bool> = cal_scores.iter().map(|&p| p >= threshold).collect();
+            let mut q = quality(d.kind.name(), &cal_scores, &votes, truth);
+            q.fit_s = d.fit_s;
+            q.rows_per_s = x.nrows() as f64 / secs.max(1e-9);
+            q.status = status_text(&d.status);
+            q.weight = weight;
+            q
+        })
+        .collect()
+}
+
+fn status_text(s: &crate::detect::DetectorStatus) -> String {
+    match s {
+        crate::detect::DetectorStatus::Ready(d) => format!("ready: {d}"),
+        crate::detect::DetectorStatus::Failed(d) => format!("failed: {d}"),
+    }
+}
+
+/// Metrics over the labelled rows whose score is known; `None` when there is nothing to
+/// measure (no labels, one class, or a detector that did not fit).
+fn quality(name: &str, scores: &[f64], flags: &[bool], truth: &[Option<bool>]) -> Quality {
+    let mut s = Vec::new();
+    let mut f = Vec::new();
+    let mut t = Vec::new();
+    for ((score, flag), truth) in scores.iter().zip(flags).zip(truth) {
+        if let Some(a) = truth
+            && score.is_finite()
+        {
+            s.push(*score);
+            f.push(*flag);
+            t.push(*a);
+        }
+    }
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let two_classes = t.iter().any(|&a| a) && t.iter().any(|&a| !a);
+    let fq = flag_quality(&f, &t);
+    Quality {
+        name: name.to_string(),
+        roc_auc: finite(roc_auc(&s, &t)),
+        pr_auc: finite(average_precision(&s, &t)).filter(|_| two_classes),
+        f1: two_classes.then_some(fq.f1),
+        precision: two_classes.then_some(fq.precision),
+        recall: two_classes.then_some(fq.recall),
+        fit_s: 0.0,
+        rows_per_s: 0.0,
+        status: String::new(),
+        weight: None,
+    }
+}
+
+pub fn by_kind(report: &EvalReport, kind: DetectorKind) -> Option<&Quality> {
+    report.detectors.iter().find(|q| q.name == kind.name())
+}

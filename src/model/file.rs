@@ -1,0 +1,144 @@
+//! The model file: JSON with a format tag and version, written to a temporary file beside the
+//! target and renamed into place, so a crash never leaves a half-written model.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ModelSet, SchemaFingerprint};
+
+pub const FORMAT_TAG: &str = "flowtop-model";
+/// Bumped whenever the serialised layout changes; other versions are refused.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    format: &'a str,
+    version: u32,
+    model: &'a ModelSet,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    format: Option<String>,
+    version: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct OwnedEnvelope {
+    model: ModelSet,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: not a flowtop model file ({detail})")]
+    NotAModel { path: String, detail: String },
+    #[error(
+        "{path}: model file version {found}, this flowtop reads version {FORMAT_VERSION}; retrain with `flowtop train`"
+    )]
+    Version { path: String, found: u32 },
+    #[error(
+        "{path}: the model was trained on {trained} data with other columns than this {input} input{detail}; retrain on this data"
+    )]
+    Schema {
+        path: String,
+        trained: String,
+        input: String,
+        detail: String,
+    },
+}
+
+pub fn save(model: &ModelSet, path: &Path) -> Result<(), ModelFileError> {
+    let io = |source| ModelFileError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let env = Envelope {
+        format: FORMAT_TAG,
+        version: FORMAT_VERSION,
+        model,
+    };
+    let result = (|| {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        serde_json::to_writer(&mut f, &env).map_err(std::io::Error::other)?;
+        f.flush()?;
+        f.get_ref().sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}
+
+/// Loads a model file; `expected` (the schema of the data about to be scored) must match the
+/// one it was trained on.
+pub fn load(path: &Path, expected: Option<&SchemaFingerprint>) -> Result<ModelSet, ModelFileError> {
+    let p = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| ModelFileError::Io {
+        path: p.clone(),
+        source,
+    })?;
+    let not_model = |detail: String| ModelFileError::NotAModel {
+        path: p.clone(),
+        detail,
+    };
+    let header: Header = serde_json::from_str(&text).map_err(|e| not_model(e.to_string()))?;
+    if header.format.as_deref() != Some(FORMAT_TAG) {
+        return Err(not_model("no flowtop-model tag".into()));
+    }
+    match header.version {
+        Some(FORMAT_VERSION) => {}
+        Some(found) => return Err(ModelFileError::Version { path: p, found }),
+        None => return Err(not_model("no version".into())),
+    }
+    let env: OwnedEnvelope = serde_json::from_str(&text).map_err(|e| not_model(e.to_string()))?;
+    if let Some(expected) = expected
+        && &env.model.schema != expected
+    {
+        let missing: Vec<&String> = env
+            .model
+            .schema
+            .numeric
+            .iter()
+            .chain(&env.model.schema.categorical)
+            .filter(|c| !expected.numeric.contains(c) && !expected.categorical.contains(c))
+            .take(3)
+            .collect();
+        let detail = if missing.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (e.g. {} missing here)",
+                missing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        return Err(ModelFileError::Schema {
+            path: p,
+            trained: env.model.schema.format.clone(),
+            input: expected.format.clone(),
+            detail,
+        });
+    }
+    Ok(env.model)
+}

@@ -1,0 +1,168 @@
+//! The model set: feature pipeline, detectors with their calibrations, consensus and
+//! clustering, fitted together on one training window and saved together in a versioned file.
+
+mod file;
+
+use std::time::Instant;
+
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+pub use file::{FORMAT_VERSION, ModelFileError, load, save};
+
+use crate::cluster::Clustering;
+use crate::detect::{
+    Consensus, ConsensusParams, DetectorKind, DetectorSet, Model, Scores, Verdict,
+};
+use crate::features::{FeatureError, FeaturePipeline};
+use crate::schema::{FlowRecord, Schema};
+
+/// What a model set was trained on: loading it against other data fails with a clear message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaFingerprint {
+    pub format: String,
+    pub numeric: Vec<String>,
+    pub categorical: Vec<String>,
+}
+
+impl SchemaFingerprint {
+    pub fn of(schema: &Schema) -> SchemaFingerprint {
+        SchemaFingerprint {
+            format: schema.format.name().to_string(),
+            numeric: schema
+                .numeric_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            categorical: schema
+                .categorical_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModelSet {
+    pub schema: SchemaFingerprint,
+    pub pipeline: FeaturePipeline,
+    pub detectors: DetectorSet,
+    pub consensus: Consensus,
+    pub trained_rows: usize,
+    /// Seconds since the Unix epoch.
+    pub trained_at: f64,
+    pub fit_s: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    pub kinds: Vec<DetectorKind>,
+    pub consensus: ConsensusParams,
+    pub seed: u64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            kinds: DetectorKind::ALL.to_vec(),
+            consensus: ConsensusParams::default(),
+            seed: 42,
+        }
+    }
+}
+
+/// Everything the model set says about a batch of flows.
+pub struct BatchScores {
+    pub features: Array2<f64>,
+    pub scores: Scores,
+    pub verdicts: Vec<Verdict>,
+    /// Nearest cluster per row, when the clustering is fitted.
+    pub clusters: Option<Vec<usize>>,
+}
+
+impl ModelSet {
+    pub fn fit(
+        schema: &Schema,
+        train: &[&FlowRecord],
+        opts: &FitOptions,
+        progress: &(dyn Fn(DetectorKind) + Sync),
+    ) -> Result<ModelSet, FeatureError> {
+        let start = Instant::now();
+        let pipeline = FeaturePipeline::fit(schema, train)?;
+        let x = pipeline.transform(train);
+        let detectors = DetectorSet::fit(x.view(), &opts.kinds, opts.seed, progress);
+        let calibrated = detectors.score(x.view()).calibrated;
+        let consensus = Consensus::fit(&detectors.kinds(), calibrated.view(), opts.consensus);
+        Ok(ModelSet {
+            schema: SchemaFingerprint::of(schema),
+            pipeline,
+            detectors,
+            consensus,
+            trained_rows: train.len(),
+            trained_at: now_s(),
+            fit_s: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    pub fn clustering(&self) -> Option<&Clustering> {
+        self.detectors
+            .detectors
+            .iter()
+            .find_map(|d| match &d.model {
+                Some(Model::Kmeans(k)) => Some(&k.clustering),
+                _ => None,
+            })
+    }
+
+    pub fn score_features(&self, features: Array2<f64>) -> BatchScores {
+        let scores = self.detectors.score(features.view());
+        let verdicts = scores
+            .calibrated
+            .rows()
+            .into_iter()
+            .map(|r| self.consensus.verdict(r))
+            .collect();
+        let clusters = self.clustering().map(|c| c.nearest(features.view()).0);
+        BatchScores {
+            features,
+            scores,
+            verdicts,
+            clusters,
+        }
+    }
+
+    pub fn score(&self, flows: &[&FlowRecord]) -> BatchScores {
+        self.score_features(self.pipeline.transform(flows))
+    }
+
+    /// Features of one row ordered by how far they sit from the training window (robust z:
+    /// the pipeline centres each numeric feature on its training median and scales it by its
+    /// spread), largest first.
+    pub fn top_features(&self, row: ArrayView2<f64>, n: usize) -> Vec<(String, f64)> {
+        let Some(r) = row.rows().into_iter().next() else {
+            return Vec::new();
+        };
+        let mut v: Vec<(String, f64)> = self
+            .pipeline
+            .names
+            .iter()
+            .take(self.pipeline.numeric.len())
+            .zip(r.iter())
+            .map(|(n, z)| (n.clone(), *z))
+            .collect();
+        v.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        v.truncate(n);
+        v
+    }
+}
+
+fn now_s() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests;
