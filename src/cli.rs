@@ -50,9 +50,9 @@ pub struct ModelArgs {
     /// Votes needed to flag a flow (default 3).
     #[arg(long, value_name = "K")]
     pub min_votes: Option<usize>,
-    /// Seed for sampling and model initialisation.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    /// Seed for sampling and model initialisation (default 42).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -67,12 +67,12 @@ pub struct EvalArgs {
     /// Prequential run: score each flow in file order, then learn from it, as a live run does.
     #[arg(long)]
     pub stream: bool,
-    /// Warm-up flows before the first fit in --stream mode.
-    #[arg(long, default_value_t = 2000, value_name = "N")]
-    pub warmup: usize,
-    /// Refit every N flows in --stream mode.
-    #[arg(long, default_value_t = 5000, value_name = "N")]
-    pub retrain_every: usize,
+    /// Warm-up flows before the first fit in --stream mode (default 2000).
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<usize>,
+    /// Refit every N flows in --stream mode (default 5000).
+    #[arg(long, value_name = "N")]
+    pub retrain_every: Option<usize>,
     /// Keep all benign flows and a random subset of attacks so attacks are this share of the
     /// rows (e.g. 0.1), as outlier-detection benchmarks do.
     #[arg(long, value_name = "F")]

@@ -5,6 +5,7 @@ use std::io::Write;
 use color_eyre::eyre::{Result, eyre};
 
 use crate::cli::{EvalArgs, ModelArgs, ScoreArgs, TrainArgs};
+use crate::config::{Config, DetectConfig};
 use crate::detect::{ConsensusParams, DetectorKind};
 use crate::eval::{self, EvalOptions};
 use crate::model::{self, FitOptions, ModelSet, SchemaFingerprint};
@@ -13,11 +14,17 @@ use crate::schema::{DetectOptions, FlowRecord};
 use crate::score::{BATCH, OutputFormat, ScoreWriter};
 use crate::source::Input;
 
-pub fn fit_options(args: &ModelArgs) -> Result<FitOptions> {
-    let kinds = if args.detectors.is_empty() {
+/// Command line over config file over defaults.
+pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
+    let names: &[String] = if !args.detectors.is_empty() {
+        &args.detectors
+    } else {
+        cfg.detectors.as_deref().unwrap_or(&[])
+    };
+    let kinds = if names.is_empty() {
         DetectorKind::ALL.to_vec()
     } else {
-        args.detectors
+        names
             .iter()
             .map(|n| {
                 DetectorKind::parse(n.trim()).ok_or_else(|| {
@@ -28,7 +35,7 @@ pub fn fit_options(args: &ModelArgs) -> Result<FitOptions> {
             .collect::<Result<Vec<_>>>()?
     };
     let mut consensus = ConsensusParams::default();
-    if let Some(t) = args.threshold {
+    if let Some(t) = args.threshold.or(cfg.threshold) {
         if !(t > 0.0 && t < 1.0) {
             return Err(eyre!(
                 "--threshold must be between 0 and 1 (exclusive), got {t}"
@@ -36,7 +43,7 @@ pub fn fit_options(args: &ModelArgs) -> Result<FitOptions> {
         }
         consensus.threshold = t;
     }
-    if let Some(k) = args.min_votes {
+    if let Some(k) = args.min_votes.or(cfg.min_votes) {
         if k == 0 || k > kinds.len() {
             return Err(eyre!(
                 "--min-votes must be between 1 and {} (the detectors run), got {k}",
@@ -50,24 +57,28 @@ pub fn fit_options(args: &ModelArgs) -> Result<FitOptions> {
     Ok(FitOptions {
         kinds,
         consensus,
-        seed: args.seed,
+        seed: args.seed.or(cfg.seed).unwrap_or(42),
     })
 }
 
-pub fn eval(args: &EvalArgs, detect: &DetectOptions) -> Result<()> {
+pub fn eval(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> {
     if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
         return Err(eyre!(
             "--train-fraction must be between 0 and 1 (exclusive), got {}",
             args.train_fraction
         ));
     }
-    let fit = fit_options(&args.model)?;
+    let fit = fit_options(&args.model, &cfg.detect)?;
     let input = Input::parse(&args.file);
     if args.stream {
         let opts = eval::stream::StreamOptions {
             fit,
-            warmup: args.warmup,
-            retrain_every: args.retrain_every,
+            warmup: args.warmup.or(cfg.engine.warmup).unwrap_or(2000),
+            retrain_every: args
+                .retrain_every
+                .or(cfg.engine.retrain_every)
+                .unwrap_or(5000),
+            window: cfg.engine.window.unwrap_or(20_000),
         };
         let r = eval::stream::run(&input, detect, &opts)?;
         if args.json {
@@ -126,8 +137,8 @@ fn fit(
     Ok(m)
 }
 
-pub fn train(args: &TrainArgs, detect: &DetectOptions) -> Result<()> {
-    let opts = fit_options(&args.model)?;
+pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> {
+    let opts = fit_options(&args.model, &cfg.detect)?;
     let (summary, rows) = read(&args.file, detect)?;
     let m = fit(&summary, &rows, &opts, &args.file)?;
     model::save(&m, &args.save)?;
@@ -146,7 +157,7 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions) -> Result<()> {
     Ok(())
 }
 
-pub fn score(args: &ScoreArgs, detect: &DetectOptions) -> Result<()> {
+pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> {
     let format = match &args.output {
         Some(p) => OutputFormat::for_path(p).map_err(|e| eyre!(e))?,
         None => OutputFormat::Csv,
@@ -168,7 +179,12 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions) -> Result<()> {
             }
             m
         }
-        None => fit(&summary, &rows, &fit_options(&args.fit)?, &args.file)?,
+        None => fit(
+            &summary,
+            &rows,
+            &fit_options(&args.fit, &cfg.detect)?,
+            &args.file,
+        )?,
     };
     let out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(std::io::BufWriter::new(

@@ -15,6 +15,29 @@ use crate::schema::{ColumnMap, DetectOptions, Format, MapRole};
 pub struct Config {
     #[serde(default)]
     pub input: InputConfig,
+    #[serde(default)]
+    pub detect: DetectConfig,
+    #[serde(default)]
+    pub engine: EngineSettings,
+}
+
+/// Which detectors run and how the consensus votes (command-line options win).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DetectConfig {
+    pub detectors: Option<Vec<String>>,
+    pub threshold: Option<f64>,
+    pub min_votes: Option<usize>,
+    pub seed: Option<u64>,
+}
+
+/// Live-run model management (command-line options win).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EngineSettings {
+    pub warmup: Option<usize>,
+    pub window: Option<usize>,
+    pub retrain_every: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -131,6 +154,23 @@ pub const TEMPLATE: &str = r#"# flowtop configuration
 # timestamp = "time"
 # label = "is_attack"
 # ignore = ["row_id", "sensor"]
+
+[detect]
+# Detectors to run: iforest, lof, ocsvm, dbscan, kmeans, zscore, autoencoder, hbos, ecod.
+# detectors = ["iforest", "lof", "ocsvm", "dbscan", "kmeans", "zscore", "autoencoder", "hbos", "ecod"]
+# Calibrated score at which a detector votes (0.95 = its top 5 % of the training window).
+# threshold = 0.95
+# Votes needed to flag a flow.
+# min-votes = 3
+# seed = 42
+
+[engine]
+# Flows before the first fit.
+# warmup = 2000
+# Training window: a reservoir sample of this many flows.
+# window = 20000
+# Refit after this many flows (0 = only when asked).
+# retrain-every = 50000
 "#;
 
 #[cfg(test)]
@@ -165,6 +205,19 @@ mod tests {
                 "t".to_string()
             )
         );
+    }
+
+    #[test]
+    fn detect_and_engine_sections_parse() {
+        let cfg = parse(
+            "[detect]\ndetectors = [\"ecod\", \"iforest\"]\nmin-votes = 1\n[engine]\nwarmup = 10\n",
+            "c.toml",
+        )
+        .expect("valid");
+        assert_eq!(cfg.detect.min_votes, Some(1));
+        assert_eq!(cfg.engine.warmup, Some(10));
+        let err = parse("[detect]\nthreshhold = 0.9\n", "c.toml").expect_err("typo");
+        assert!(err.to_string().contains("threshhold"), "{err}");
     }
 
     #[test]

@@ -107,7 +107,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 input,
             } => {
                 let opts = detect_options(&cfg, &input)?;
-                let fit = flowtop::commands::fit_options(&model)?;
+                let fit = flowtop::commands::fit_options(&model, &cfg.detect)?;
                 let r = flowtop::bench_model::run(&Input::parse(&file), &opts, &fit, window, runs)
                     .map_err(|e| eyre!(e))?;
                 if json {
@@ -119,15 +119,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         },
         Command::Eval(args) => {
-            flowtop::commands::eval(&args, &detect_options(&cfg, &args.input)?)?;
+            flowtop::commands::eval(&args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Train(args) => {
-            flowtop::commands::train(&args, &detect_options(&cfg, &args.input)?)?;
+            flowtop::commands::train(&args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Score(args) => {
-            flowtop::commands::score(&args, &detect_options(&cfg, &args.input)?)?;
+            flowtop::commands::score(&args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::PrintConfig => {

@@ -62,10 +62,11 @@ pub fn davies_bouldin(x: ArrayView2<f64>, labels: &[usize], centroids: &Array2<f
                     .mapv(|v| v * v)
                     .sum()
                     .sqrt();
+                // Coincident centroids: as bad as it gets, but finite so it serialises.
                 if sep > 0.0 {
                     (scatter[i] + scatter[j]) / sep
                 } else {
-                    f64::INFINITY
+                    f64::MAX
                 }
             })
             .fold(0.0, f64::max);

@@ -80,8 +80,16 @@ impl Detector for Hbos {
     }
 }
 
+/// Histogram bins are closed on the left, as numpy counts them.
 fn bin_of(v: f64, lo: f64, width: f64) -> usize {
     (((v - lo) / width).floor().max(0.0) as usize).min(BINS - 1)
+}
+
+/// PyOD looks values up with `np.digitize(right=True)`: bins closed on the right, so a value
+/// on an inner edge scores with the bin below it. Counts and discrete values sit on edges
+/// often; matching this keeps the scores identical.
+fn scoring_bin_of(v: f64, lo: f64, width: f64) -> usize {
+    ((((v - lo) / width).ceil() as usize).max(1) - 1).min(BINS - 1)
 }
 
 impl Histogram {
@@ -101,7 +109,7 @@ impl Histogram {
                 self.min_log_density
             };
         }
-        self.log_density[bin_of(v, self.lo, self.width)]
+        self.log_density[scoring_bin_of(v, self.lo, self.width)]
     }
 }
 

@@ -122,3 +122,6 @@ pub(crate) fn require_rows(x: ArrayView2<f64>, needed: usize) -> Result<(), FitE
 
 #[cfg(test)]
 pub(crate) mod testdata;
+
+#[cfg(test)]
+mod reference_tests;

@@ -21,6 +21,7 @@ pub struct StreamOptions {
     pub fit: FitOptions,
     pub warmup: usize,
     pub retrain_every: usize,
+    pub window: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +64,7 @@ pub fn run(
             fit: opts.fit.clone(),
             warmup: opts.warmup.max(crate::detect::MIN_TRAIN_ROWS),
             retrain_every: opts.retrain_every,
+            window: opts.window,
             background: false,
             ..Default::default()
         },
