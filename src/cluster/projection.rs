@@ -3,12 +3,14 @@
 use linfa::prelude::*;
 use linfa_reduction::Pca;
 use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
 
 use crate::detect::sample;
 
 /// Rows the principal axes are fitted on.
 const FIT_ROWS: usize = 5000;
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Projection {
     pca: Pca<f64>,
 }
@@ -27,7 +29,7 @@ impl Projection {
 
     /// Two coordinates per row.
     pub fn project(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        self.pca.predict(&x.to_owned())
+        self.pca.predict(&x)
     }
 
     pub fn explained_variance_ratio(&self) -> Vec<f64> {

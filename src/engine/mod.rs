@@ -14,7 +14,9 @@ use std::time::Instant;
 
 pub use reservoir::Reservoir;
 pub use series::Series;
-pub use snapshot::{AnomalyEvent, Bucket, Counters, DetectorState, JobState, ModelState, Snapshot};
+pub use snapshot::{
+    AnomalyEvent, Bucket, Counters, DetectorState, JobState, ModelState, ProjectedPoint, Snapshot,
+};
 
 use crate::cluster::ClusterStats;
 use crate::model::{FitOptions, ModelSet};
@@ -34,6 +36,8 @@ pub struct EngineConfig {
     pub feed_len: usize,
     pub bucket_s: f64,
     pub series_len: usize,
+    /// Recent flows kept for the projection scatter.
+    pub projection_len: usize,
 }
 
 impl Default for EngineConfig {
@@ -47,6 +51,7 @@ impl Default for EngineConfig {
             feed_len: 1000,
             bucket_s: 1.0,
             series_len: 300,
+            projection_len: 2000,
         }
     }
 }
@@ -80,6 +85,7 @@ pub struct Engine {
     counters: Counters,
     series: Series,
     feed: VecDeque<AnomalyEvent>,
+    projection: VecDeque<ProjectedPoint>,
     clusters: ClusterStats,
     started: Instant,
 }
@@ -98,6 +104,7 @@ impl Engine {
             pending: false,
             counters: Counters::default(),
             feed: VecDeque::new(),
+            projection: VecDeque::new(),
             clusters: ClusterStats::new(0),
             started: Instant::now(),
             cfg,
@@ -188,6 +195,17 @@ impl Engine {
                     top_features: model.top_features(feats, 5),
                 });
                 self.feed.truncate(self.cfg.feed_len);
+            }
+            if let Some(p) = &batch.projected {
+                self.projection.push_back(ProjectedPoint {
+                    x: p[[i, 0]],
+                    y: p[[i, 1]],
+                    cluster,
+                    flagged: v.flagged,
+                });
+                if self.projection.len() > self.cfg.projection_len {
+                    self.projection.pop_front();
+                }
             }
             out.push(ScoredFlow {
                 score: v.score,
@@ -286,6 +304,8 @@ impl Engine {
 
     fn install(&mut self, m: ModelSet) {
         self.clusters = ClusterStats::new(m.clustering().map_or(0, |c| c.k()));
+        // Points from the old model's plane would not line up with the new one's.
+        self.projection.clear();
         self.model = Some(Arc::new(m));
         self.model_error = None;
         self.generation += 1;
@@ -338,6 +358,11 @@ impl Engine {
             series: self.series.buckets(),
             bucket_s: self.series.bucket_s,
             feed: self.feed.iter().cloned().collect(),
+            projection: self.projection.iter().copied().collect(),
+            projection_variance: m
+                .and_then(|m| m.projection.as_ref())
+                .map(|p| p.explained_variance_ratio())
+                .and_then(|v| Some([*v.first()?, *v.get(1)?])),
         }
     }
 }

@@ -61,6 +61,15 @@ pub struct Bucket {
     pub anomalies: u64,
 }
 
+/// One recent flow on the PCA plane.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct ProjectedPoint {
+    pub x: f64,
+    pub y: f64,
+    pub cluster: Option<usize>,
+    pub flagged: bool,
+}
+
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Counters {
     pub flows: u64,
@@ -89,4 +98,8 @@ pub struct Snapshot {
     pub bucket_s: f64,
     /// Newest first.
     pub feed: Vec<AnomalyEvent>,
+    /// The most recent scored flows on the current model's PCA plane, oldest first.
+    pub projection: Vec<ProjectedPoint>,
+    /// Share of the variance the two axes explain.
+    pub projection_variance: Option<[f64; 2]>,
 }

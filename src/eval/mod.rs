@@ -57,6 +57,8 @@ pub struct ClusteringReport {
     pub silhouette: f64,
     pub davies_bouldin: f64,
     pub calinski_harabasz: f64,
+    /// Per cluster over the scored rows: size, share, core-field means, flagged share.
+    pub clusters: Vec<crate::cluster::ClusterSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -219,11 +221,26 @@ pub fn eval(
             silhouette: c.silhouette,
             davies_bouldin: c.davies_bouldin,
             calinski_harabasz: c.calinski_harabasz,
+            clusters: cluster_summary(c.k(), &test, &batch),
         }),
         refit_s: model.fit_s,
         seed: opts.fit.seed,
         attack_share_requested: opts.attack_share,
     })
+}
+
+fn cluster_summary(
+    k: usize,
+    flows: &[&FlowRecord],
+    batch: &crate::model::BatchScores,
+) -> Vec<crate::cluster::ClusterSummary> {
+    let mut stats = crate::cluster::ClusterStats::new(k);
+    if let Some(clusters) = &batch.clusters {
+        for ((flow, &c), v) in flows.iter().zip(clusters).zip(&batch.verdicts) {
+            stats.add(c, flow, v.flagged);
+        }
+    }
+    stats.summary()
 }
 
 /// Subsamples attacks (seeded) so they make up `share` of the rows; rows without a label and

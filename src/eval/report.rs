@@ -63,6 +63,25 @@ pub fn render_text(r: &EvalReport) -> String {
             "clustering: k = {}, silhouette {:.3}, Davies-Bouldin {:.3}, Calinski-Harabasz {:.1}",
             c.k, c.silhouette, c.davies_bouldin, c.calinski_harabasz
         );
+        let _ = writeln!(
+            out,
+            "  {:>7} {:>7} {:>6} {:>10} {:>12} {:>9} {:>8}",
+            "cluster", "flows", "share", "duration", "bytes", "packets", "flagged"
+        );
+        let num = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.1}"));
+        for s in &c.clusters {
+            let _ = writeln!(
+                out,
+                "  {:>7} {:>7} {:>5.1}% {:>10} {:>12} {:>9} {:>7.1}%",
+                s.cluster,
+                s.size,
+                s.share * 100.0,
+                num(s.mean_duration),
+                num(s.mean_bytes),
+                num(s.mean_packets),
+                s.anomaly_rate * 100.0
+            );
+        }
     }
     let _ = writeln!(out, "full refit: {:.2} s", r.refit_s);
     out

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use file::{FORMAT_VERSION, ModelFileError, load, save};
 
-use crate::cluster::Clustering;
+use crate::cluster::{Clustering, Projection};
 use crate::detect::{
     Consensus, ConsensusParams, DetectorKind, DetectorSet, Model, Scores, Verdict,
 };
@@ -49,6 +49,9 @@ pub struct ModelSet {
     pub pipeline: FeaturePipeline,
     pub detectors: DetectorSet,
     pub consensus: Consensus,
+    /// PCA to 2-D of the training window, for the projection pane; absent when it could not be
+    /// fitted (fewer than two features).
+    pub projection: Option<Projection>,
     pub trained_rows: usize,
     /// Seconds since the Unix epoch.
     pub trained_at: f64,
@@ -79,6 +82,8 @@ pub struct BatchScores {
     pub verdicts: Vec<Verdict>,
     /// Nearest cluster per row, when the clustering is fitted.
     pub clusters: Option<Vec<usize>>,
+    /// PCA coordinates per row (rows × 2), when the projection is fitted.
+    pub projected: Option<Array2<f64>>,
 }
 
 impl ModelSet {
@@ -94,7 +99,9 @@ impl ModelSet {
         let detectors = DetectorSet::fit(x.view(), &opts.kinds, opts.seed, progress);
         let calibrated = detectors.score(x.view()).calibrated;
         let consensus = Consensus::fit(&detectors.kinds(), calibrated.view(), opts.consensus);
+        let projection = Projection::fit(x.view(), opts.seed).ok();
         Ok(ModelSet {
+            projection,
             schema: SchemaFingerprint::of(schema),
             pipeline,
             detectors,
@@ -124,11 +131,13 @@ impl ModelSet {
             .map(|r| self.consensus.verdict(r))
             .collect();
         let clusters = self.clustering().map(|c| c.nearest(features.view()).0);
+        let projected = self.projection.as_ref().map(|p| p.project(features.view()));
         BatchScores {
             features,
             scores,
             verdicts,
             clusters,
+            projected,
         }
     }
 
