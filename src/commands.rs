@@ -141,6 +141,19 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
     let opts = fit_options(&args.model, &cfg.detect)?;
     let (summary, rows) = read(&args.file, detect)?;
     let m = fit(&summary, &rows, &opts, &args.file)?;
+    if m.detectors.ready().count() == 0 {
+        let why = m
+            .detectors
+            .detectors
+            .first()
+            .map(|d| status_reason(&d.status))
+            .unwrap_or_default();
+        return Err(eyre!(
+            "{}: no detector could be fitted on its {} flows ({why}); nothing saved",
+            args.file,
+            m.trained_rows
+        ));
+    }
     model::save(&m, &args.save)?;
     let ready = m.detectors.ready().count();
     eprintln!(
@@ -152,7 +165,7 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         args.save.display()
     );
     for d in m.detectors.detectors.iter().filter(|d| !d.is_ready()) {
-        eprintln!("  {}: {:?}", d.kind, d.status);
+        eprintln!("  {} sits out: {}", d.kind, status_reason(&d.status));
     }
     Ok(())
 }
@@ -162,30 +175,12 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         Some(p) => OutputFormat::for_path(p).map_err(|e| eyre!(e))?,
         None => OutputFormat::Csv,
     };
-    // Check the model file before reading the data: a bad model is the cheaper error.
-    let loaded = match &args.model {
-        Some(p) => Some(model::load(p, None)?),
-        None => None,
-    };
-    let (summary, rows) = read(&args.file, detect)?;
-    let m = match loaded {
-        Some(m) => {
-            let here = SchemaFingerprint::of(&summary.schema);
-            if m.schema != here {
-                // Re-run the check for its message.
-                if let Some(p) = &args.model {
-                    model::load(p, Some(&here))?;
-                }
-            }
-            m
-        }
-        None => fit(
-            &summary,
-            &rows,
-            &fit_options(&args.fit, &cfg.detect)?,
-            &args.file,
-        )?,
-    };
+    // A bad model file is reported before the output file is created.
+    let saved = args
+        .model
+        .as_ref()
+        .map(|p| model::load(p, None).map(|m| (p, m)))
+        .transpose()?;
     let out: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(p).map_err(|e| eyre!("{}: {e}", p.display()))?,
@@ -193,12 +188,44 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let mut w = ScoreWriter::new(out, format);
-    let progress = Progress::bar("scoring", rows.len() as u64);
-    for chunk in rows.chunks(BATCH) {
-        let refs: Vec<&FlowRecord> = chunk.iter().collect();
-        let batch = m.score(&refs);
-        w.write_batch(&m, &refs, &batch)?;
-        progress.set(w.rows);
+    let progress = Progress::spinner("scoring");
+    let mut write = |m: &ModelSet, rows: &[FlowRecord]| -> Result<()> {
+        for chunk in rows.chunks(BATCH) {
+            let refs: Vec<&FlowRecord> = chunk.iter().collect();
+            w.write_batch(m, &refs, &m.score(&refs))?;
+            progress.set(w.rows);
+        }
+        Ok(())
+    };
+    match saved {
+        // A saved model scores the file as it is read: memory stays bounded however long it
+        // is. Its schema is checked before the first flow.
+        Some((path, m)) => {
+            crate::ingest::read_batches(
+                &Input::parse(&args.file),
+                detect,
+                BATCH,
+                |schema| -> Result<()> {
+                    let here = SchemaFingerprint::of(schema);
+                    if m.schema != here {
+                        model::load(path, Some(&here))?;
+                    }
+                    Ok(())
+                },
+                |rows| write(&m, &rows),
+            )?;
+        }
+        // Without one, the model is fitted on the whole file first, so it is held in memory.
+        None => {
+            let (summary, rows) = read(&args.file, detect)?;
+            let m = fit(
+                &summary,
+                &rows,
+                &fit_options(&args.fit, &cfg.detect)?,
+                &args.file,
+            )?;
+            write(&m, &rows)?;
+        }
     }
     progress.finish();
     let (n, flagged) = w.finish()?;
@@ -210,4 +237,12 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         );
     }
     Ok(())
+}
+
+fn status_reason(s: &crate::detect::DetectorStatus) -> String {
+    match s {
+        crate::detect::DetectorStatus::Ready(d) | crate::detect::DetectorStatus::Failed(d) => {
+            d.clone()
+        }
+    }
 }

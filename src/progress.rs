@@ -1,7 +1,12 @@
 //! Progress on stderr for long headless runs: a bar with rate and ETA when stderr is a
 //! terminal, nothing at all otherwise (indicatif's stderr target stays hidden off a tty).
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+
+/// Items per second without indicatif's four decimals.
+fn rate(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{:.0}/s", state.per_sec());
+}
 
 pub struct Progress {
     bar: ProgressBar,
@@ -11,8 +16,9 @@ impl Progress {
     pub fn bar(what: &str, len: u64) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{msg:>9} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+            ProgressStyle::with_template("{msg:>9} [{bar:30}] {pos}/{len} {rate} eta {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key("rate", rate)
                 .progress_chars("=> "),
         );
         bar.set_message(what.to_string());
@@ -22,8 +28,9 @@ impl Progress {
     pub fn spinner(what: &str) -> Progress {
         let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{msg:>9} {spinner} {pos} rows {per_sec}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template("{msg:>9} {spinner} {pos} rows {rate}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner())
+                .with_key("rate", rate),
         );
         bar.set_message(what.to_string());
         Progress { bar }

@@ -235,3 +235,50 @@ fn no_dataset_file_is_left_out() {
         );
     }
 }
+
+/// Every file large enough gets a full model set with all detectors ready or saying why not,
+/// and the consensus ranks attacks above benign flows on the labelled sets. (A solver panic
+/// inside a dependency's PCA on the full NSL-KDD window was found this way.)
+#[test]
+fn model_sets_fit_on_every_shared_file() {
+    use flowtop::eval::read_flows;
+    use flowtop::model::{FitOptions, ModelSet};
+    use flowtop::progress::Progress;
+    let Some(dir) = datasets() else { return };
+    for &(file, _, _, rows, _, attacks) in EXPECTED {
+        if rows < 64 {
+            continue;
+        }
+        let (summary, flows) = read_flows(
+            &Input::File(dir.join(file)),
+            &DetectOptions::default(),
+            &Progress::hidden(),
+        )
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let refs: Vec<_> = flows.iter().collect();
+        let m = ModelSet::fit(&summary.schema, &refs, &FitOptions::default(), &|_| {})
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(
+            m.detectors.ready().count() >= 8,
+            "{file}: {:?}",
+            m.detectors.kinds()
+        );
+        let scored = m.score(&refs);
+        assert!(
+            scored.verdicts.iter().all(|v| v.score.is_finite()),
+            "{file}"
+        );
+        if attacks >= 100 {
+            let truth: Vec<bool> = flows
+                .iter()
+                .map(|f| f.label.as_ref().is_some_and(|l| l.attack))
+                .collect();
+            let s: Vec<f64> = scored.verdicts.iter().map(|v| v.score).collect();
+            let auc = flowtop::metrics::roc_auc(&s, &truth);
+            assert!(
+                auc > 0.7,
+                "{file}: consensus ROC-AUC {auc:.3} on its own training data"
+            );
+        }
+    }
+}

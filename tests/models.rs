@@ -156,6 +156,20 @@ fn bad_arguments_and_tiny_files_are_clear_errors() {
     let (code, _, err) = flowtop(&["eval", "tests/fixtures/generic-flows.csv"]);
     assert_eq!(code, 1);
     assert!(err.contains("eval needs at least"), "{err}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = dir.path().join("m.json");
+    let (code, _, err) = flowtop(&[
+        "train",
+        "tests/fixtures/generic-flows.csv",
+        "--save",
+        m.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no detector could be fitted") && err.contains("at least 32"),
+        "{err}"
+    );
+    assert!(!m.exists(), "nothing saved");
     let (code, _, err) = flowtop(&["score", SAMPLE, "-o", "out.txt"]);
     assert_eq!(code, 1);
     assert!(err.contains(".csv or .jsonl"), "{err}");

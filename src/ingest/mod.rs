@@ -204,6 +204,45 @@ pub fn read_all(
     read_source(source.as_mut(), opts, on_flow)
 }
 
+/// Reads a source to its end in batches of at most `batch` flows, with bounded memory:
+/// `on_schema` sees the detected schema before any flow (and may refuse it), `on_batch` gets
+/// the flows in order.
+pub fn read_batches<E: From<IngestError>>(
+    input: &Input,
+    opts: &DetectOptions,
+    batch: usize,
+    on_schema: impl FnOnce(&Schema) -> Result<(), E>,
+    mut on_batch: impl FnMut(Vec<FlowRecord>) -> Result<(), E>,
+) -> Result<ReadSummary, E> {
+    let name = input.display_name();
+    let mut source = crate::source::open_once(input).map_err(io_error(&name))?;
+    let mut lines = LineBatch::new();
+    let detected = detect_source(source.as_mut(), opts, &mut lines, || true)?;
+    let mut dec = Decoding::new(detected, &name);
+    on_schema(&dec.schema)?;
+    let mut pending = Vec::with_capacity(batch.max(1));
+    loop {
+        dec.decode_batch(&lines, |f| pending.push(f), |_| {});
+        if pending.len() >= batch.max(1) {
+            on_batch(std::mem::take(&mut pending))?;
+        }
+        lines.clear();
+        match source.poll(&mut lines).map_err(io_error(&name))? {
+            SourceEvent::Eof if lines.is_empty() => break,
+            SourceEvent::Rotated | SourceEvent::Truncated => dec.new_file(),
+            _ => {}
+        }
+    }
+    if !pending.is_empty() {
+        on_batch(pending)?;
+    }
+    Ok(ReadSummary {
+        schema: dec.schema,
+        counts: dec.counts,
+        source: source.status(),
+    })
+}
+
 pub fn read_source(
     source: &mut dyn LineSource,
     opts: &DetectOptions,
