@@ -38,7 +38,7 @@ impl Projection {
         let d = cov.nrows();
         let mut axes = Array2::zeros((2, d));
         let mut explained = [0.0; 2];
-        for k in 0..2 {
+        for (k, share) in explained.iter_mut().enumerate() {
             // Deterministic start that is not orthogonal to any axis in practice.
             let mut v: Array1<f64> = (0..d)
                 .map(|i| 1.0 + (i as f64 * 0.618_034).fract())
@@ -53,7 +53,7 @@ impl Projection {
                 v = w / norm;
                 lambda = norm;
             }
-            explained[k] = (lambda / total).clamp(0.0, 1.0);
+            *share = (lambda / total).clamp(0.0, 1.0);
             axes.row_mut(k).assign(&v);
             // Deflate: remove this axis's variance before finding the next one.
             let outer = v
