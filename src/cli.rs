@@ -77,6 +77,13 @@ pub struct EvalArgs {
     /// rows (e.g. 0.1), as outlier-detection benchmarks do.
     #[arg(long, value_name = "F")]
     pub attack_share: Option<f64>,
+    /// Score every row with a model set saved by `flowtop train` instead of fitting on a split.
+    #[arg(
+        long = "model",
+        value_name = "PATH",
+        conflicts_with_all = ["stream", "export_split", "train_fraction"]
+    )]
+    pub saved: Option<PathBuf>,
     /// Also write the train and test feature matrices (with labels) as CSV into DIR.
     #[arg(long, value_name = "DIR")]
     pub export_split: Option<PathBuf>,

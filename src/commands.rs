@@ -93,6 +93,11 @@ pub fn eval(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
         fit,
         export_split: args.export_split.clone(),
         attack_share: args.attack_share,
+        model: args
+            .saved
+            .as_ref()
+            .map(|p| model::load(p, None))
+            .transpose()?,
     };
     if let Some(a) = args.attack_share
         && !(a > 0.0 && a < 1.0)

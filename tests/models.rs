@@ -122,6 +122,16 @@ fn train_then_score_with_the_saved_model() {
             .is_some_and(|t| t.len() == 3)
     );
 
+    // eval with the saved model: every flow scored, quality against the labels.
+    let (code, out, err) = flowtop(&["eval", SAMPLE, "--model", m, "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["test_rows"].as_u64(), Some(3000));
+    assert!(v["consensus"]["roc_auc"].as_f64().expect("roc") > 0.7);
+    let (code, _, err) = flowtop(&["eval", "sample-data/trickbot-conn.log", "--model", m]);
+    assert_eq!(code, 1);
+    assert!(err.contains("trained on cicflowmeter data"), "{err}");
+
     // CSV to stdout: a header and one row per flow.
     let (code, out, err) = flowtop(&["score", SAMPLE, "--model", m]);
     assert_eq!(code, 0, "{err}");

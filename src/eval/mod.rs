@@ -32,6 +32,8 @@ pub struct EvalOptions {
     /// Keep every benign flow and a random subset of the attacks so attacks make up this share
     /// (the usual outlier-detection protocol; labels choose the rows, never the model).
     pub attack_share: Option<f64>,
+    /// Score every row with this saved model set instead of fitting on a split.
+    pub model: Option<ModelSet>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -100,6 +102,8 @@ pub enum EvalError {
     },
     #[error("{0}")]
     Export(String),
+    #[error("{0}")]
+    Model(String),
 }
 
 pub const MIN_ROWS: usize = 2 * crate::detect::MIN_TRAIN_ROWS;
@@ -139,21 +143,35 @@ pub fn eval(
             min: MIN_ROWS,
         });
     }
-    let mut idx: Vec<usize> = (0..rows.len()).collect();
-    idx.shuffle(&mut sample::rng(opts.fit.seed));
-    let n_train = ((rows.len() as f64 * opts.train_fraction).round() as usize)
-        .clamp(crate::detect::MIN_TRAIN_ROWS, rows.len() - 1);
-    let train: Vec<&FlowRecord> = idx[..n_train].iter().map(|&i| &rows[i]).collect();
-    let test: Vec<&FlowRecord> = idx[n_train..].iter().map(|&i| &rows[i]).collect();
-
-    let progress = Progress::bar("fitting", opts.fit.kinds.len() as u64);
-    let model = ModelSet::fit(&summary.schema, &train, &opts.fit, &|_| progress.inc()).map_err(
-        |source| EvalError::Features {
-            file: file.clone(),
-            source,
-        },
-    )?;
-    progress.finish();
+    let (train, test, model) = match &opts.model {
+        // A saved model: every row is scored, none is trained on.
+        Some(m) => {
+            let here = crate::model::SchemaFingerprint::of(&summary.schema);
+            if m.schema != here {
+                return Err(EvalError::Model(format!(
+                    "{file}: the model was trained on {} data with other columns; retrain on this data",
+                    m.schema.format
+                )));
+            }
+            (Vec::new(), rows.iter().collect(), m.clone())
+        }
+        None => {
+            let mut idx: Vec<usize> = (0..rows.len()).collect();
+            idx.shuffle(&mut sample::rng(opts.fit.seed));
+            let n_train = ((rows.len() as f64 * opts.train_fraction).round() as usize)
+                .clamp(crate::detect::MIN_TRAIN_ROWS, rows.len() - 1);
+            let train: Vec<&FlowRecord> = idx[..n_train].iter().map(|&i| &rows[i]).collect();
+            let test: Vec<&FlowRecord> = idx[n_train..].iter().map(|&i| &rows[i]).collect();
+            let progress = Progress::bar("fitting", opts.fit.kinds.len() as u64);
+            let model = ModelSet::fit(&summary.schema, &train, &opts.fit, &|_| progress.inc())
+                .map_err(|source| EvalError::Features {
+                    file: file.clone(),
+                    source,
+                })?;
+            progress.finish();
+            (train, test, model)
+        }
+    };
 
     let progress = Progress::spinner("scoring");
     let x_test = model.pipeline.transform(&test);
@@ -203,7 +221,11 @@ pub fn eval(
         format: summary.schema.format.name().to_string(),
         rows: rows.len(),
         rejected: summary.counts.rejected,
-        train_rows: train.len(),
+        train_rows: if opts.model.is_some() {
+            model.trained_rows
+        } else {
+            train.len()
+        },
         test_rows: test.len(),
         attack_share: (!labelled.is_empty())
             .then(|| labelled.iter().filter(|&&a| a).count() as f64 / labelled.len() as f64),
