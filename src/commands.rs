@@ -151,7 +151,7 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
             .detectors
             .detectors
             .first()
-            .map(|d| status_reason(&d.status))
+            .map(|d| d.status.detail().to_string())
             .unwrap_or_default();
         return Err(eyre!(
             "{}: no detector could be fitted on its {} flows ({why}); nothing saved",
@@ -170,7 +170,7 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         args.save.display()
     );
     for d in m.detectors.detectors.iter().filter(|d| !d.is_ready()) {
-        eprintln!("  {} sits out: {}", d.kind, status_reason(&d.status));
+        eprintln!("  {} sits out: {}", d.kind, d.status.detail());
     }
     Ok(())
 }
@@ -242,12 +242,4 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         );
     }
     Ok(())
-}
-
-fn status_reason(s: &crate::detect::DetectorStatus) -> String {
-    match s {
-        crate::detect::DetectorStatus::Ready(d) | crate::detect::DetectorStatus::Failed(d) => {
-            d.clone()
-        }
-    }
 }

@@ -26,12 +26,6 @@ impl Detector for KMeansDetector {
     }
 }
 
-impl KMeansDetector {
-    pub fn centroids(&self) -> &Array2<f64> {
-        &self.clustering.centroids
-    }
-}
-
 /// Index and distance of the nearest centroid for each row.
 pub fn nearest(
     x: ArrayView2<f64>,

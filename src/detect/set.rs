@@ -85,6 +85,15 @@ pub enum DetectorStatus {
     Failed(String),
 }
 
+impl DetectorStatus {
+    /// What was fitted, or why nothing was.
+    pub fn detail(&self) -> &str {
+        match self {
+            DetectorStatus::Ready(d) | DetectorStatus::Failed(d) => d,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FittedDetector {
     pub kind: DetectorKind,

@@ -342,10 +342,7 @@ impl Engine {
                         .map(|(d, w)| DetectorState {
                             kind: d.kind,
                             ready: d.is_ready(),
-                            detail: match &d.status {
-                                crate::detect::DetectorStatus::Ready(s)
-                                | crate::detect::DetectorStatus::Failed(s) => s.clone(),
-                            },
+                            detail: d.status.detail().to_string(),
                             weight: *w,
                         })
                         .collect()

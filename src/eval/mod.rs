@@ -14,7 +14,7 @@ use serde::Serialize;
 
 pub use report::render_text;
 
-use crate::detect::{DetectorKind, sample};
+use crate::detect::sample;
 use crate::ingest::{IngestError, read_all};
 use crate::metrics::{average_precision, flag_quality, roc_auc};
 use crate::model::{FitOptions, ModelSet};
@@ -322,10 +322,11 @@ fn per_detector(model: &ModelSet, x: &Array2<f64>, truth: &[Option<bool>]) -> Ve
 }
 
 fn status_text(s: &crate::detect::DetectorStatus) -> String {
-    match s {
-        crate::detect::DetectorStatus::Ready(d) => format!("ready: {d}"),
-        crate::detect::DetectorStatus::Failed(d) => format!("failed: {d}"),
-    }
+    let state = match s {
+        crate::detect::DetectorStatus::Ready(_) => "ready",
+        crate::detect::DetectorStatus::Failed(_) => "failed",
+    };
+    format!("{state}: {}", s.detail())
 }
 
 /// Metrics over the labelled rows whose score is known; `None` when there is nothing to
@@ -358,8 +359,4 @@ fn quality(name: &str, scores: &[f64], flags: &[bool], truth: &[Option<bool>]) -
         status: String::new(),
         weight: None,
     }
-}
-
-pub fn by_kind(report: &EvalReport, kind: DetectorKind) -> Option<&Quality> {
-    report.detectors.iter().find(|q| q.name == kind.name())
 }
