@@ -96,7 +96,7 @@ pub fn eval(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
         model: args
             .saved
             .as_ref()
-            .map(|p| model::load(p, None))
+            .map(|p| model::load(p, None).map(|m| (p.display().to_string(), m)))
             .transpose()?,
     };
     if let Some(a) = args.attack_share
@@ -211,11 +211,12 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
                 detect,
                 BATCH,
                 |schema| -> Result<()> {
-                    let here = SchemaFingerprint::of(schema);
-                    if m.schema != here {
-                        model::load(path, Some(&here))?;
-                    }
-                    Ok(())
+                    let path = path.display().to_string();
+                    Ok(model::check_schema(
+                        &m,
+                        &SchemaFingerprint::of(schema),
+                        &path,
+                    )?)
                 },
                 |rows| write(&m, &rows),
             )?;

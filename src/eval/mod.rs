@@ -32,8 +32,9 @@ pub struct EvalOptions {
     /// Keep every benign flow and a random subset of the attacks so attacks make up this share
     /// (the usual outlier-detection protocol; labels choose the rows, never the model).
     pub attack_share: Option<f64>,
-    /// Score every row with this saved model set instead of fitting on a split.
-    pub model: Option<ModelSet>,
+    /// Score every row with this saved model set (and the file it came from, for messages)
+    /// instead of fitting on a split.
+    pub model: Option<(String, ModelSet)>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -102,8 +103,8 @@ pub enum EvalError {
     },
     #[error("{0}")]
     Export(String),
-    #[error("{0}")]
-    Model(String),
+    #[error(transparent)]
+    Model(#[from] crate::model::ModelFileError),
 }
 
 pub const MIN_ROWS: usize = 2 * crate::detect::MIN_TRAIN_ROWS;
@@ -143,17 +144,13 @@ pub fn eval(
             min: MIN_ROWS,
         });
     }
-    let (train, test, model) = match &opts.model {
+    let fitted;
+    let (train, test, model): (Vec<&FlowRecord>, Vec<&FlowRecord>, &ModelSet) = match &opts.model {
         // A saved model: every row is scored, none is trained on.
-        Some(m) => {
+        Some((path, m)) => {
             let here = crate::model::SchemaFingerprint::of(&summary.schema);
-            if m.schema != here {
-                return Err(EvalError::Model(format!(
-                    "{file}: the model was trained on {} data with other columns; retrain on this data",
-                    m.schema.format
-                )));
-            }
-            (Vec::new(), rows.iter().collect(), m.clone())
+            crate::model::check_schema(m, &here, path)?;
+            (Vec::new(), rows.iter().collect(), m)
         }
         None => {
             let mut idx: Vec<usize> = (0..rows.len()).collect();
@@ -169,7 +166,8 @@ pub fn eval(
                     source,
                 })?;
             progress.finish();
-            (train, test, model)
+            fitted = model;
+            (train, test, &fitted)
         }
     };
 
@@ -194,7 +192,7 @@ pub fn eval(
         .iter()
         .map(|r| r.label.as_ref().map(|l| l.attack))
         .collect();
-    let detectors = per_detector(&model, &x_test, &truth);
+    let detectors = per_detector(model, &x_test, &truth);
     // End to end, as a live run pays it: transform, every detector, consensus. Best of two:
     // the first pass also pays page faults for fresh buffers.
     let start = Instant::now();

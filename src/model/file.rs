@@ -109,36 +109,46 @@ pub fn load(path: &Path, expected: Option<&SchemaFingerprint>) -> Result<ModelSe
         None => return Err(not_model("no version".into())),
     }
     let env: OwnedEnvelope = serde_json::from_str(&text).map_err(|e| not_model(e.to_string()))?;
-    if let Some(expected) = expected
-        && &env.model.schema != expected
-    {
-        let missing: Vec<&String> = env
-            .model
-            .schema
-            .numeric
-            .iter()
-            .chain(&env.model.schema.categorical)
-            .filter(|c| !expected.numeric.contains(c) && !expected.categorical.contains(c))
-            .take(3)
-            .collect();
-        let detail = if missing.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " (e.g. {} missing here)",
-                missing
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        return Err(ModelFileError::Schema {
-            path: p,
-            trained: env.model.schema.format.clone(),
-            input: expected.format.clone(),
-            detail,
-        });
+    if let Some(expected) = expected {
+        check_schema(&env.model, expected, &p)?;
     }
     Ok(env.model)
+}
+
+/// The model must have been trained on data with the columns of `expected` (the schema of the
+/// data about to be scored); `path` names the model file in the message.
+pub fn check_schema(
+    model: &ModelSet,
+    expected: &SchemaFingerprint,
+    path: &str,
+) -> Result<(), ModelFileError> {
+    if &model.schema == expected {
+        return Ok(());
+    }
+    let missing: Vec<&String> = model
+        .schema
+        .numeric
+        .iter()
+        .chain(&model.schema.categorical)
+        .filter(|c| !expected.numeric.contains(c) && !expected.categorical.contains(c))
+        .take(3)
+        .collect();
+    let detail = if missing.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (e.g. {} missing here)",
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    Err(ModelFileError::Schema {
+        path: path.to_string(),
+        trained: model.schema.format.clone(),
+        input: expected.format.clone(),
+        detail,
+    })
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-pub use file::{FORMAT_VERSION, ModelFileError, load, save};
+pub use file::{FORMAT_VERSION, ModelFileError, check_schema, load, save};
 
 use crate::cluster::{Clustering, Projection};
 use crate::detect::{
