@@ -103,9 +103,19 @@ fn forward(layers: &[Layer], x: ArrayView2<f64>) -> Vec<Array2<f64>> {
 
 /// One Adam step on a mini-batch; returns its loss.
 fn step(layers: &mut [Layer], adam: &mut Adam, x: ArrayView2<f64>) -> f64 {
+    let (loss, grads) = gradients(layers, x);
+    adam.apply(layers, &grads);
+    loss
+}
+
+type Gradients = Vec<(Array2<f64>, Array1<f64>)>;
+
+/// Mean squared reconstruction loss of a batch and its gradient for every layer's weights and
+/// biases, by backpropagation.
+fn gradients(layers: &[Layer], x: ArrayView2<f64>) -> (f64, Gradients) {
     let acts = forward(layers, x);
     let Some(out) = acts.last() else {
-        return f64::NAN;
+        return (f64::NAN, Vec::new());
     };
     let n = (x.nrows() * x.ncols()).max(1) as f64;
     let mut delta = (out - &x) * (2.0 / n);
@@ -129,8 +139,7 @@ fn step(layers: &mut [Layer], adam: &mut Adam, x: ArrayView2<f64>) -> f64 {
         grads.push((gw, gb));
     }
     grads.reverse();
-    adam.apply(layers, &grads);
-    loss
+    (loss, grads)
 }
 
 struct Adam {
@@ -207,20 +216,8 @@ mod tests {
             (acts.last().expect("output") - &x).mapv(|v| v * v).sum() / (x.len() as f64)
         };
         let mut layers = ae.layers.clone();
-        let acts = forward(&layers, x.view());
-        let n = x.len() as f64;
-        let mut delta = (acts.last().expect("output") - &x) * (2.0 / n);
-        for i in (0..layers.len()).rev() {
-            if layers[i].tanh {
-                Zip::from(&mut delta)
-                    .and(&acts[i])
-                    .for_each(|d, &a| *d *= 1.0 - a * a);
-            }
-            let gw = if i == 0 {
-                x.t().dot(&delta)
-            } else {
-                acts[i - 1].t().dot(&delta)
-            };
+        let (_, grads) = gradients(&layers, x.view());
+        for (i, (gw, _)) in grads.iter().enumerate() {
             let h = 1e-6;
             let orig = layers[i].w[[0, 0]];
             layers[i].w[[0, 0]] = orig + h;
@@ -234,9 +231,6 @@ mod tests {
                 "layer {i}: {numeric} vs {}",
                 gw[[0, 0]]
             );
-            if i > 0 {
-                delta = delta.dot(&layers[i].w.t());
-            }
         }
     }
 }
