@@ -1,20 +1,10 @@
 //! The binary as a user runs it: clear one-line errors on bad input, JSON output, config.
 
+mod common;
+
 use std::process::Command;
 
-fn flowtop(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_flowtop"))
-        .args(args)
-        .env_remove("FLOWTOP_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent-flowtop-test")
-        .output()
-        .expect("run flowtop");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::flowtop;
 
 #[test]
 fn files_that_are_not_flows_fail_with_one_sentence_naming_the_file() {

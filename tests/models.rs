@@ -1,20 +1,8 @@
 //! The model commands as a user runs them: eval, train, score, bench model.
 
-use std::process::Command;
+mod common;
 
-fn flowtop(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_flowtop"))
-        .args(args)
-        .env_remove("FLOWTOP_CONFIG")
-        .env("XDG_CONFIG_HOME", "/nonexistent-flowtop-test")
-        .output()
-        .expect("run flowtop");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
+use common::flowtop;
 
 const SAMPLE: &str = "sample-data/cicids2017-sample.csv";
 
