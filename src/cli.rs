@@ -11,6 +11,12 @@ use clap::{Args, Parser, Subcommand};
     about = "Terminal monitor for network flows: detect, inspect and replay flow logs"
 )]
 pub struct Cli {
+    /// Open the monitor on FILE: read what is there at full speed, then follow it as it grows
+    /// (`-` reads stdin).
+    #[arg(value_name = "FILE")]
+    pub file: Option<String>,
+    #[command(flatten)]
+    pub monitor: MonitorArgs,
     /// Config file (default: $FLOWTOP_CONFIG, then the XDG config dir's flowtop/config.toml).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -18,11 +24,19 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub log_file: Option<PathBuf>,
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Replay a flow file in the monitor at a chosen speed (pause, step and speed on keys).
+    Replay(ReplayArgs),
+    /// Follow a growing flow file in the monitor (survives rotation and truncation).
+    Tail(TailArgs),
+    /// Threat score 0-100 of one flow described by its core fields.
+    Threat(ThreatArgs),
+    /// List the monitor's key bindings (with the config's overrides).
+    PrintKeys,
     /// Detect the format of flow files and report columns, rows, rejects, labels and time span.
     Inspect(InspectArgs),
     /// Measure parsing throughput.
@@ -182,4 +196,86 @@ pub enum BenchWhat {
         #[command(flatten)]
         input: InputArgs,
     },
+}
+
+/// Options of the full-screen monitor (`flowtop FILE`, `replay`, `tail`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct MonitorArgs {
+    /// Theme: dark, light, mono, or a path to a theme TOML file (default dark).
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Colour: auto (off when NO_COLOR is set), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: String,
+    /// ASCII-only glyphs and borders.
+    #[arg(long)]
+    pub ascii: bool,
+    /// Mouse: wheel scrolls, click focuses a pane.
+    #[arg(long)]
+    pub mouse: bool,
+    /// Start with a model set saved by `flowtop train` (else fit after the warm-up).
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    /// Flows before the first fit (default 1000).
+    #[arg(long, value_name = "N")]
+    pub warmup: Option<usize>,
+    /// Refit every N flows (default 50000; 0 = only on R).
+    #[arg(long, value_name = "N")]
+    pub retrain_every: Option<usize>,
+    #[command(flatten)]
+    pub fit: ModelArgs,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Replay speed: a multiple of real time (flows without timestamps: 100 rows/s at 1) or max.
+    #[arg(long, default_value = "10", value_name = "N|max")]
+    pub speed: String,
+    #[command(flatten)]
+    pub monitor: MonitorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Read the file from its beginning instead of from its end.
+    #[arg(long)]
+    pub from_start: bool,
+    #[command(flatten)]
+    pub monitor: MonitorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ThreatArgs {
+    /// A model set saved by `flowtop train` (default: the [ui] model-file if it exists; else
+    /// heuristics alone).
+    #[arg(long, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    /// Seconds.
+    #[arg(long, allow_negative_numbers = true)]
+    pub duration: Option<f64>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub fwd_packets: Option<f64>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub bwd_packets: Option<f64>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub fwd_bytes: Option<f64>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub bwd_bytes: Option<f64>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub mean_packet_size: Option<f64>,
+    #[arg(long)]
+    pub dport: Option<u16>,
+    #[arg(long)]
+    pub proto: Option<String>,
+    /// Connection state as the format writes it (e.g. Zeek REJ, S0).
+    #[arg(long)]
+    pub state: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }

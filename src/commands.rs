@@ -244,3 +244,59 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
     }
     Ok(())
 }
+
+/// `flowtop threat`: one flow's threat score from its core fields.
+pub fn threat(args: &crate::cli::ThreatArgs, cfg: &crate::config::Config) -> Result<()> {
+    let default_file = cfg
+        .ui
+        .model_file
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("flowtop-model.json"));
+    let path = match &args.model {
+        Some(p) => Some(p.clone()),
+        None => default_file.exists().then_some(default_file),
+    };
+    let model = match &path {
+        Some(p) => Some(crate::model::load(p, None)?),
+        None => None,
+    };
+    let query = crate::threat::ThreatQuery {
+        duration: args.duration,
+        fwd_packets: args.fwd_packets,
+        bwd_packets: args.bwd_packets,
+        fwd_bytes: args.fwd_bytes,
+        bwd_bytes: args.bwd_bytes,
+        mean_packet_size: args.mean_packet_size,
+        dport: args.dport,
+        proto: args.proto.clone(),
+        state: args.state.clone(),
+        ..Default::default()
+    };
+    let a = crate::threat::evaluate(model.as_ref(), &query, &cfg.threat).map_err(|e| eyre!(e))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&a)?);
+        return Ok(());
+    }
+    println!("threat {:.0}/100 {} ({})", a.score, a.level.name(), a.basis);
+    if let Some(p) = &path {
+        println!("model: {}", p.display());
+    }
+    for r in &a.reasons {
+        println!("  +{:>4.1}  {}", r.points, r.detail);
+    }
+    if !a.top_features.is_empty() {
+        let f: Vec<String> = a
+            .top_features
+            .iter()
+            .map(|(n, z)| format!("{n} {z:+.1}"))
+            .collect();
+        println!("top deviations: {}", f.join(", "));
+    }
+    for r in &a.recommendations {
+        println!("-> {r}");
+    }
+    for i in &a.imputed {
+        println!("imputed: {i}");
+    }
+    Ok(())
+}

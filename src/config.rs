@@ -19,6 +19,45 @@ pub struct Config {
     pub detect: DetectConfig,
     #[serde(default)]
     pub engine: EngineSettings,
+    #[serde(default)]
+    pub ui: UiConfig,
+    /// Action name → key or list of keys (see `flowtop print-keys`).
+    #[serde(default)]
+    pub keys: BTreeMap<String, OneOrMany>,
+    #[serde(default)]
+    pub threat: crate::threat::Bands,
+}
+
+/// The full-screen monitor (command-line options win).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UiConfig {
+    /// `dark`, `light`, `mono` or a path to a theme file.
+    pub theme: Option<String>,
+    pub ascii: Option<bool>,
+    /// Where `s` saves and `L` loads the model set.
+    pub model_file: Option<PathBuf>,
+    /// Where `e` writes the exported feed.
+    pub export_dir: Option<PathBuf>,
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+impl Config {
+    /// The `[keys]` section as action → keys.
+    pub fn key_overrides(&self) -> BTreeMap<String, Vec<String>> {
+        self.keys
+            .iter()
+            .map(|(a, k)| (a.clone(), k.to_vec()))
+            .collect()
+    }
 }
 
 /// Which detectors run and how the consensus votes (command-line options win).
@@ -100,12 +139,18 @@ pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
         message: e.to_string(),
     })?;
     // Validate values now, before anything starts.
-    cfg.input
-        .detect_options(None, &[])
-        .map_err(|message| ConfigError::Invalid {
-            path: path.to_string(),
-            message,
-        })?;
+    let invalid = |message: String| ConfigError::Invalid {
+        path: path.to_string(),
+        message,
+    };
+    cfg.input.detect_options(None, &[]).map_err(invalid)?;
+    cfg.threat
+        .validate()
+        .map_err(|m| invalid(format!("[threat]: {m}")))?;
+    crate::app::KeyMap::new(&cfg.key_overrides()).map_err(invalid)?;
+    if let Some(t) = &cfg.ui.theme {
+        crate::theme::Theme::load(t).map_err(|m| invalid(format!("[ui] theme: {m}")))?;
+    }
     Ok(cfg)
 }
 
@@ -171,6 +216,26 @@ pub const TEMPLATE: &str = r#"# flowtop configuration
 # window = 20000
 # Refit after this many flows (0 = only when asked).
 # retrain-every = 50000
+
+[threat]
+# Threat score bands: LOW below medium, MEDIUM from medium, HIGH from high (0-100).
+# medium = 40
+# high = 70
+
+[ui]
+# Theme: dark, light, mono, or a path to a theme TOML file.
+# theme = "dark"
+# ASCII-only glyphs and borders.
+# ascii = false
+# Where `s` saves and `L` loads the model set.
+# model-file = "flowtop-model.json"
+# Where `e` writes the exported anomaly feed.
+# export-dir = "."
+
+[keys]
+# Rebind any action (list them with `flowtop print-keys`); a key bound twice is an error.
+# retrain = "R"
+# down = ["down", "j"]
 "#;
 
 #[cfg(test)]

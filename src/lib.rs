@@ -1,6 +1,7 @@
 //! flowtop: a terminal monitor for network flows. Everything but argument parsing lives in the
 //! library so the TUI and the headless commands share one engine.
 
+pub mod app;
 pub mod bench;
 pub mod bench_model;
 pub mod cli;
@@ -16,8 +17,13 @@ pub mod inspect;
 pub mod matrix;
 pub mod metrics;
 pub mod model;
+pub mod monitor;
 pub mod progress;
 pub mod schema;
 pub mod score;
 pub mod source;
+pub mod term;
 pub mod theme;
+pub mod threat;
+pub mod tui;
+pub mod ui;

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 
-use flowtop::cli::{BenchWhat, Cli, Command, InputArgs};
+use flowtop::cli::{BenchWhat, Cli, Command, InputArgs, MonitorArgs};
 use flowtop::config::{self, Config};
+use flowtop::ingest::live::IngestMode;
 use flowtop::schema::DetectOptions;
 use flowtop::source::Input;
 
@@ -24,8 +25,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(cli: &Cli) -> Result<()> {
-    let Some(path) = &cli.log_file else {
+fn init_logging(path: Option<&std::path::Path>) -> Result<()> {
+    let Some(path) = path else {
         return Ok(());
     };
     let file = std::fs::OpenOptions::new()
@@ -49,10 +50,71 @@ fn detect_options(cfg: &Config, args: &InputArgs) -> Result<DetectOptions> {
         .map_err(|e| eyre!(e))
 }
 
+/// The full-screen monitor: everything is checked, then the terminal is taken.
+fn monitor(
+    cli: &Cli,
+    cfg: &Config,
+    file: &str,
+    mode: IngestMode,
+    speed: Option<&str>,
+    args: &MonitorArgs,
+) -> Result<ExitCode> {
+    let log = flowtop::monitor::log_path(cli.log_file.as_deref());
+    init_logging(log.as_deref())?;
+    let shown = log.as_ref().map(|p| p.display().to_string());
+    let opts = flowtop::monitor::prepare(file, mode, speed, args, cfg, shown)?;
+    flowtop::tui::run(opts)?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
-    init_logging(&cli)?;
     let cfg = config::load(cli.config.as_deref())?;
-    match cli.command {
+    let command = match (&cli.command, &cli.file) {
+        (Some(_), _) => cli.command.as_ref(),
+        (None, Some(file)) => {
+            let mode = IngestMode::Follow { from_start: true };
+            return monitor(&cli, &cfg, file, mode, None, &cli.monitor);
+        }
+        (None, None) => {
+            return Err(eyre!(
+                "give a flow file to monitor (`flowtop FILE`) or a command; see `flowtop --help`"
+            ));
+        }
+    };
+    if !matches!(command, Some(Command::Replay(_)) | Some(Command::Tail(_))) {
+        init_logging(cli.log_file.as_deref())?;
+    }
+    let Some(command) = command else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command {
+        Command::Replay(a) => monitor(
+            &cli,
+            &cfg,
+            &a.file,
+            IngestMode::Replay,
+            Some(&a.speed),
+            &a.monitor,
+        ),
+        Command::Tail(a) => monitor(
+            &cli,
+            &cfg,
+            &a.file,
+            IngestMode::Follow {
+                from_start: a.from_start,
+            },
+            None,
+            &a.monitor,
+        ),
+        Command::PrintKeys => {
+            let keys = flowtop::app::KeyMap::new(&cfg.key_overrides()).map_err(|e| eyre!(e))?;
+            print!("{}", keys.print());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Threat(a) => {
+            flowtop::commands::threat(a, &cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Inspect(args) => {
             let opts = detect_options(&cfg, &args.input)?;
             let mut failed = false;
@@ -72,16 +134,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Bench(b) => match b.what {
+        Command::Bench(b) => match &b.what {
             BenchWhat::Parse {
                 file,
                 runs,
                 json,
                 input,
             } => {
-                let opts = detect_options(&cfg, &input)?;
-                let r = flowtop::bench::parse(&Input::parse(&file), &opts, runs)?;
-                if json {
+                let opts = detect_options(&cfg, input)?;
+                let r = flowtop::bench::parse(&Input::parse(file), &opts, *runs)?;
+                if *json {
                     println!("{}", serde_json::to_string(&r)?);
                 } else {
                     println!(
@@ -106,11 +168,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 model,
                 input,
             } => {
-                let opts = detect_options(&cfg, &input)?;
-                let fit = flowtop::commands::fit_options(&model, &cfg.detect)?;
-                let r = flowtop::bench_model::run(&Input::parse(&file), &opts, &fit, window, runs)
+                let opts = detect_options(&cfg, input)?;
+                let fit = flowtop::commands::fit_options(model, &cfg.detect)?;
+                let r = flowtop::bench_model::run(&Input::parse(file), &opts, &fit, *window, *runs)
                     .map_err(|e| eyre!(e))?;
-                if json {
+                if *json {
                     println!("{}", serde_json::to_string(&r)?);
                 } else {
                     print!("{}", flowtop::bench_model::render_text(&r));
@@ -119,15 +181,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         },
         Command::Eval(args) => {
-            flowtop::commands::eval(&args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            flowtop::commands::eval(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Train(args) => {
-            flowtop::commands::train(&args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            flowtop::commands::train(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Score(args) => {
-            flowtop::commands::score(&args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            flowtop::commands::score(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::PrintConfig => {

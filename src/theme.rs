@@ -49,6 +49,20 @@ impl Theme {
         self.slots.get(slot).copied().unwrap_or_default()
     }
 
+    /// The same theme with every colour removed and the modifiers kept (`--color never`,
+    /// `NO_COLOR`); themes carry meaning in modifiers too, so nothing is lost.
+    pub fn without_colour(mut self) -> Theme {
+        for style in self.slots.values_mut() {
+            if style.bg.is_some() {
+                // A coloured background marked the slot (status bar, selection): keep it visible.
+                *style = style.add_modifier(Modifier::REVERSED);
+            }
+            style.fg = None;
+            style.bg = None;
+        }
+        self
+    }
+
     /// A built-in theme by name, or a theme file by path.
     pub fn load(name_or_path: &str) -> Result<Theme, String> {
         if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {

@@ -3,7 +3,12 @@
 //! background thread (single flight, the latest request wins) and swap in atomically; the old
 //! model keeps scoring until then. `snapshot()` publishes what the UI shows.
 
+mod export;
+#[cfg(test)]
+pub(crate) mod fixture;
+mod quality;
 mod reservoir;
+pub mod runner;
 mod series;
 pub mod snapshot;
 
@@ -13,7 +18,7 @@ use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 pub use reservoir::Reservoir;
-pub use series::Series;
+pub use series::{MIN_FORECAST_BUCKETS, Series};
 pub use snapshot::{
     AnomalyEvent, Bucket, Counters, DetectorState, JobState, ModelState, ProjectedPoint, Snapshot,
 };
@@ -21,6 +26,8 @@ pub use snapshot::{
 use crate::cluster::ClusterStats;
 use crate::model::{FitOptions, ModelSet};
 use crate::schema::{FlowRecord, Schema};
+use crate::threat::{Bands, ModelEvidence, ThreatInput};
+pub use quality::LiveQuality;
 
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -38,6 +45,11 @@ pub struct EngineConfig {
     pub series_len: usize,
     /// Recent flows kept for the projection scatter.
     pub projection_len: usize,
+    pub bands: Bands,
+    /// Flows that arrive before the first model, kept (up to this many, newest) and scored
+    /// once it is fitted, so a fast replay's first minutes get verdicts too. 0 = off (the
+    /// prequential evaluation must not score flows it learnt from).
+    pub backlog: usize,
 }
 
 impl Default for EngineConfig {
@@ -52,6 +64,8 @@ impl Default for EngineConfig {
             bucket_s: 1.0,
             series_len: 300,
             projection_len: 2000,
+            bands: Bands::default(),
+            backlog: 0,
         }
     }
 }
@@ -84,9 +98,13 @@ pub struct Engine {
     pending: bool,
     counters: Counters,
     series: Series,
-    feed: VecDeque<AnomalyEvent>,
+    feed: VecDeque<Arc<AnomalyEvent>>,
     projection: VecDeque<ProjectedPoint>,
     clusters: ClusterStats,
+    quality: Option<LiveQuality>,
+    /// (series time, flow) seen before the first model; see `EngineConfig::backlog`.
+    backlog: VecDeque<(f64, FlowRecord)>,
+    feature_names: Arc<[String]>,
     started: Instant,
 }
 
@@ -106,6 +124,9 @@ impl Engine {
             feed: VecDeque::new(),
             projection: VecDeque::new(),
             clusters: ClusterStats::new(0),
+            quality: None,
+            backlog: VecDeque::new(),
+            feature_names: Arc::from(Vec::new()),
             started: Instant::now(),
             cfg,
         }
@@ -117,6 +138,42 @@ impl Engine {
         self
     }
 
+    /// Replaces the current model set (a loaded file); a running refit is dropped.
+    pub fn replace_model(&mut self, model: ModelSet) {
+        self.cancel_retrain();
+        self.install(model);
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Counts installed model sets.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub fn model_error(&self) -> Option<&str> {
+        self.model_error.as_deref()
+    }
+
+    pub fn job_running(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Enough flows in the window for a fit.
+    pub fn can_train(&self) -> bool {
+        self.reservoir.len() >= crate::detect::MIN_TRAIN_ROWS
+    }
+
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    pub fn bands(&self) -> &Bands {
+        &self.cfg.bands
+    }
+
     pub fn model(&self) -> Option<&Arc<ModelSet>> {
         self.model.as_ref()
     }
@@ -124,13 +181,21 @@ impl Engine {
     /// Scores a batch with the current model, then learns from it. Returns one result per flow.
     pub fn ingest(&mut self, flows: Vec<FlowRecord>) -> Vec<ScoredFlow> {
         self.poll_job();
+        self.counters.flows += flows.len() as u64;
         let out = self.score_batch(&flows);
+        let keep = self.model.is_none() && self.cfg.backlog > 0;
         for (flow, s) in flows.into_iter().zip(&out) {
             let t = flow
                 .ts
                 .unwrap_or_else(|| self.started.elapsed().as_secs_f64());
             self.series
                 .add(t, flow.core.bytes.unwrap_or(f64::NAN), s.flagged);
+            if keep {
+                self.backlog.push_back((t, flow.clone()));
+                if self.backlog.len() > self.cfg.backlog {
+                    self.backlog.pop_front();
+                }
+            }
             self.reservoir.push(flow);
         }
         self.since_fit += out.len() as u64;
@@ -148,7 +213,6 @@ impl Engine {
     }
 
     fn score_batch(&mut self, flows: &[FlowRecord]) -> Vec<ScoredFlow> {
-        self.counters.flows += flows.len() as u64;
         let Some(model) = self.model.clone() else {
             self.counters.unscored += flows.len() as u64;
             return flows
@@ -162,6 +226,7 @@ impl Engine {
         };
         let refs: Vec<&FlowRecord> = flows.iter().collect();
         let batch = model.score(&refs);
+        let kinds = model.detectors.kinds();
         let mut out = Vec::with_capacity(flows.len());
         for (i, flow) in flows.iter().enumerate() {
             let v = &batch.verdicts[i];
@@ -170,10 +235,61 @@ impl Engine {
                 self.clusters.add(c, flow, v.flagged);
             }
             self.counters.scored += 1;
+            if let Some(label) = &flow.label {
+                let scores = batch.scores.calibrated.row(i);
+                let quality = self
+                    .quality
+                    .get_or_insert_with(|| LiveQuality::new(kinds.len()));
+                quality.add(
+                    label.attack,
+                    v.flagged,
+                    v.score,
+                    scores.as_slice().unwrap_or(&[]),
+                );
+            }
             if v.flagged {
                 self.counters.flagged += 1;
                 let feats = batch.features.row(i).insert_axis(ndarray::Axis(0));
-                self.feed.push_front(AnomalyEvent {
+                let evidence = ModelEvidence {
+                    consensus: v.score,
+                    flagged: true,
+                    voting: kinds
+                        .iter()
+                        .zip(&v.votes)
+                        .filter(|(_, v)| **v == Some(true))
+                        .map(|(k, _)| k.name().to_string())
+                        .collect(),
+                    voters: v.votes.iter().filter(|v| v.is_some()).count(),
+                };
+                let threat = crate::threat::assess(
+                    &ThreatInput {
+                        core: flow.core,
+                        dport: flow.meta.dport,
+                        proto: flow.meta.proto.as_deref().map(str::to_string),
+                        state: flow.meta.state.as_deref().map(str::to_string),
+                        src: flow.meta.src.as_deref().map(str::to_string),
+                        dst: flow.meta.dst.as_deref().map(str::to_string),
+                        model: Some(evidence),
+                        attack_probability: None,
+                    },
+                    &self.cfg.bands,
+                );
+                let n_num = model.pipeline.numeric.len();
+                self.feed.push_front(Arc::new(AnomalyEvent {
+                    core: flow.core,
+                    state: flow.meta.state.clone(),
+                    threat,
+                    feature_names: self.feature_names.clone(),
+                    raw: (0..self.feature_names.len())
+                        .map(|j| {
+                            if j < n_num {
+                                model.pipeline.raw_value(j, flow).unwrap_or(f64::NAN)
+                            } else {
+                                f64::NAN
+                            }
+                        })
+                        .collect(),
+                    deviation: batch.features.row(i).to_vec(),
                     line: flow.line,
                     ts: flow.ts,
                     src: flow.meta.src.clone(),
@@ -182,6 +298,7 @@ impl Engine {
                     dport: flow.meta.dport,
                     proto: flow.meta.proto.clone(),
                     label: flow.label.as_ref().map(|l| l.class.clone()),
+                    attack: flow.label.as_ref().map(|l| l.attack),
                     score: v.score,
                     detector_scores: batch
                         .scores
@@ -193,7 +310,7 @@ impl Engine {
                     votes: v.votes.clone(),
                     cluster,
                     top_features: model.top_features(feats, 5),
-                });
+                }));
                 self.feed.truncate(self.cfg.feed_len);
             }
             if let Some(p) = &batch.projected {
@@ -304,12 +421,29 @@ impl Engine {
 
     fn install(&mut self, m: ModelSet) {
         self.clusters = ClusterStats::new(m.clustering().map_or(0, |c| c.k()));
+        self.feature_names = Arc::from(m.pipeline.names.clone());
         // Points from the old model's plane would not line up with the new one's.
         self.projection.clear();
         self.model = Some(Arc::new(m));
         self.model_error = None;
         self.generation += 1;
         self.reservoir.decay();
+        self.score_backlog();
+    }
+
+    /// Scores the flows kept from before the first model.
+    fn score_backlog(&mut self) {
+        if self.backlog.is_empty() {
+            return;
+        }
+        let (times, flows): (Vec<f64>, Vec<FlowRecord>) = self.backlog.drain(..).unzip();
+        self.counters.unscored = self.counters.unscored.saturating_sub(flows.len() as u64);
+        let out = self.score_batch(&flows);
+        for (t, s) in times.into_iter().zip(&out) {
+            if s.flagged {
+                self.series.mark_anomaly(t);
+            }
+        }
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -360,6 +494,8 @@ impl Engine {
                 .and_then(|m| m.projection.as_ref())
                 .map(|p| p.explained_variance_ratio())
                 .and_then(|v| Some([*v.first()?, *v.get(1)?])),
+            quality: self.quality.as_ref().map(LiveQuality::snapshot),
+            late_rows: self.series.too_late,
         }
     }
 }

@@ -5,6 +5,9 @@ use std::collections::VecDeque;
 
 use super::snapshot::Bucket;
 
+/// Buckets of history a forecast needs before it is fitted.
+pub const MIN_FORECAST_BUCKETS: usize = 30;
+
 pub struct Series {
     pub bucket_s: f64,
     capacity: usize,
@@ -37,6 +40,22 @@ impl Series {
             bucket.bytes += bytes;
         }
         bucket.anomalies += u64::from(anomaly);
+    }
+
+    /// Counts an anomaly found later (a flow scored after the fact) in its bucket, if the
+    /// bucket is still in the ring.
+    pub fn mark_anomaly(&mut self, t: f64) {
+        if !t.is_finite() {
+            return;
+        }
+        let start = (t / self.bucket_s).floor() * self.bucket_s;
+        let first = self.buckets.front().map(|b| b.start);
+        if let Some(first) = first.filter(|f| start >= *f) {
+            let i = ((start - first) / self.bucket_s).round() as usize;
+            if let Some(b) = self.buckets.get_mut(i) {
+                b.anomalies += 1;
+            }
+        }
     }
 
     fn bucket_at(&mut self, start: f64) -> Option<&mut Bucket> {

@@ -7,6 +7,10 @@ use serde::Serialize;
 
 use crate::cluster::ClusterSummary;
 use crate::detect::DetectorKind;
+use crate::schema::CoreFields;
+use crate::threat::Assessment;
+
+pub use super::quality::QualitySnapshot;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "kebab-case", tag = "state")]
@@ -42,12 +46,26 @@ pub struct AnomalyEvent {
     pub dport: Option<u16>,
     pub proto: Option<Arc<str>>,
     pub label: Option<Arc<str>>,
+    /// Ground truth, when the flow carries a label.
+    pub attack: Option<bool>,
     pub score: f64,
     /// Calibrated score per detector, in `Snapshot::detectors` order.
     pub detector_scores: Vec<Option<f64>>,
     pub votes: Vec<Option<bool>>,
     pub cluster: Option<usize>,
     pub top_features: Vec<(String, f64)>,
+    pub core: CoreFields,
+    pub state: Option<Arc<str>>,
+    pub threat: Assessment,
+    /// Every model feature: names shared by all events of one model, the raw input value
+    /// (numeric features; NaN for encoded categories) and the deviation from the training
+    /// window (robust z for numeric features, the encoded value for categories).
+    #[serde(skip)]
+    pub feature_names: Arc<[String]>,
+    #[serde(skip)]
+    pub raw: Vec<f64>,
+    #[serde(skip)]
+    pub deviation: Vec<f64>,
 }
 
 /// One bucket of the live series.
@@ -97,9 +115,13 @@ pub struct Snapshot {
     pub series: Vec<Bucket>,
     pub bucket_s: f64,
     /// Newest first.
-    pub feed: Vec<AnomalyEvent>,
+    pub feed: Vec<Arc<AnomalyEvent>>,
     /// The most recent scored flows on the current model's PCA plane, oldest first.
     pub projection: Vec<ProjectedPoint>,
     /// Share of the variance the two axes explain.
     pub projection_variance: Option<[f64; 2]>,
+    /// Live precision / recall / F1 and ROC-AUC when the flows carry labels.
+    pub quality: Option<QualitySnapshot>,
+    /// Rows older than the series ring (counted, not placed).
+    pub late_rows: u64,
 }

@@ -75,3 +75,29 @@ fn a_cancelled_refit_never_installs() {
     e.poll_job();
     assert_eq!(e.snapshot().generation, 0);
 }
+
+#[test]
+fn flows_before_the_first_model_are_scored_once_it_exists_when_asked() {
+    let (schema, mut rows) = load("sample-data/trickbot-conn.log");
+    rows.truncate(300);
+    let cfg = EngineConfig {
+        warmup: 100,
+        retrain_every: 0,
+        background: false,
+        backlog: 1000,
+        // Hour buckets: the whole slice stays in the ring, so every late anomaly is placed.
+        bucket_s: 3600.0,
+        ..Default::default()
+    };
+    let mut e = Engine::new(schema, cfg);
+    e.ingest(rows[..60].to_vec());
+    assert_eq!(e.snapshot().counters.unscored, 60);
+    e.ingest(rows[60..120].to_vec());
+    let snap = e.snapshot();
+    assert_eq!(snap.model, ModelState::Ready);
+    assert_eq!(snap.counters.flows, 120);
+    assert_eq!(snap.counters.unscored, 0, "the backlog was scored");
+    assert_eq!(snap.counters.scored, 120);
+    let anomalies: u64 = snap.series.iter().map(|b| b.anomalies).sum();
+    assert_eq!(anomalies, snap.counters.flagged);
+}

@@ -3,7 +3,7 @@
 //! commands); `spawn` runs it on its own thread, paced for replay and steerable with
 //! `ReplayCommand`s, sending batches over a bounded channel (the TUI).
 
-mod live;
+pub mod live;
 
 use std::collections::BTreeMap;
 use std::io;

@@ -10,7 +10,7 @@ use super::{ModelSet, SchemaFingerprint};
 
 pub const FORMAT_TAG: &str = "flowtop-model";
 /// Bumped whenever the serialised layout changes; other versions are refused.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize)]
 struct Envelope<'a> {

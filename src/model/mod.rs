@@ -15,14 +15,50 @@ use crate::detect::{
     Consensus, ConsensusParams, DetectorKind, DetectorSet, Model, Scores, Verdict,
 };
 use crate::features::{FeatureError, FeaturePipeline};
-use crate::schema::{FlowRecord, Schema};
+use crate::schema::{CoreField, FlowRecord, MetaField, Role, Schema};
 
 /// What a model set was trained on: loading it against other data fails with a clear message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SchemaFingerprint {
     pub format: String,
     pub numeric: Vec<String>,
     pub categorical: Vec<String>,
+    /// Where a threat query's fields go in a flow of this schema.
+    pub query: QuerySlots,
+}
+
+/// Feature slots that a threat query in canonical units can fill.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QuerySlots {
+    /// (core field, index into `FlowRecord::values`, factor from the column's unit to canonical).
+    pub core: Vec<(CoreField, usize, f64)>,
+    /// Index into `FlowRecord::categories` of a protocol column used as a feature.
+    pub proto: Option<usize>,
+}
+
+impl QuerySlots {
+    fn of(schema: &Schema) -> QuerySlots {
+        let mut q = QuerySlots::default();
+        let (mut num, mut cat) = (0, 0);
+        for c in &schema.columns {
+            match c.role {
+                Role::Numeric => {
+                    if let Some(f) = c.core {
+                        q.core.push((f, num, c.core_unit));
+                    }
+                    num += 1;
+                }
+                Role::Categorical => {
+                    if c.meta == Some(MetaField::Proto) {
+                        q.proto = Some(cat);
+                    }
+                    cat += 1;
+                }
+                _ => {}
+            }
+        }
+        q
+    }
 }
 
 impl SchemaFingerprint {
@@ -39,6 +75,7 @@ impl SchemaFingerprint {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            query: QuerySlots::of(schema),
         }
     }
 }

@@ -154,6 +154,10 @@ pub struct Column {
     /// The canonical core field this column supplies, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub core: Option<CoreField>,
+    /// Factor from this column's unit to the core field's canonical unit (e.g. 1e-6 for
+    /// microseconds), so a query in canonical units can be written back into the column.
+    #[serde(skip)]
+    pub core_unit: f64,
 }
 
 /// The detected layout of a source: its format, and every column with its role.

@@ -187,6 +187,7 @@ pub(crate) fn build(
             role,
             meta,
             core: None,
+            core_unit: 1.0,
         })
         .collect();
     let mut core = Vec::new();
@@ -208,7 +209,10 @@ pub(crate) fn build(
             && let Some(slot) = cols[i].num
         {
             core.push((field, slot, scale));
-            columns[i].core.get_or_insert(field);
+            if columns[i].core.is_none() {
+                columns[i].core = Some(field);
+                columns[i].core_unit = scale;
+            }
         }
     }
     let schema = Schema {

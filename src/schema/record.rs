@@ -58,7 +58,7 @@ pub struct Label {
 }
 
 /// The core fields by name, for column maps and messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CoreField {
     Duration,

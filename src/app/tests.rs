@@ -1,0 +1,232 @@
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::engine::fixture;
+
+fn setup() -> (App, Arc<LiveView>) {
+    (
+        App::new("m.json".into(), "out".into()),
+        Arc::new(fixture::view()),
+    )
+}
+
+fn key(c: char) -> Key {
+    Key::plain(c)
+}
+
+#[test]
+fn selection_moves_follows_the_newest_and_opens_the_detail() {
+    let (mut app, live) = setup();
+    assert_eq!(app.selected, None, "follows the newest row");
+    update(&mut app, Action::Down, &live);
+    update(&mut app, Action::Down, &live);
+    assert_eq!(app.selected, Some(98));
+    update(&mut app, Action::PageDown, &live);
+    assert_eq!(app.selected, Some(96), "clamped at the last row");
+    update(&mut app, Action::Top, &live);
+    assert_eq!(app.selected, None);
+    update(&mut app, Action::Down, &live);
+    let cmds = update(&mut app, Action::DrillDown, &live);
+    assert!(cmds.is_empty());
+    match &app.overlay {
+        Some(Overlay::Detail { event, .. }) => assert_eq!(event.line, 99),
+        other => panic!("expected the detail, got {other:?}"),
+    }
+    // Esc closes the overlay and never quits.
+    update(&mut app, Action::Close, &live);
+    assert!(app.overlay.is_none() && !app.quit);
+    update(&mut app, Action::Close, &live);
+    assert!(!app.quit);
+    update(&mut app, Action::Quit, &live);
+    assert!(app.quit);
+}
+
+#[test]
+fn typing_a_filter_narrows_the_feed_and_bad_filters_stay_open() {
+    let (mut app, live) = setup();
+    let keys = KeyMap::new(&BTreeMap::new()).expect("defaults");
+    update(&mut app, Action::Filter, &live);
+    assert!(app.typing());
+    for c in "label:attack".chars() {
+        // Printable keys are text while typing, even those bound to actions (`l`, `t`, `k`).
+        assert_eq!(action_for(&app, &keys, &key(c)), None);
+        assert!(type_text(&mut app, &key(c)));
+    }
+    update(&mut app, Action::DrillDown, &live);
+    assert!(app.overlay.is_none());
+    let feed = app.feed(&live);
+    assert_eq!(feed.len(), 3);
+    assert!(feed.iter().all(|e| e.attack == Some(true)));
+
+    update(&mut app, Action::Filter, &live);
+    for c in " score>>1".chars() {
+        type_text(&mut app, &key(c));
+    }
+    update(&mut app, Action::DrillDown, &live);
+    match &app.overlay {
+        Some(Overlay::Filter { error: Some(e), .. }) => assert!(e.contains("not a number"), "{e}"),
+        other => panic!("the bad filter must stay open with its error: {other:?}"),
+    }
+    assert_eq!(
+        app.filter.as_ref().map(|f| f.text.as_str()),
+        Some("label:attack")
+    );
+}
+
+#[test]
+fn filter_terms() {
+    let live = fixture::view();
+    let names = ["iforest", "lof", "ecod"];
+    let count = |text: &str| {
+        let f = Filter::parse(text).expect("valid").expect("non-empty");
+        live.snapshot
+            .feed
+            .iter()
+            .filter(|e| f.matches(e, &names))
+            .count()
+    };
+    assert_eq!(count("score>0.985"), 2);
+    assert_eq!(count("cluster:1"), 2);
+    assert_eq!(count("dport:443"), 2);
+    assert_eq!(count("src:10.0.0.12"), 1);
+    assert_eq!(count("detector:ecod"), 3);
+    assert_eq!(count("label:benign proto:tcp"), 2);
+    assert_eq!(count("portscan"), 3);
+    assert_eq!(count("votes>=3"), 2);
+    assert!(Filter::parse("colour:red").is_err());
+    assert!(Filter::parse("level:severe").is_err());
+    assert_eq!(Filter::parse("   ").expect("empty is fine"), None);
+}
+
+#[test]
+fn engine_commands_for_replay_retrain_export_and_models() {
+    let (mut app, live) = setup();
+    app.now = 1_700_000_000.0;
+    let cmds = update(&mut app, Action::Pause, &live);
+    assert!(matches!(
+        cmds[..],
+        [EngineCommand::Replay(ReplayCommand::TogglePause)]
+    ));
+    assert!(matches!(
+        update(&mut app, Action::Retrain, &live)[..],
+        [EngineCommand::Retrain]
+    ));
+    assert!(matches!(
+        update(&mut app, Action::CancelRetrain, &live)[..],
+        [EngineCommand::CancelRetrain]
+    ));
+    app.filter = Filter::parse("dport:443").expect("valid");
+    match &update(&mut app, Action::Export, &live)[..] {
+        [EngineCommand::Export { stem, events }] => {
+            assert_eq!(events.len(), 2, "exports the feed as shown");
+            assert_eq!(
+                stem,
+                &PathBuf::from("out/flowtop-anomalies-20231114-221320")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        &update(&mut app, Action::Save, &live)[..],
+        [EngineCommand::Save(p)] if p == &PathBuf::from("m.json")
+    ));
+}
+
+#[test]
+fn freeze_keeps_the_view_while_live_moves_on() {
+    let (mut app, live) = setup();
+    update(&mut app, Action::Freeze, &live);
+    let mut newer = fixture::view();
+    newer.snapshot.feed.clear();
+    let newer = Arc::new(newer);
+    assert_eq!(app.feed(app.shown(&newer)).len(), 5, "frozen view");
+    update(&mut app, Action::Freeze, &newer);
+    assert_eq!(app.feed(app.shown(&newer)).len(), 0, "live again");
+}
+
+#[test]
+fn threat_form_is_prefilled_answers_from_the_flow_then_queries_edits() {
+    let (mut app, live) = setup();
+    update(&mut app, Action::Down, &live);
+    let cmds = update(&mut app, Action::Threat, &live);
+    assert!(
+        cmds.is_empty(),
+        "the recorded flow's own assessment answers first"
+    );
+    let Some(Overlay::Threat(form)) = &app.overlay else {
+        panic!("form expected");
+    };
+    assert_eq!(form.values[1], "20");
+    assert_eq!(form.values[6], "443");
+    assert!(form.event.is_some());
+    // Move to the port and change it.
+    for _ in 0..6 {
+        update(&mut app, Action::FocusNext, &live);
+    }
+    for k in [Key {
+        code: Code::Backspace,
+        ctrl: false,
+        alt: false,
+    }; 3]
+    {
+        type_text(&mut app, &k);
+    }
+    for c in "4444".chars() {
+        type_text(&mut app, &key(c));
+    }
+    match &update(&mut app, Action::DrillDown, &live)[..] {
+        [EngineCommand::Threat { query, .. }] => {
+            assert_eq!(query.dport, Some(4444));
+            assert_eq!(query.fwd_packets, Some(20.0));
+            assert_eq!(query.src.as_deref(), Some("10.0.0.11"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // A negative number is refused in the form, before the engine.
+    type_text(&mut app, &key('-'));
+    update(&mut app, Action::FocusPrev, &live);
+    for c in "-5".chars() {
+        type_text(&mut app, &key(c));
+    }
+    assert!(update(&mut app, Action::DrillDown, &live).is_empty());
+    let Some(Overlay::Threat(form)) = &app.overlay else {
+        panic!("form expected");
+    };
+    assert!(
+        form.error
+            .as_deref()
+            .is_some_and(|e| e.contains("is not a")),
+        "{:?} {:?}",
+        form.error,
+        form.values
+    );
+}
+
+#[test]
+fn enter_on_a_cluster_filters_the_feed_to_it() {
+    let (mut app, live) = setup();
+    update(&mut app, Action::Focus2, &live);
+    update(&mut app, Action::Down, &live);
+    update(&mut app, Action::DrillDown, &live);
+    assert_eq!(app.focus, Pane::Anomalies);
+    assert_eq!(
+        app.filter.as_ref().map(|f| f.text.as_str()),
+        Some("cluster:1")
+    );
+    assert_eq!(app.feed(&live).len(), 2);
+}
+
+#[test]
+fn focus_cycles_and_series_switch() {
+    let (mut app, live) = setup();
+    update(&mut app, Action::FocusNext, &live);
+    assert_eq!(app.focus, Pane::Forecast);
+    update(&mut app, Action::FocusPrev, &live);
+    update(&mut app, Action::FocusPrev, &live);
+    assert_eq!(app.focus, Pane::Clusters);
+    update(&mut app, Action::Focus6, &live);
+    update(&mut app, Action::FocusNext, &live);
+    assert_eq!(app.focus, Pane::Traffic);
+    update(&mut app, Action::Left, &live);
+    assert_eq!(app.series, SeriesKind::Anomalies);
+}

@@ -1,0 +1,133 @@
+//! Writes anomaly-feed rows to CSV and JSON lines, one row per event in the order given (the
+//! feed as the operator sees it: newest first, filtered).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::snapshot::AnomalyEvent;
+use crate::detect::DetectorKind;
+
+#[derive(Serialize)]
+struct Row<'a> {
+    line: u64,
+    ts: Option<f64>,
+    src: Option<&'a str>,
+    sport: Option<u16>,
+    dst: Option<&'a str>,
+    dport: Option<u16>,
+    proto: Option<&'a str>,
+    label: Option<&'a str>,
+    cluster: Option<usize>,
+    score: f64,
+    votes: usize,
+    threat: f64,
+    level: &'static str,
+    voting: String,
+    top_features: String,
+}
+
+fn row(e: &AnomalyEvent) -> Row<'_> {
+    Row {
+        line: e.line,
+        ts: e.ts,
+        src: e.src.as_deref(),
+        sport: e.sport,
+        dst: e.dst.as_deref(),
+        dport: e.dport,
+        proto: e.proto.as_deref(),
+        label: e.label.as_deref(),
+        cluster: e.cluster,
+        score: e.score,
+        votes: e.votes.iter().filter(|v| **v == Some(true)).count(),
+        threat: (e.threat.score * 10.0).round() / 10.0,
+        level: e.threat.level.name(),
+        voting: e.threat.voting.join(" "),
+        top_features: e
+            .top_features
+            .iter()
+            .map(|(n, z)| format!("{n}={z:+.1}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    }
+}
+
+/// Writes `<stem>.csv` and `<stem>.jsonl`; returns both paths. Each file is written whole to a
+/// temporary name and renamed, so a reader never sees half a file.
+pub fn export(
+    events: &[std::sync::Arc<AnomalyEvent>],
+    detectors: &[DetectorKind],
+    stem: &Path,
+) -> std::io::Result<(PathBuf, PathBuf)> {
+    let csv_path = stem.with_extension("csv");
+    let json_path = stem.with_extension("jsonl");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = [
+        "line",
+        "ts",
+        "src",
+        "sport",
+        "dst",
+        "dport",
+        "proto",
+        "label",
+        "cluster",
+        "score",
+        "votes",
+        "threat",
+        "level",
+        "voting",
+        "top_features",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(detectors.iter().map(|k| format!("p_{}", k.name())));
+    w.write_record(&header)?;
+    let mut jsonl = Vec::new();
+    for e in events {
+        let r = row(e);
+        let mut cells = vec![
+            r.line.to_string(),
+            opt(r.ts),
+            r.src.unwrap_or("").to_string(),
+            opt(r.sport),
+            r.dst.unwrap_or("").to_string(),
+            opt(r.dport),
+            r.proto.unwrap_or("").to_string(),
+            r.label.unwrap_or("").to_string(),
+            opt(r.cluster),
+            format!("{:.6}", r.score),
+            r.votes.to_string(),
+            format!("{:.1}", r.threat),
+            r.level.to_string(),
+            r.voting.clone(),
+            r.top_features.clone(),
+        ];
+        cells.extend(
+            e.detector_scores
+                .iter()
+                .map(|p| opt(p.map(|p| format!("{p:.6}")))),
+        );
+        w.write_record(&cells)?;
+        serde_json::to_writer(&mut jsonl, &r)?;
+        jsonl.push(b'\n');
+    }
+    let csv_bytes = w.into_inner().map_err(|e| e.into_error())?;
+    write_atomic(&csv_path, &csv_bytes)?;
+    write_atomic(&json_path, &jsonl)?;
+    Ok((csv_path, json_path))
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("part");
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,189 @@
+//! A hand-built, deterministic `LiveView` for UI and app tests: no models, no clock.
+
+use std::sync::Arc;
+
+use super::runner::{LiveView, Message};
+use super::{AnomalyEvent, Bucket, Counters, DetectorState, ModelState, ProjectedPoint, Snapshot};
+use crate::cluster::ClusterSummary;
+use crate::detect::DetectorKind;
+use crate::ingest::live::IngestStats;
+use crate::schema::CoreFields;
+use crate::source::SourceStatus;
+use crate::source::replay::Speed;
+use crate::threat::{Bands, ModelEvidence, ThreatInput, assess};
+
+pub const KINDS: [DetectorKind; 3] = [DetectorKind::Iforest, DetectorKind::Lof, DetectorKind::Ecod];
+
+fn event(i: u64) -> AnomalyEvent {
+    let attack = i.is_multiple_of(2);
+    let core = CoreFields {
+        duration: Some(0.5 + i as f64),
+        fwd_packets: Some(10.0 * (i + 1) as f64),
+        bwd_packets: Some(if attack { 0.0 } else { 4.0 }),
+        fwd_bytes: Some(600.0 * (i + 1) as f64),
+        bwd_bytes: Some(if attack { 0.0 } else { 900.0 }),
+        ..CoreFields::default()
+    }
+    .complete();
+    let votes = vec![Some(true), Some(!i.is_multiple_of(3)), Some(attack)];
+    let voting: Vec<String> = KINDS
+        .iter()
+        .zip(&votes)
+        .filter(|(_, v)| **v == Some(true))
+        .map(|(k, _)| k.name().to_string())
+        .collect();
+    let score = 0.999 - 0.01 * i as f64;
+    let src: Arc<str> = Arc::from(format!("10.0.0.{}", 10 + i).as_str());
+    let threat = assess(
+        &ThreatInput {
+            core,
+            dport: Some(if attack { 4444 } else { 443 }),
+            src: Some(src.to_string()),
+            dst: Some("192.168.1.5".into()),
+            model: Some(ModelEvidence {
+                consensus: score,
+                flagged: true,
+                voting,
+                voters: 3,
+            }),
+            ..ThreatInput::default()
+        },
+        &Bands::default(),
+    );
+    AnomalyEvent {
+        line: 100 - i,
+        ts: Some(1_500_000_000.0 + 60.0 - i as f64),
+        src: Some(src),
+        dst: Some(Arc::from("192.168.1.5")),
+        sport: Some(40_000 + i as u16),
+        dport: Some(if attack { 4444 } else { 443 }),
+        proto: Some(Arc::from("tcp")),
+        label: Some(Arc::from(if attack { "PortScan" } else { "BENIGN" })),
+        attack: Some(attack),
+        score,
+        detector_scores: vec![Some(0.99), Some(0.97 - 0.01 * i as f64), Some(0.5)],
+        votes,
+        cluster: Some((i % 2) as usize),
+        top_features: vec![("fwd-bytes".into(), 6.5), ("duration".into(), -2.0)],
+        core,
+        state: Some(Arc::from(if attack { "S0" } else { "SF" })),
+        threat,
+        feature_names: Arc::from(vec!["fwd-bytes".to_string(), "duration".to_string()]),
+        raw: vec![600.0 * (i + 1) as f64, 0.5 + i as f64],
+        deviation: vec![6.5, -2.0],
+    }
+}
+
+pub fn view() -> LiveView {
+    let series: Vec<Bucket> = (0..40)
+        .map(|i| Bucket {
+            start: 1_500_000_000.0 + i as f64,
+            flows: 20 + (i * 7 % 13) as u64,
+            bytes: 1000.0 * (1 + i % 5) as f64,
+            anomalies: u64::from(i % 9 == 0),
+        })
+        .collect();
+    let projection = (0..60)
+        .map(|i| ProjectedPoint {
+            x: (i as f64 * 0.37).sin() * 3.0,
+            y: (i as f64 * 0.11).cos() * 2.0,
+            cluster: Some(i % 2),
+            flagged: i % 15 == 0,
+        })
+        .collect();
+    let snapshot = Snapshot {
+        counters: Counters {
+            flows: 5000,
+            scored: 4000,
+            flagged: 5,
+            unscored: 1000,
+        },
+        model: ModelState::Ready,
+        retraining: None,
+        model_age_flows: 4000,
+        trained_at: Some(1_700_000_000.0),
+        generation: 1,
+        detectors: KINDS
+            .iter()
+            .map(|k| DetectorState {
+                kind: *k,
+                ready: true,
+                detail: "ready".into(),
+                weight: 1.0 / 3.0,
+            })
+            .collect(),
+        clusters: vec![
+            ClusterSummary {
+                cluster: 0,
+                size: 3000,
+                share: 0.75,
+                mean_duration: Some(1.5),
+                mean_bytes: Some(2500.0),
+                mean_packets: Some(12.0),
+                anomaly_rate: 0.01,
+            },
+            ClusterSummary {
+                cluster: 1,
+                size: 1000,
+                share: 0.25,
+                mean_duration: Some(30.0),
+                mean_bytes: Some(90_000.0),
+                mean_packets: Some(80.0),
+                anomaly_rate: 0.3,
+            },
+        ],
+        silhouette: Some(0.61),
+        davies_bouldin: Some(0.72),
+        calinski_harabasz: Some(1234.0),
+        series,
+        bucket_s: 1.0,
+        feed: (0..5).map(|i| Arc::new(event(i))).collect(),
+        projection,
+        projection_variance: Some([0.4, 0.2]),
+        quality: Some(super::snapshot::QualitySnapshot {
+            labelled: 4000,
+            attacks: 400,
+            precision: Some(0.8),
+            recall: Some(0.5),
+            f1: Some(0.615),
+            consensus_auc: Some(0.91),
+            detector_auc: vec![Some(0.88), Some(0.7), None],
+        }),
+        late_rows: 0,
+    };
+    let mut v = LiveView::new("captures/sample.csv".into(), true);
+    v.format = Some("cicflowmeter".into());
+    v.snapshot = snapshot;
+    v.flows_per_s = 1234.0;
+    v.ingest = Some(IngestStats {
+        rows: 5000,
+        rejected: 3,
+        skipped: 0,
+        seek_skipped: 0,
+        source: SourceStatus {
+            offset: 500_000,
+            size: 1_000_000,
+            lines: 5001,
+            ..SourceStatus::default()
+        },
+        replay_time: Some(1_500_000_060.0),
+        speed: Speed::Factor(10.0),
+        paused: false,
+    });
+    v.message = Some(Message {
+        seq: 1,
+        text: "retrained in 0.42 s on 4000 flows (model #1)".into(),
+        error: false,
+    });
+    v
+}
+
+/// The same view while the first model is still warming up.
+pub fn warming() -> LiveView {
+    let mut v = LiveView::new("-".into(), false);
+    v.snapshot.model = ModelState::WarmingUp {
+        have: 120,
+        need: 1000,
+    };
+    v
+}

@@ -1,0 +1,427 @@
+//! The live engine thread: takes flows from the ingest thread and commands from the UI, owns
+//! the `Engine`, and publishes an `Arc<LiveView>` on a watch channel at most ~15 times a
+//! second, and only when something changed. Nothing here touches the terminal.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+
+use super::{AnomalyEvent, Engine, EngineConfig, ModelState, Snapshot};
+use crate::ingest::Rejected;
+use crate::ingest::live::{IngestConfig, IngestEvent, IngestHandle, IngestStats, spawn};
+use crate::model::{ModelSet, SchemaFingerprint};
+use crate::source::replay::ReplayCommand;
+use crate::threat::{Assessment, ThreatQuery};
+
+/// What the UI asks of the engine.
+#[derive(Debug, Clone)]
+pub enum EngineCommand {
+    Retrain,
+    CancelRetrain,
+    Replay(ReplayCommand),
+    Threat {
+        id: u64,
+        query: ThreatQuery,
+    },
+    /// Writes the given feed rows to `<stem>.csv` and `<stem>.jsonl`.
+    Export {
+        stem: PathBuf,
+        events: Vec<Arc<AnomalyEvent>>,
+    },
+    Save(PathBuf),
+    Load(PathBuf),
+}
+
+/// A line for the status bar, numbered so the UI can tell a new one from an old one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub seq: u64,
+    pub text: String,
+    pub error: bool,
+}
+
+/// Everything the UI shows, published as one immutable value.
+#[derive(Debug, Clone)]
+pub struct LiveView {
+    pub source: String,
+    pub format: Option<String>,
+    pub replay: bool,
+    pub snapshot: Snapshot,
+    pub ingest: Option<IngestStats>,
+    pub flows_per_s: f64,
+    pub finished: bool,
+    pub failed: Option<String>,
+    pub message: Option<Message>,
+    pub threat: Option<(u64, Result<Assessment, String>)>,
+    /// The latest rejected rows (file:line and reason), newest last.
+    pub rejects: Vec<String>,
+}
+
+impl LiveView {
+    pub fn new(source: String, replay: bool) -> LiveView {
+        LiveView {
+            source,
+            format: None,
+            replay,
+            snapshot: Snapshot::empty(),
+            ingest: None,
+            flows_per_s: 0.0,
+            finished: false,
+            failed: None,
+            message: None,
+            threat: None,
+            rejects: Vec::new(),
+        }
+    }
+}
+
+pub struct EngineHandle {
+    pub view: watch::Receiver<Arc<LiveView>>,
+    commands: Sender<EngineCommand>,
+    thread: Option<JoinHandle<()>>,
+    stop: Sender<()>,
+}
+
+impl EngineHandle {
+    pub fn send(&self, cmd: EngineCommand) {
+        let _ = self.commands.send(cmd);
+    }
+
+    pub fn shutdown(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for EngineHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Starts ingest and the engine thread. `model` is a model set loaded before start-up; it is
+/// checked against the detected schema.
+pub fn start(ingest: IngestConfig, cfg: EngineConfig, model: Option<ModelSet>) -> EngineHandle {
+    let replay = matches!(ingest.mode, crate::ingest::live::IngestMode::Replay);
+    let view = LiveView::new(ingest.input.display_name(), replay);
+    let (view_tx, view_rx) = watch::channel(Arc::new(view.clone()));
+    let (cmd_tx, cmd_rx) = channel();
+    let (stop_tx, stop_rx) = channel();
+    let thread = std::thread::Builder::new()
+        .name("flowtop-engine".into())
+        .spawn(move || {
+            let mut handle = spawn(ingest);
+            let (tx, rx) = sync_channel(2);
+            let events = std::mem::replace(&mut handle.events, tokio::sync::mpsc::channel(1).1);
+            let bridge = std::thread::spawn(move || forward(events, tx));
+            let mut r = Runner {
+                cfg,
+                model,
+                engine: None,
+                view,
+                view_tx,
+                ingest: handle,
+                dirty: true,
+                published: Instant::now(),
+                rate: VecDeque::new(),
+                seq: 0,
+            };
+            r.run(&rx, &cmd_rx, &stop_rx);
+            r.ingest.stop();
+            drop(rx);
+            let _ = bridge.join();
+        })
+        .ok();
+    EngineHandle {
+        view: view_rx,
+        commands: cmd_tx,
+        thread,
+        stop: stop_tx,
+    }
+}
+
+fn forward(mut events: tokio::sync::mpsc::Receiver<IngestEvent>, tx: SyncSender<IngestEvent>) {
+    while let Some(ev) = events.blocking_recv() {
+        if tx.send(ev).is_err() {
+            return;
+        }
+    }
+}
+
+const FRAME: Duration = Duration::from_millis(66);
+
+struct Runner {
+    cfg: EngineConfig,
+    model: Option<ModelSet>,
+    engine: Option<Engine>,
+    view: LiveView,
+    view_tx: watch::Sender<Arc<LiveView>>,
+    ingest: IngestHandle,
+    dirty: bool,
+    published: Instant,
+    /// (when, flows so far) over the last two seconds, for flows/s.
+    rate: VecDeque<(Instant, u64)>,
+    seq: u64,
+}
+
+impl Runner {
+    fn run(
+        &mut self,
+        events: &Receiver<IngestEvent>,
+        commands: &Receiver<EngineCommand>,
+        stop: &Receiver<()>,
+    ) {
+        let mut ingest_open = true;
+        loop {
+            if !matches!(stop.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty)) {
+                return;
+            }
+            while let Ok(cmd) = commands.try_recv() {
+                self.command(cmd);
+            }
+            if ingest_open {
+                match events.recv_timeout(Duration::from_millis(30)) {
+                    Ok(ev) => self.event(ev),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => ingest_open = false,
+                }
+            } else {
+                match commands.recv_timeout(Duration::from_millis(50)) {
+                    Ok(cmd) => self.command(cmd),
+                    Err(RecvTimeoutError::Timeout) => {}
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            }
+            self.tick();
+        }
+    }
+
+    fn event(&mut self, ev: IngestEvent) {
+        self.dirty = true;
+        match ev {
+            IngestEvent::Detected(schema) => {
+                self.view.format = Some(schema.format.name().to_string());
+                let mut engine = Engine::new((*schema).clone(), self.cfg.clone());
+                if let Some(m) = self.model.take() {
+                    let expected = SchemaFingerprint::of(&schema);
+                    match crate::model::check_schema(&m, &expected, "the loaded model") {
+                        Ok(()) => engine.replace_model(m),
+                        Err(e) => self.say(e.to_string(), true),
+                    }
+                }
+                self.engine = Some(engine);
+            }
+            IngestEvent::Flows {
+                records,
+                rejects,
+                stats,
+            } => {
+                self.note_rejects(&rejects);
+                self.view.ingest = Some(stats);
+                if let Some(e) = &mut self.engine {
+                    e.ingest(records);
+                }
+            }
+            IngestEvent::Notice(text) => self.say(text, false),
+            IngestEvent::Finished(stats) => {
+                self.view.ingest = Some(stats);
+                self.view.finished = true;
+            }
+            IngestEvent::Failed(e) => {
+                self.view.failed = Some(e.clone());
+                self.say(e, true);
+            }
+        }
+    }
+
+    fn note_rejects(&mut self, rejects: &[Rejected]) {
+        for r in rejects {
+            self.view.rejects.push(r.to_string());
+        }
+        let n = self.view.rejects.len();
+        if n > 5 {
+            self.view.rejects.drain(..n - 5);
+        }
+    }
+
+    fn say(&mut self, text: String, error: bool) {
+        self.seq += 1;
+        self.view.message = Some(Message {
+            seq: self.seq,
+            text,
+            error,
+        });
+        self.dirty = true;
+    }
+
+    fn command(&mut self, cmd: EngineCommand) {
+        self.dirty = true;
+        match cmd {
+            EngineCommand::Replay(c) => self.ingest.send(c),
+            EngineCommand::Retrain => match &mut self.engine {
+                Some(e) if e.can_train() => {
+                    e.request_retrain();
+                    self.say("retraining on the current window".into(), false);
+                }
+                _ => self.say("nothing to train on yet".into(), true),
+            },
+            EngineCommand::CancelRetrain => {
+                if let Some(e) = &mut self.engine {
+                    e.cancel_retrain();
+                }
+                self.say(
+                    "retrain cancelled; the current models keep scoring".into(),
+                    false,
+                );
+            }
+            EngineCommand::Threat { id, query } => {
+                let (model, bands) = match &self.engine {
+                    Some(e) => (e.model().cloned(), *e.bands()),
+                    None => (None, self.cfg.bands),
+                };
+                let r = crate::threat::evaluate(model.as_deref(), &query, &bands)
+                    .map_err(|e| e.to_string());
+                self.view.threat = Some((id, r));
+            }
+            EngineCommand::Export { stem, events } => {
+                let kinds: Vec<_> = self
+                    .view
+                    .snapshot
+                    .detectors
+                    .iter()
+                    .map(|d| d.kind)
+                    .collect();
+                match super::export::export(&events, &kinds, &stem) {
+                    Ok((csv, json)) => self.say(
+                        format!(
+                            "exported {} rows to {} and {}",
+                            events.len(),
+                            csv.display(),
+                            json.display()
+                        ),
+                        false,
+                    ),
+                    Err(e) => self.say(format!("export failed: {e}"), true),
+                }
+            }
+            EngineCommand::Save(path) => {
+                let r = match self.engine.as_ref().and_then(|e| e.model()) {
+                    None => Err("no model to save yet".to_string()),
+                    Some(m) => crate::model::save(m, &path).map_err(|e| e.to_string()),
+                };
+                match r {
+                    Ok(()) => self.say(format!("saved the model set to {}", path.display()), false),
+                    Err(e) => self.say(e, true),
+                }
+            }
+            EngineCommand::Load(path) => {
+                let Some(e) = &mut self.engine else {
+                    return self.say("no flows yet: the format is still unknown".into(), true);
+                };
+                let expected = SchemaFingerprint::of(e.schema());
+                match crate::model::load(&path, Some(&expected)) {
+                    Ok(m) => {
+                        e.replace_model(m);
+                        self.say(
+                            format!("loaded the model set from {}", path.display()),
+                            false,
+                        );
+                    }
+                    Err(err) => self.say(err.to_string(), true),
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self) {
+        let now = Instant::now();
+        let flows = self.engine.as_ref().map_or(0, |e| e.counters().flows);
+        self.rate.push_back((now, flows));
+        while self
+            .rate
+            .front()
+            .is_some_and(|(t, _)| now.duration_since(*t) > Duration::from_secs(2))
+        {
+            self.rate.pop_front();
+        }
+        let rate = match (self.rate.front(), self.rate.back()) {
+            (Some((t0, f0)), Some((t1, f1))) if t1 > t0 => {
+                (f1 - f0) as f64 / t1.duration_since(*t0).as_secs_f64()
+            }
+            _ => 0.0,
+        };
+        if (rate - self.view.flows_per_s).abs() > 0.5 {
+            self.view.flows_per_s = rate;
+            self.dirty = true;
+        }
+        if let Some(e) = &mut self.engine {
+            let before = e.job_running();
+            let generation = e.generation();
+            e.poll_job();
+            if before || e.job_running() {
+                // Progress moves without flows arriving.
+                self.dirty = true;
+            }
+            if before && !e.job_running() {
+                let text = match (e.generation() != generation, e.model()) {
+                    (true, Some(m)) => Some((
+                        format!(
+                            "retrained in {:.2} s on {} flows (model #{})",
+                            m.fit_s,
+                            m.trained_rows,
+                            e.generation()
+                        ),
+                        false,
+                    )),
+                    _ => e
+                        .model_error()
+                        .map(|err| (format!("retrain failed: {err}"), true)),
+                };
+                if let Some((text, error)) = text {
+                    self.say(text, error);
+                }
+            }
+        }
+        if self.dirty && now.duration_since(self.published) >= FRAME {
+            if let Some(e) = &self.engine {
+                self.view.snapshot = e.snapshot();
+            }
+            self.view_tx.send_replace(Arc::new(self.view.clone()));
+            self.published = now;
+            self.dirty = false;
+        }
+    }
+}
+
+impl Snapshot {
+    /// The picture before the format is known.
+    pub fn empty() -> Snapshot {
+        Snapshot {
+            counters: Default::default(),
+            model: ModelState::WarmingUp { have: 0, need: 0 },
+            retraining: None,
+            model_age_flows: 0,
+            trained_at: None,
+            generation: 0,
+            detectors: Vec::new(),
+            clusters: Vec::new(),
+            silhouette: None,
+            davies_bouldin: None,
+            calinski_harabasz: None,
+            series: Vec::new(),
+            bucket_s: 1.0,
+            feed: Vec::new(),
+            projection: Vec::new(),
+            projection_variance: None,
+            quality: None,
+            late_rows: 0,
+        }
+    }
+}

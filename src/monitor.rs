@@ -1,0 +1,119 @@
+//! Turns the monitor's command line and config into `TuiOptions`, checking everything that
+//! can be wrong (theme, keys, colour, speed, model file, readable input, a terminal) before the
+//! terminal enters raw mode.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use color_eyre::eyre::{Result, eyre};
+
+use crate::app::KeyMap;
+use crate::cli::MonitorArgs;
+use crate::config::Config;
+use crate::engine::EngineConfig;
+use crate::ingest::live::{IngestConfig, IngestMode};
+use crate::source::Input;
+use crate::source::replay::Speed;
+use crate::theme::Theme;
+use crate::tui::TuiOptions;
+
+/// Default warm-up of the monitor: small enough that a short capture is mostly scored.
+const MONITOR_WARMUP: usize = 1000;
+
+pub fn prepare(
+    file: &str,
+    mode: IngestMode,
+    speed: Option<&str>,
+    args: &MonitorArgs,
+    cfg: &Config,
+    log: Option<String>,
+) -> Result<TuiOptions> {
+    let input = Input::parse(file);
+    if let Input::File(p) = &input {
+        std::fs::File::open(p).map_err(|e| eyre!("{}: cannot read: {e}", p.display()))?;
+    }
+    let speed = match speed {
+        Some(s) => Speed::parse(s).map_err(|e| eyre!(e))?,
+        None => Speed::Max,
+    };
+    let theme_name = args
+        .theme
+        .clone()
+        .or_else(|| cfg.ui.theme.clone())
+        .unwrap_or_else(|| "dark".into());
+    let mut theme = Theme::load(&theme_name).map_err(|e| eyre!(e))?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let colour = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        "auto" => !no_color,
+        other => {
+            return Err(eyre!(
+                "--color must be auto, always or never, not '{other}'"
+            ));
+        }
+    };
+    if !colour {
+        theme = theme.without_colour();
+    }
+    let keys = KeyMap::new(&cfg.key_overrides()).map_err(|e| eyre!(e))?;
+    let model = match &args.model {
+        Some(p) => Some(crate::model::load(p, None)?),
+        None => None,
+    };
+    let detect = cfg
+        .input
+        .detect_options(args.input.format.as_deref(), &args.input.map)
+        .map_err(|e| eyre!(e))?;
+    let mut ingest = IngestConfig::new(input, mode);
+    ingest.speed = speed;
+    ingest.detect = detect;
+    let engine = EngineConfig {
+        fit: crate::commands::fit_options(&args.fit, &cfg.detect)?,
+        warmup: args.warmup.or(cfg.engine.warmup).unwrap_or(MONITOR_WARMUP),
+        window: cfg.engine.window.unwrap_or(20_000),
+        retrain_every: args
+            .retrain_every
+            .or(cfg.engine.retrain_every)
+            .unwrap_or(50_000),
+        bands: cfg.threat,
+        backlog: cfg.engine.window.unwrap_or(20_000),
+        ..EngineConfig::default()
+    };
+    if !std::io::stdout().is_terminal() {
+        return Err(eyre!(
+            "the monitor needs a terminal; for scripts use `flowtop score`, `eval` or `inspect`"
+        ));
+    }
+    Ok(TuiOptions {
+        ingest,
+        engine,
+        model,
+        theme,
+        keys,
+        ascii: args.ascii || cfg.ui.ascii.unwrap_or(false),
+        mouse: args.mouse,
+        model_file: cfg
+            .ui
+            .model_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("flowtop-model.json")),
+        export_dir: cfg
+            .ui
+            .export_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".")),
+        log,
+    })
+}
+
+/// The monitor's log file: `--log-file`, else `<XDG state dir>/flowtop/flowtop.log`.
+pub fn log_path(explicit: Option<&std::path::Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    let dirs = directories::ProjectDirs::from("", "", "flowtop")?;
+    let dir = dirs.state_dir()?;
+    std::fs::create_dir_all(dir).ok()?;
+    Some(dir.join("flowtop.log"))
+}

@@ -1,0 +1,120 @@
+//! Compact human formats for numbers, sizes, times and durations.
+
+/// 950, 1.2k, 34k, 1.2M, 5.6G.
+pub fn count(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let a = v.abs();
+    let (x, unit) = if a >= 1e9 {
+        (v / 1e9, "G")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        return if v.fract() == 0.0 {
+            format!("{v:.0}")
+        } else {
+            format!("{v:.1}")
+        };
+    };
+    if x.abs() >= 100.0 {
+        format!("{x:.0}{unit}")
+    } else {
+        format!("{x:.1}{unit}")
+    }
+}
+
+/// 512 B, 1.5 kB, 3.2 MB.
+pub fn bytes(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{:.1} GB", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1} MB", v / 1e6)
+    } else if a >= 1e3 {
+        format!("{:.1} kB", v / 1e3)
+    } else {
+        format!("{v:.0} B")
+    }
+}
+
+/// 0.25 s, 12 s, 4m05s, 2h10m.
+pub fn duration(s: f64) -> String {
+    if !s.is_finite() || s < 0.0 {
+        return "–".into();
+    }
+    if s < 10.0 {
+        format!("{s:.2}s")
+    } else if s < 60.0 {
+        format!("{s:.0}s")
+    } else if s < 3600.0 {
+        format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
+    } else {
+        format!(
+            "{}h{:02}m",
+            (s / 3600.0) as u64,
+            ((s % 3600.0) / 60.0) as u64
+        )
+    }
+}
+
+/// A flow time: UTC clock time for Unix timestamps, else seconds into the source.
+pub fn time(t: f64) -> String {
+    if t > 1e8 {
+        chrono::DateTime::from_timestamp(t as i64, 0)
+            .map(|d| d.format("%H:%M:%S").to_string())
+            .unwrap_or_else(|| format!("{t:.0}"))
+    } else {
+        format!("+{t:.1}s")
+    }
+}
+
+/// A date and time for axis ends and the replay clock.
+pub fn date_time(t: f64) -> String {
+    if t > 1e8 {
+        chrono::DateTime::from_timestamp(t as i64, 0)
+            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|| format!("{t:.0}"))
+    } else {
+        format!("+{t:.1}s")
+    }
+}
+
+pub fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
+    v.map_or_else(|| "–".into(), f)
+}
+
+/// Cuts a string to `n` characters, marking the cut.
+pub fn fit(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(count(950.0), "950");
+        assert_eq!(count(1234.0), "1.2k");
+        assert_eq!(count(123_456.0), "123k");
+        assert_eq!(count(2.5e6), "2.5M");
+        assert_eq!(bytes(1500.0), "1.5 kB");
+        assert_eq!(duration(245.0), "4m05s");
+        assert_eq!(duration(0.5), "0.50s");
+        assert_eq!(time(1_500_000_000.0), "02:40:00");
+        assert_eq!(time(12.0), "+12.0s");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("abc", 4), "abc");
+    }
+}

@@ -1,0 +1,70 @@
+//! Help, generated from the live key map.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::Action;
+use crate::ui::ViewCtx;
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+    let inner = super::frame_block(
+        frame,
+        area,
+        ctx,
+        "Help: keys (rebind them in [keys] of the config)",
+    );
+    let mut lines: Vec<Line> = Action::ALL
+        .iter()
+        .map(|a| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<18}", ctx.keys.describe(*a)),
+                    ctx.style("consensus"),
+                ),
+                Span::styled(a.help(), ctx.style("text")),
+            ])
+        })
+        .collect();
+    let legend = Line::styled(
+        "Votes: ● (X) anomalous, · (.) not, blank: detector off. Threat: LOW < 40 ≤ MEDIUM < 70 ≤ HIGH (configurable).",
+        ctx.style("muted"),
+    );
+    let inner = Rect {
+        height: inner.height.saturating_sub(1),
+        ..inner
+    };
+    frame.render_widget(
+        Paragraph::new(legend),
+        Rect {
+            y: inner.bottom(),
+            height: 1,
+            ..inner
+        },
+    );
+    // Two columns when the list does not fit in one.
+    let rows = inner.height as usize;
+    if lines.len() > rows && inner.width >= 100 {
+        let half = inner.width / 2;
+        let split = lines.len().div_ceil(2);
+        let right = lines.split_off(split);
+        frame.render_widget(
+            Paragraph::new(lines),
+            Rect {
+                width: half,
+                ..inner
+            },
+        );
+        frame.render_widget(
+            Paragraph::new(right),
+            Rect {
+                x: inner.x + half,
+                width: inner.width - half,
+                ..inner
+            },
+        );
+    } else {
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}

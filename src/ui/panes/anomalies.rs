@@ -1,0 +1,143 @@
+//! Anomalies: the consensus-flagged flows, newest first, with one vote column per detector
+//! (glyph and colour) and the threat level. The selected row opens the detail with Enter.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use crate::app::Pane;
+use crate::detect::DetectorKind;
+use crate::engine::AnomalyEvent;
+use crate::threat::Level;
+use crate::ui::ViewCtx;
+use crate::ui::format::{fit, time};
+
+/// Two-letter column heads for the vote columns.
+fn short(k: DetectorKind) -> &'static str {
+    match k.name() {
+        "iforest" => "IF",
+        "lof" => "LO",
+        "ocsvm" => "SV",
+        "dbscan" => "DB",
+        "kmeans" => "KM",
+        "zscore" => "ZS",
+        "autoencoder" => "AE",
+        "hbos" => "HB",
+        "ecod" => "EC",
+        _ => "??",
+    }
+}
+
+pub fn level_slot(l: Level) -> &'static str {
+    match l {
+        Level::Low => "anomaly-low",
+        Level::Medium => "anomaly-medium",
+        Level::High => "anomaly-high",
+    }
+}
+
+pub fn endpoints(e: &AnomalyEvent) -> String {
+    let side = |h: &Option<std::sync::Arc<str>>, p: Option<u16>| match (h.as_deref(), p) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        (None, Some(p)) => format!(":{p}"),
+        (None, None) => String::new(),
+    };
+    if e.src.is_none() && e.dst.is_none() {
+        // Formats without addresses (CICFlowMeter cleaned, NSL-KDD): service port and protocol.
+        let port = e.dport.map(|p| format!("port {p}"));
+        let parts: Vec<String> = port
+            .into_iter()
+            .chain(e.proto.as_deref().map(str::to_string))
+            .collect();
+        return parts.join(" ");
+    }
+    format!("{} → {}", side(&e.src, e.sport), side(&e.dst, e.dport))
+}
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+    let view = ctx.view;
+    let feed = ctx.app.feed(view);
+    let total = view.snapshot.feed.len();
+    let detail = if ctx.app.filter.is_some() {
+        format!("{} of {} shown (filtered)", feed.len(), total)
+    } else {
+        format!("{total} flagged, newest first")
+    };
+    let block = ctx.pane_block(Pane::Anomalies, detail);
+    if feed.is_empty() {
+        let text = match (&view.snapshot.model, total) {
+            (crate::engine::ModelState::Ready, 0) => "no flow flagged yet".to_string(),
+            (crate::engine::ModelState::Ready, _) => "no flagged flow matches the filter".into(),
+            (crate::engine::ModelState::WarmingUp { have, need }, _) => {
+                format!("learning normal traffic: {have}/{need} flows before the first model")
+            }
+            (crate::engine::ModelState::Failed { reason }, _) => {
+                format!("no model: {reason}")
+            }
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, ctx.style("muted"))).block(block),
+            area,
+        );
+        return;
+    }
+    let kinds: Vec<DetectorKind> = view.snapshot.detectors.iter().map(|d| d.kind).collect();
+    let has_labels = feed.iter().any(|e| e.label.is_some());
+    let mut head = vec![Cell::from("time"), Cell::from("flow"), Cell::from("score")];
+    head.extend(kinds.iter().map(|k| Cell::from(short(*k))));
+    head.push(Cell::from("threat"));
+    if has_labels {
+        head.push(Cell::from("label"));
+    }
+    let yes = ctx.glyph("●", "X");
+    let no = ctx.glyph("·", ".");
+    let inner_w = area.width.saturating_sub(2) as usize;
+    let fixed = 9 + 7 + 3 * kinds.len() + 12 + if has_labels { 14 } else { 0 } + 8;
+    let flow_w = inner_w.saturating_sub(fixed).clamp(8, 48);
+    let rows = feed.iter().map(|e| {
+        let mut cells = vec![
+            Cell::from(e.ts.map(time).unwrap_or_else(|| format!("l{}", e.line))),
+            Cell::from(fit(&endpoints(e), flow_w)),
+            Cell::from(Span::styled(
+                format!("{:.3}", e.score),
+                ctx.style("consensus"),
+            )),
+        ];
+        for v in &e.votes {
+            cells.push(match v {
+                Some(true) => Cell::from(Span::styled(yes, ctx.style("vote-yes"))),
+                Some(false) => Cell::from(Span::styled(no, ctx.style("vote-no"))),
+                None => Cell::from(" "),
+            });
+        }
+        let t = &e.threat;
+        cells.push(Cell::from(Span::styled(
+            // Floor, so a 69.8 (MEDIUM) never reads as 70.
+            format!("{:<6} {:>3}", t.level.name(), t.score.floor() as u32),
+            ctx.style(level_slot(t.level)),
+        )));
+        if has_labels {
+            cells.push(Cell::from(fit(e.label.as_deref().unwrap_or(""), 14)));
+        }
+        Row::new(cells)
+    });
+    let mut widths = vec![
+        Constraint::Length(9),
+        Constraint::Length(flow_w as u16),
+        Constraint::Length(6),
+    ];
+    widths.extend(kinds.iter().map(|_| Constraint::Length(2)));
+    widths.push(Constraint::Length(10));
+    if has_labels {
+        widths.push(Constraint::Length(14));
+    }
+    let table = Table::new(rows, widths)
+        .header(Row::new(head).style(ctx.style("title")))
+        .block(block)
+        .row_highlight_style(ctx.style("selection"))
+        .highlight_symbol(ctx.glyph("▶", ">"));
+    let mut state = TableState::default().with_selected(Some(ctx.app.selected_index(&feed)));
+    frame.render_stateful_widget(table, area, &mut state);
+}

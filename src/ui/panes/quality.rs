@@ -1,0 +1,116 @@
+//! Model quality: the detectors (state, consensus weight) and, when the flows carry labels,
+//! live precision / recall / F1 of the consensus flag and ROC-AUC per detector so far.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table};
+
+use crate::app::Pane;
+use crate::ui::ViewCtx;
+use crate::ui::format::count;
+
+fn bar(v: f64, width: usize, ascii: bool) -> String {
+    let n = (v.clamp(0.0, 1.0) * width as f64).round() as usize;
+    let (full, empty) = if ascii { ("#", ".") } else { ("█", "░") };
+    format!("{}{}", full.repeat(n), empty.repeat(width - n))
+}
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+    let s = &ctx.view.snapshot;
+    let f = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"));
+    let (detail, summary) = match &s.quality {
+        Some(q) => (
+            format!(
+                "{} labelled, {} attacks",
+                count(q.labelled as f64),
+                count(q.attacks as f64)
+            ),
+            Some(vec![
+                Line::from(vec![
+                    Span::styled("flag ", ctx.style("muted")),
+                    Span::styled(
+                        format!("P {}  R {}  F1 {}", f(q.precision), f(q.recall), f(q.f1)),
+                        ctx.style("consensus"),
+                    ),
+                ]),
+                Line::from(vec![
+                    Span::styled("consensus ", ctx.style("muted")),
+                    Span::styled(
+                        format!("ROC-AUC {}", f(q.consensus_auc)),
+                        ctx.style("consensus"),
+                    ),
+                ]),
+            ]),
+        ),
+        None => (String::new(), None),
+    };
+    let block = ctx.pane_block(Pane::Quality, detail);
+    if s.detectors.is_empty() {
+        let why = if s.quality.is_none() {
+            "detectors appear once the first model is fitted"
+        } else {
+            "no model"
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(why, ctx.style("muted"))).block(block),
+            area,
+        );
+        return;
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut y = inner.y;
+    if let Some(lines) = summary {
+        let h = (lines.len() as u16).min(inner.height);
+        frame.render_widget(Paragraph::new(lines), Rect { height: h, ..inner });
+        y += h;
+    } else {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                "no labels in this source: weights only",
+                ctx.style("muted"),
+            )),
+            Rect { height: 1, ..inner },
+        );
+        y += 1;
+    }
+    let rest = Rect {
+        y,
+        height: inner.bottom().saturating_sub(y),
+        ..inner
+    };
+    // name 12, weight 6, "0.88 " 5, spacing 2: the bar takes the rest.
+    let bar_w = (inner.width as usize).saturating_sub(25).clamp(1, 12);
+    let rows = s.detectors.iter().enumerate().map(|(i, d)| {
+        let auc = s
+            .quality
+            .as_ref()
+            .and_then(|q| q.detector_auc.get(i).copied().flatten());
+        let state = if d.ready { "" } else { " off" };
+        let style = if d.ready {
+            ctx.style("text")
+        } else {
+            ctx.style("muted")
+        };
+        Row::new([
+            format!("{}{state}", d.kind.name()),
+            format!("{:.2}", d.weight),
+            match auc {
+                Some(a) => format!("{a:.2} {}", bar(a, bar_w, ctx.ascii)),
+                None => "–".into(),
+            },
+        ])
+        .style(style)
+    });
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(12),
+            Constraint::Length(6),
+            Constraint::Min(6),
+        ],
+    )
+    .header(Row::new(["detector", "weight", "ROC-AUC"]).style(ctx.style("title")));
+    frame.render_widget(table, rest);
+}

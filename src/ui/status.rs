@@ -1,0 +1,186 @@
+//! The status bar (top) and the message / key-hint bar (bottom).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::ViewCtx;
+use super::format::{bytes, count, time};
+use crate::app::Action;
+use crate::engine::ModelState;
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+    let v = ctx.live;
+    let s = &v.snapshot;
+    let bar = ctx.style("status-bar");
+    let warn = ctx.style("status-warning");
+    let sep = Span::styled(" │ ", bar);
+    let sep = if ctx.ascii {
+        Span::styled(" | ", bar)
+    } else {
+        sep
+    };
+    // (priority, spans): when the bar is too narrow the lowest priorities go first.
+    let mut parts: Vec<(u8, Vec<Span>)> = Vec::new();
+
+    // Source: name, then replay clock and speed, or offset and lag.
+    let name = std::path::Path::new(&v.source)
+        .file_name()
+        .map_or(v.source.clone(), |n| n.to_string_lossy().into_owned());
+    let mut src = format!(" {name}");
+    if let Some(f) = &v.format {
+        src.push_str(&format!(" [{f}]"));
+    }
+    parts.push((0, vec![Span::styled(src, bar)]));
+    if let Some(st) = &v.ingest {
+        let mut txt = if v.replay {
+            let clock = st.replay_time.map(time).unwrap_or_else(|| "–".into());
+            format!("replay {clock} {}", st.speed)
+        } else {
+            format!(
+                "offset {}{}",
+                bytes(st.source.offset as f64),
+                match st.source.lag_bytes() {
+                    0 => String::new(),
+                    lag => format!(" lag {}", bytes(lag as f64)),
+                }
+            )
+        };
+        if v.replay && st.source.size > 0 {
+            let pct = 100.0 * st.source.offset as f64 / st.source.size as f64;
+            txt.push_str(&format!(" {pct:.0}%"));
+        }
+        parts.push((2, vec![Span::styled(txt, bar)]));
+    }
+    parts.push((
+        3,
+        vec![Span::styled(
+            format!(
+                "{} flows {}/s",
+                count(s.counters.flows as f64),
+                count(v.flows_per_s)
+            ),
+            bar,
+        )],
+    ));
+    if let Some(st) = &v.ingest
+        && st.rejected > 0
+    {
+        parts.push((
+            4,
+            vec![Span::styled(
+                format!("rejected {}", count(st.rejected as f64)),
+                warn,
+            )],
+        ));
+    }
+    let model = match &s.model {
+        ModelState::WarmingUp { have, need } => {
+            Span::styled(format!("warming up {have}/{need}"), warn)
+        }
+        ModelState::Ready => {
+            let age = s
+                .trained_at
+                .map(|t| super::format::duration((ctx.now - t).max(0.0)))
+                .unwrap_or_default();
+            Span::styled(
+                format!(
+                    "model #{} age {age}/{} flows",
+                    s.generation,
+                    count(s.model_age_flows as f64)
+                ),
+                bar,
+            )
+        }
+        ModelState::Failed { reason } => Span::styled(format!("model failed: {reason}"), warn),
+    };
+    parts.push((5, vec![model]));
+    if let Some(j) = &s.retraining {
+        let pct = 100 * j.done / j.total.max(1);
+        parts.push((6, vec![Span::styled(format!("retraining {pct}%"), warn)]));
+    }
+    if ctx.app.frozen.is_some() {
+        parts.push((7, vec![Span::styled("FROZEN", warn)]));
+    }
+    if v.ingest.as_ref().is_some_and(|st| st.paused) {
+        parts.push((7, vec![Span::styled("PAUSED", warn)]));
+    }
+    if v.finished {
+        parts.push((
+            1,
+            vec![Span::styled(
+                if v.replay { "replay done" } else { "EOF" },
+                bar,
+            )],
+        ));
+    }
+    if let Some(f) = &ctx.app.filter {
+        parts.push((6, vec![Span::styled(format!("filter: {}", f.text), warn)]));
+    }
+    let width = |parts: &[(u8, Vec<Span>)]| -> usize {
+        parts
+            .iter()
+            .map(|(_, p)| p.iter().map(|s| s.content.chars().count()).sum::<usize>() + 3)
+            .sum()
+    };
+    while width(&parts) > area.width as usize + 3 && parts.len() > 1 {
+        let lowest = parts
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (prio, _))| *prio)
+            .map_or(0, |(i, _)| i);
+        parts.remove(lowest);
+    }
+    let mut spans = Vec::new();
+    for (i, (_, p)) in parts.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(sep.clone());
+        }
+        spans.extend(p);
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(bar), area);
+}
+
+/// Bottom line: the latest message on the left, the most useful keys on the right.
+pub fn render_hints(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+    let k = |a: Action| {
+        ctx.keys
+            .describe(a)
+            .split(' ')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let hints = format!(
+        "{} help  {} filter  {} detail  {} threat  {} retrain  {} export  {} quit ",
+        k(Action::Help),
+        k(Action::Filter),
+        k(Action::DrillDown),
+        k(Action::Threat),
+        k(Action::Retrain),
+        k(Action::Export),
+        k(Action::Quit)
+    );
+    let mut spans = Vec::new();
+    let width = area.width as usize;
+    let mut used = 0;
+    if let Some(m) = &ctx.live.message {
+        let text = format!(" {} ", m.text);
+        used = text.chars().count();
+        spans.push(Span::styled(
+            text,
+            ctx.style(if m.error { "error" } else { "text" }),
+        ));
+    } else if let Some(r) = ctx.live.rejects.last() {
+        let text = format!(" last rejected row: {r} ");
+        used = text.chars().count();
+        spans.push(Span::styled(text, ctx.style("muted")));
+    }
+    let hint_len = hints.chars().count();
+    if used + hint_len <= width {
+        spans.push(Span::raw(" ".repeat(width - used - hint_len)));
+        spans.push(Span::styled(hints, ctx.style("muted")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

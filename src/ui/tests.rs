@@ -1,0 +1,159 @@
+//! Render snapshots from hand-built views at the sizes the design names, in `dark` and
+//! `mono`. Styles are part of the `dark` snapshots so colour regressions show.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use super::*;
+use crate::app::{Action, App, update};
+use crate::engine::fixture;
+use crate::engine::runner::LiveView;
+use crate::theme::Theme;
+
+/// The screen as text, one line per row.
+fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn draw(app: &App, live: &LiveView, theme: &str, w: u16, h: u16, ascii: bool) -> Buffer {
+    let theme = Theme::load(theme).expect("built-in theme");
+    let keys = KeyMap::new(&BTreeMap::new()).expect("default keys");
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
+    let ctx = ViewCtx {
+        app,
+        view: live,
+        live,
+        theme: &theme,
+        keys: &keys,
+        ascii,
+        now: 1_700_000_100.0,
+    };
+    term.draw(|f| render(f, &ctx)).expect("draw");
+    term.backend().buffer().clone()
+}
+
+fn app() -> App {
+    App::new("m.json".into(), ".".into())
+}
+
+#[test]
+fn full_screen_120x40_dark() {
+    let live = fixture::view();
+    let mut a = app();
+    // Select the oldest row so the newest (HIGH) row shows its own style.
+    for _ in 0..4 {
+        update(&mut a, Action::Down, &Arc::new(fixture::view()));
+    }
+    let buf = draw(&a, &live, "dark", 120, 40, false);
+    insta::assert_snapshot!(text(&buf));
+    // Focus and meaning are not colour alone: the feed's title is marked and votes are glyphs.
+    let screen = text(&buf);
+    assert!(screen.contains("▶ 3 Anomalies"));
+    assert!(screen.contains("●"));
+    // The threat level cell of a HIGH row carries the anomaly-high style.
+    let (x, y) = find(&buf, "HIGH").expect("a HIGH row");
+    assert_eq!(
+        buf[(x, y)].style().fg,
+        Theme::load("dark").expect("dark").style("anomaly-high").fg
+    );
+}
+
+#[test]
+fn compact_80x24_mono() {
+    let live = fixture::view();
+    let buf = draw(&app(), &live, "mono", 80, 24, false);
+    insta::assert_snapshot!(text(&buf));
+}
+
+#[test]
+fn ascii_120x40_has_only_ascii() {
+    let live = fixture::view();
+    let screen = text(&draw(&app(), &live, "mono", 120, 40, true));
+    assert!(screen.is_ascii(), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn tiny_terminals_say_so_and_never_panic() {
+    let live = fixture::view();
+    let screen = text(&draw(&app(), &live, "dark", 40, 10, false));
+    assert!(screen.contains("terminal too small"));
+    assert!(screen.contains("need 60×16, have 40×10"));
+    insta::assert_snapshot!(screen);
+    // Every size from nothing up to past the breakpoints, with every overlay open.
+    let mut apps = vec![app()];
+    for a in [
+        Action::Help,
+        Action::Filter,
+        Action::DrillDown,
+        Action::Threat,
+    ] {
+        let mut x = app();
+        update(&mut x, a, &Arc::new(fixture::view()));
+        apps.push(x);
+    }
+    for a in &apps {
+        for w in (0..=130).step_by(7) {
+            for h in (0..=45).step_by(5) {
+                draw(a, &live, "dark", w, h, false);
+            }
+        }
+    }
+}
+
+#[test]
+fn overlays_detail_help_threat_at_120x40() {
+    let live = Arc::new(fixture::view());
+    let mut a = app();
+    update(&mut a, Action::DrillDown, &live);
+    insta::assert_snapshot!("detail", text(&draw(&a, &live, "dark", 120, 40, false)));
+    let mut a = app();
+    update(&mut a, Action::Help, &live);
+    let help = text(&draw(&a, &live, "dark", 120, 40, false));
+    // Help is generated from the key map.
+    assert!(help.contains("retrain all models now"));
+    insta::assert_snapshot!("help", help);
+    let mut a = app();
+    update(&mut a, Action::Threat, &live);
+    let threat = text(&draw(&a, &live, "mono", 120, 40, false));
+    assert!(
+        threat.contains("HIGH") || threat.contains("MEDIUM"),
+        "{threat}"
+    );
+    insta::assert_snapshot!("threat", threat);
+}
+
+#[test]
+fn warming_up_states_are_explained() {
+    let live = fixture::warming();
+    let screen = text(&draw(&app(), &live, "dark", 120, 40, false));
+    assert!(screen.contains("learning normal traffic: 120/1000 flows"));
+    assert!(screen.contains("forecast: not enough data yet (0/30 buckets)"));
+    insta::assert_snapshot!(screen);
+}
+
+fn find(buf: &Buffer, s: &str) -> Option<(u16, u16)> {
+    let lines = text(buf);
+    for (y, line) in lines.lines().enumerate() {
+        let chars: Vec<char> = line.chars().collect();
+        let target: Vec<char> = s.chars().collect();
+        if let Some(x) = chars
+            .windows(target.len())
+            .position(|w| w == target.as_slice())
+        {
+            return Some((x as u16, y as u16));
+        }
+    }
+    None
+}
