@@ -179,6 +179,21 @@ pub enum BenchWhat {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Frame render time of the monitor at a given size, on a view built from FILE.
+    Render {
+        #[arg(value_name = "FILE")]
+        file: String,
+        #[arg(long, default_value_t = 200)]
+        width: u16,
+        #[arg(long, default_value_t = 60)]
+        height: u16,
+        #[arg(long, default_value_t = 300)]
+        frames: usize,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Refit and scoring speed of the model set: refit seconds on a window, rows/s end to end
     /// and per detector.
     Model {

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod bench;
 pub mod bench_model;
+pub mod bench_render;
 pub mod cli;
 pub mod cluster;
 pub mod commands;

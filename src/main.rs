@@ -11,6 +11,9 @@ use flowtop::ingest::live::IngestMode;
 use flowtop::schema::DetectOptions;
 use flowtop::source::Input;
 
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     if let Err(e) = color_eyre::install() {
         eprintln!("flowtop: {e}");
@@ -157,6 +160,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         r.rows_per_s,
                         r.mb_per_s
                     );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            BenchWhat::Render {
+                file,
+                width,
+                height,
+                frames,
+                json,
+                input,
+            } => {
+                let opts = detect_options(&cfg, input)?;
+                let r = flowtop::bench_render::run(
+                    &Input::parse(file),
+                    &opts,
+                    *width,
+                    *height,
+                    *frames,
+                )
+                .map_err(|e| eyre!(e))?;
+                if *json {
+                    println!("{}", serde_json::to_string(&r)?);
+                } else {
+                    print!("{}", flowtop::bench_render::render_text(&r));
                 }
                 Ok(ExitCode::SUCCESS)
             }

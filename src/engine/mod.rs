@@ -90,7 +90,10 @@ pub struct Engine {
     schema: Schema,
     model: Option<Arc<ModelSet>>,
     model_error: Option<String>,
-    reservoir: Reservoir<FlowRecord>,
+    /// The training window. Survivors are copied on this thread when they enter: flows are
+    /// allocated by the ingest thread, and a random few thousand of them kept out of millions
+    /// would pin that thread's allocator pages (RSS 290 MB instead of ~140 MB after 1M flows).
+    reservoir: Reservoir<Arc<FlowRecord>>,
     since_fit: u64,
     generation: u64,
     job: Option<Job>,
@@ -190,13 +193,13 @@ impl Engine {
                 .unwrap_or_else(|| self.started.elapsed().as_secs_f64());
             self.series
                 .add(t, flow.core.bytes.unwrap_or(f64::NAN), s.flagged);
+            self.reservoir.offer(|| Arc::new(flow.clone()));
             if keep {
-                self.backlog.push_back((t, flow.clone()));
+                self.backlog.push_back((t, flow));
                 if self.backlog.len() > self.cfg.backlog {
                     self.backlog.pop_front();
                 }
             }
-            self.reservoir.push(flow);
         }
         self.since_fit += out.len() as u64;
         let due_first = self.model.is_none()
@@ -343,11 +346,11 @@ impl Engine {
             self.pending = true;
             return;
         }
-        let window: Vec<FlowRecord> = self.reservoir.items().to_vec();
+        let window: Vec<Arc<FlowRecord>> = self.reservoir.items().to_vec();
         let schema = self.schema.clone();
         let opts = self.cfg.fit.clone();
         let fit = move |done: &AtomicUsize| {
-            let refs: Vec<&FlowRecord> = window.iter().collect();
+            let refs: Vec<&FlowRecord> = window.iter().map(|f| f.as_ref()).collect();
             ModelSet::fit(&schema, &refs, &opts, &|_| {
                 done.fetch_add(1, Ordering::Relaxed);
             })

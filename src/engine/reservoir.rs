@@ -23,14 +23,20 @@ impl<T: Clone> Reservoir<T> {
     }
 
     pub fn push(&mut self, item: T) {
+        self.offer(|| item);
+    }
+
+    /// Counts one more item and builds it with `make` only if the sample keeps it, so callers
+    /// can copy just the survivors (see `Engine::ingest`).
+    pub fn offer(&mut self, make: impl FnOnce() -> T) {
         self.seen += 1;
         if self.items.len() < self.capacity {
-            self.items.push(item);
+            self.items.push(make());
             return;
         }
         let j = self.rng.gen_range(0..self.seen);
         if let Some(slot) = self.items.get_mut(j as usize) {
-            *slot = item;
+            *slot = make();
         }
     }
 

@@ -96,7 +96,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let inner_w = area.width.saturating_sub(2) as usize;
     let fixed = 9 + 7 + 3 * kinds.len() + 12 + if has_labels { 14 } else { 0 } + 8;
     let flow_w = inner_w.saturating_sub(fixed).clamp(8, 48);
-    let rows = feed.iter().map(|e| {
+    // Build only the rows on screen (the feed holds up to a thousand): the selection stays
+    // in view, at the bottom edge when it moves past it.
+    let visible = (area.height as usize).saturating_sub(3).max(1);
+    let selected = ctx.app.selected_index(&feed);
+    let start = (selected + 1).saturating_sub(visible);
+    let rows = feed.iter().skip(start).take(visible).map(|e| {
         let mut cells = vec![
             Cell::from(e.ts.map(time).unwrap_or_else(|| format!("l{}", e.line))),
             Cell::from(fit(&endpoints(e), flow_w)),
@@ -138,6 +143,6 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         .block(block)
         .row_highlight_style(ctx.style("selection"))
         .highlight_symbol(ctx.glyph("▶", ">"));
-    let mut state = TableState::default().with_selected(Some(ctx.app.selected_index(&feed)));
+    let mut state = TableState::default().with_selected(Some(selected - start));
     frame.render_stateful_widget(table, area, &mut state);
 }
