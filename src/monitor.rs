@@ -78,6 +78,9 @@ pub fn prepare(
             .unwrap_or(50_000),
         bands: cfg.threat,
         backlog: cfg.engine.window.unwrap_or(20_000),
+        // Following from the end is live traffic: keep one-second buckets. Anything that reads
+        // history gets buckets sized to its span.
+        auto_bucket: !matches!(mode, IngestMode::Follow { from_start: false }),
         ..EngineConfig::default()
     };
     if !std::io::stdout().is_terminal() {

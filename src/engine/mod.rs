@@ -50,6 +50,9 @@ pub struct EngineConfig {
     /// once it is fitted, so a fast replay's first minutes get verdicts too. 0 = off (the
     /// prequential evaluation must not score flows it learnt from).
     pub backlog: usize,
+    /// Grow the series bucket as the flows' time span grows (replays, reading a file from its
+    /// start) instead of keeping the last `series_len` buckets of `bucket_s`.
+    pub auto_bucket: bool,
 }
 
 impl Default for EngineConfig {
@@ -66,6 +69,7 @@ impl Default for EngineConfig {
             projection_len: 2000,
             bands: Bands::default(),
             backlog: 0,
+            auto_bucket: false,
         }
     }
 }
@@ -115,7 +119,7 @@ impl Engine {
     pub fn new(schema: Schema, cfg: EngineConfig) -> Engine {
         Engine {
             reservoir: Reservoir::new(cfg.window, cfg.fit.seed),
-            series: Series::new(cfg.bucket_s, cfg.series_len),
+            series: Series::new(cfg.bucket_s, cfg.series_len).auto(cfg.auto_bucket),
             schema,
             model: None,
             model_error: None,

@@ -230,6 +230,7 @@ impl Runner {
                 }
             }
             IngestEvent::Notice(text) => self.say(text, false),
+            IngestEvent::Status(stats) => self.view.ingest = Some(stats),
             IngestEvent::Finished(stats) => {
                 self.view.ingest = Some(stats);
                 self.view.finished = true;

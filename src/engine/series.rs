@@ -14,7 +14,13 @@ pub struct Series {
     buckets: VecDeque<Bucket>,
     /// Rows older than the ring (counted, not placed).
     pub too_late: u64,
+    /// Double the bucket (merging pairs) instead of dropping the oldest, so a replayed capture
+    /// of any length fills the ring: hours of flows become a few hundred buckets.
+    auto: bool,
 }
+
+/// Auto buckets stop growing at a day; beyond that the ring drops its oldest as usual.
+const MAX_AUTO_BUCKET_S: f64 = 86_400.0;
 
 impl Series {
     pub fn new(bucket_s: f64, capacity: usize) -> Series {
@@ -23,12 +29,44 @@ impl Series {
             capacity: capacity.max(1),
             buckets: VecDeque::new(),
             too_late: 0,
+            auto: false,
         }
+    }
+
+    pub fn auto(mut self, on: bool) -> Series {
+        self.auto = on;
+        self
+    }
+
+    fn coarsen(&mut self) {
+        let bs = self.bucket_s * 2.0;
+        let mut merged: VecDeque<Bucket> = VecDeque::with_capacity(self.buckets.len() / 2 + 1);
+        for b in self.buckets.drain(..) {
+            let start = (b.start / bs).floor() * bs;
+            match merged.back_mut() {
+                Some(last) if last.start == start => {
+                    last.flows += b.flows;
+                    last.bytes += b.bytes;
+                    last.anomalies += b.anomalies;
+                }
+                _ => merged.push_back(Bucket { start, ..b }),
+            }
+        }
+        self.buckets = merged;
+        self.bucket_s = bs;
     }
 
     pub fn add(&mut self, t: f64, bytes: f64, anomaly: bool) {
         if !t.is_finite() {
             return;
+        }
+        if self.auto {
+            while let Some(first) = self.buckets.front().map(|b| b.start)
+                && (t - first) / self.bucket_s >= self.capacity as f64
+                && self.bucket_s < MAX_AUTO_BUCKET_S
+            {
+                self.coarsen();
+            }
         }
         let start = (t / self.bucket_s).floor() * self.bucket_s;
         let Some(bucket) = self.bucket_at(start) else {
@@ -114,5 +152,24 @@ mod tests {
         assert_eq!(s.too_late, 1);
         s.add(200.0, 1.0, false);
         assert_eq!(s.buckets().len(), 10);
+    }
+
+    #[test]
+    fn auto_buckets_double_so_a_long_capture_fits_the_ring() {
+        let mut s = Series::new(1.0, 10).auto(true);
+        for t in 0..100 {
+            s.add(f64::from(t), 1.0, t % 10 == 0);
+        }
+        let b = s.buckets();
+        assert_eq!(s.bucket_s, 16.0);
+        assert!(b.len() <= 10, "{}", b.len());
+        assert_eq!(
+            b.iter().map(|b| b.flows).sum::<u64>(),
+            100,
+            "nothing dropped"
+        );
+        assert_eq!(b.iter().map(|b| b.anomalies).sum::<u64>(), 10);
+        assert_eq!(b[0].start, 0.0);
+        assert_eq!(b[1].start, 16.0);
     }
 }

@@ -75,6 +75,8 @@ pub enum IngestEvent {
     },
     /// Something the operator should see once (rotation, truncation, a refused seek).
     Notice(String),
+    /// Totals after a replay command, when no flow carries them.
+    Status(IngestStats),
     Finished(IngestStats),
     Failed(String),
 }
@@ -354,8 +356,14 @@ impl Worker {
     }
 
     fn apply_commands(&mut self, now: Instant) -> Result<(), IngestError> {
+        let mut applied = false;
         while let Ok(cmd) = self.control.try_recv() {
             self.apply(cmd, now)?;
+            applied = true;
+        }
+        if applied {
+            // Pause and speed show at once, not with the next batch (there may be none).
+            self.send(IngestEvent::Status(self.stats()));
         }
         Ok(())
     }

@@ -80,7 +80,8 @@ fn byte_asymmetry(q: &ThreatInput) -> Option<Signal> {
 /// 8 points at 2 packets, 15 at 20 and more.
 fn no_reply(q: &ThreatInput) -> Option<Signal> {
     let (f, b) = (q.core.fwd_packets?, q.core.bwd_packets?);
-    if b > 0.0 || f < 2.0 {
+    // Broadcast and multicast traffic (NetBIOS, mDNS, SSDP) is never answered to the sender.
+    if b > 0.0 || f < 2.0 || q.dst.as_deref().is_some_and(is_group_address) {
         return None;
     }
     let points = 8.0 + 7.0 * ((f / 2.0).log10()).clamp(0.0, 1.0);
@@ -142,7 +143,27 @@ fn risky_port(q: &ThreatInput) -> Option<Signal> {
     ))
 }
 
+/// IPv4 broadcast (x.x.x.255, 255.255.255.255) or multicast (224/4), IPv6 multicast (ff00::/8).
+fn is_group_address(a: &str) -> bool {
+    if let Ok(ip) = a.parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V4(v4) => {
+                v4.is_multicast() || v4.is_broadcast() || v4.octets()[3] == 255
+            }
+            std::net::IpAddr::V6(v6) => v6.is_multicast(),
+        };
+    }
+    false
+}
+
+/// Connection states describe TCP handshakes; for UDP and ICMP "no reply" says it already.
 fn refused(q: &ThreatInput) -> Option<Signal> {
+    if q.proto
+        .as_deref()
+        .is_some_and(|p| !p.eq_ignore_ascii_case("tcp"))
+    {
+        return None;
+    }
     let state = q.state.as_deref()?.trim();
     let &(name, meaning) = REFUSED_STATES
         .iter()

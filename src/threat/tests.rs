@@ -223,3 +223,22 @@ fn with_a_model_the_query_is_scored_and_missing_fields_are_imputed() {
 }
 
 use crate::schema::FlowRecord;
+
+#[test]
+fn broadcast_silence_and_udp_states_are_not_signals() {
+    let mut q = plain();
+    q.bwd_packets = Some(0.0);
+    q.bwd_bytes = Some(0.0);
+    q.fwd_packets = Some(6.0);
+    q.dst = Some("172.16.9.255".into());
+    assert!(!has(&score(&q), "no-reply"));
+    q.dst = Some("224.0.0.251".into());
+    assert!(!has(&score(&q), "no-reply"));
+    q.dst = Some("172.16.9.5".into());
+    assert!(has(&score(&q), "no-reply"));
+    q.state = Some("S0".into());
+    q.proto = Some("udp".into());
+    assert!(!has(&score(&q), "refused"));
+    q.proto = Some("tcp".into());
+    assert!(has(&score(&q), "refused"));
+}

@@ -47,10 +47,6 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
                 }
             )
         };
-        if v.replay && st.source.size > 0 {
-            let pct = 100.0 * st.source.offset as f64 / st.source.size as f64;
-            txt.push_str(&format!(" {pct:.0}%"));
-        }
         parts.push((2, vec![Span::styled(txt, bar)]));
     }
     parts.push((

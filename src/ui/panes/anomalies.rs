@@ -86,15 +86,26 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let kinds: Vec<DetectorKind> = view.snapshot.detectors.iter().map(|d| d.kind).collect();
     let has_labels = feed.iter().any(|e| e.label.is_some());
     let mut head = vec![Cell::from("time"), Cell::from("flow"), Cell::from("score")];
-    head.extend(kinds.iter().map(|k| Cell::from(short(*k))));
+    let inner_w = area.width.saturating_sub(2) as usize;
+    // Narrow terminals: all votes in one column, one glyph per detector, no spacing.
+    let compact = inner_w < 100;
+    if compact {
+        head.push(Cell::from("votes"));
+    } else {
+        head.extend(kinds.iter().map(|k| Cell::from(short(*k))));
+    }
     head.push(Cell::from("threat"));
     if has_labels {
         head.push(Cell::from("label"));
     }
     let yes = ctx.glyph("●", "X");
     let no = ctx.glyph("·", ".");
-    let inner_w = area.width.saturating_sub(2) as usize;
-    let fixed = 9 + 7 + 3 * kinds.len() + 12 + if has_labels { 14 } else { 0 } + 8;
+    let votes_w = if compact {
+        kinds.len().max(5) + 1
+    } else {
+        3 * kinds.len()
+    };
+    let fixed = 9 + 7 + votes_w + 12 + if has_labels { 14 } else { 0 } + 8;
     let flow_w = inner_w.saturating_sub(fixed).clamp(8, 48);
     // Build only the rows on screen (the feed holds up to a thousand): the selection stays
     // in view, at the bottom edge when it moves past it.
@@ -110,12 +121,17 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
                 ctx.style("consensus"),
             )),
         ];
-        for v in &e.votes {
-            cells.push(match v {
-                Some(true) => Cell::from(Span::styled(yes, ctx.style("vote-yes"))),
-                Some(false) => Cell::from(Span::styled(no, ctx.style("vote-no"))),
-                None => Cell::from(" "),
-            });
+        let glyph = |v: &Option<bool>| match v {
+            Some(true) => Span::styled(yes, ctx.style("vote-yes")),
+            Some(false) => Span::styled(no, ctx.style("vote-no")),
+            None => Span::raw(" "),
+        };
+        if compact {
+            cells.push(Cell::from(Line::from(
+                e.votes.iter().map(glyph).collect::<Vec<_>>(),
+            )));
+        } else {
+            cells.extend(e.votes.iter().map(|v| Cell::from(glyph(v))));
         }
         let t = &e.threat;
         cells.push(Cell::from(Span::styled(
@@ -133,7 +149,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         Constraint::Length(flow_w as u16),
         Constraint::Length(6),
     ];
-    widths.extend(kinds.iter().map(|_| Constraint::Length(2)));
+    if compact {
+        widths.push(Constraint::Length(votes_w as u16 - 1));
+    } else {
+        widths.extend(kinds.iter().map(|_| Constraint::Length(2)));
+    }
     widths.push(Constraint::Length(10));
     if has_labels {
         widths.push(Constraint::Length(14));
