@@ -34,7 +34,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     }
     parts.push((0, vec![Span::styled(src, bar)]));
     if let Some(st) = &v.ingest {
-        let mut txt = if v.replay {
+        let txt = if v.replay {
             let clock = st.replay_time.map(time).unwrap_or_else(|| "–".into());
             format!("replay {clock} {}", st.speed)
         } else {
