@@ -37,6 +37,8 @@ pub enum Command {
     Threat(ThreatArgs),
     /// List the monitor's key bindings (with the config's overrides).
     PrintKeys,
+    /// Automatic ARIMA on a file's bucketed series, scored on its held-out tail.
+    Forecast(ForecastArgs),
     /// Detect the format of flow files and report columns, rows, rejects, labels and time span.
     Inspect(InspectArgs),
     /// Measure parsing throughput.
@@ -293,4 +295,23 @@ pub struct ThreatArgs {
     pub state: Option<String>,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// flows, bytes, packets or anomalies (the consensus flags of a model fitted on the file).
+    #[arg(long, default_value = "flows")]
+    pub series: String,
+    /// Bucket width: seconds, or 30s, 10m, 1h.
+    #[arg(long, default_value = "60s")]
+    pub bucket: String,
+    /// Buckets held out and forecast.
+    #[arg(long, default_value_t = 30)]
+    pub horizon: usize,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
 }

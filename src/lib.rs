@@ -13,6 +13,8 @@ pub mod detect;
 pub mod engine;
 pub mod eval;
 pub mod features;
+pub mod forecast;
+pub mod forecast_cmd;
 pub mod ingest;
 pub mod inspect;
 pub mod matrix;

@@ -114,6 +114,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", keys.print());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Forecast(a) => {
+            let opts = detect_options(&cfg, &a.input)?;
+            let series =
+                flowtop::forecast_cmd::SeriesName::parse(&a.series).map_err(|e| eyre!(e))?;
+            let bucket = flowtop::forecast_cmd::parse_duration(&a.bucket).map_err(|e| eyre!(e))?;
+            if a.horizon == 0 {
+                return Err(eyre!("--horizon must be at least 1"));
+            }
+            let r = flowtop::forecast_cmd::run(
+                &Input::parse(&a.file),
+                &opts,
+                series,
+                bucket,
+                a.horizon,
+            )
+            .map_err(|e| eyre!(e))?;
+            if a.json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                print!("{}", flowtop::forecast_cmd::render_text(&r));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Threat(a) => {
             flowtop::commands::threat(a, &cfg)?;
             Ok(ExitCode::SUCCESS)

@@ -205,3 +205,24 @@ fn bad_theme_fails_before_the_terminal_is_touched() {
     let s = t.wait_for("EXIT=1", 20);
     assert!(s.contains("unknown theme 'solarized'"), "{s}");
 }
+
+#[test]
+fn forecast_appears_during_a_zeek_replay() {
+    let log = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample-data/trickbot-conn.log")
+        .display()
+        .to_string();
+    let t = Tmux::start(
+        "forecast",
+        &format!("replay '{log}' --speed max --warmup 500"),
+    );
+    let s = t.wait("a fitted forecast", 120, |s| {
+        s.contains("ARIMA(") && s.contains("buckets ahead")
+    });
+    assert!(s.contains("◆"), "{s}");
+    // Switch the series: the pane follows.
+    t.keys(&["4", "l"]);
+    t.wait_for("4 Forecast bytes/", 10);
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0", 20);
+}

@@ -170,6 +170,13 @@ pub fn view() -> LiveView {
         speed: Speed::Factor(10.0),
         paused: false,
     });
+    let buckets = v.snapshot.series.clone();
+    let mut forecasts = super::forecaster::forecast_all(&buckets, 1.0, 30);
+    for f in forecasts.iter_mut().flatten() {
+        // Wall time would make the render snapshots differ from run to run.
+        f.fit_ms = 5.0;
+    }
+    v.forecasts = Some((buckets.len() - 1, Arc::new(forecasts)));
     v.message = Some(Message {
         seq: 1,
         text: "retrained in 0.42 s on 4000 flows (model #1)".into(),

@@ -6,6 +6,7 @@
 mod export;
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod forecaster;
 mod quality;
 mod reservoir;
 pub mod runner;
@@ -153,6 +154,14 @@ impl Engine {
 
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    pub fn series_buckets(&self) -> Vec<Bucket> {
+        self.series.buckets()
+    }
+
+    pub fn bucket_s(&self) -> f64 {
+        self.series.bucket_s
     }
 
     /// Counts installed model sets.

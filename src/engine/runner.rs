@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::{AnomalyEvent, Engine, EngineConfig, ModelState, Snapshot};
+use super::forecaster::{Forecaster, Forecasts};
+use super::{AnomalyEvent, Engine, EngineConfig, MIN_FORECAST_BUCKETS, ModelState, Snapshot};
 use crate::ingest::Rejected;
 use crate::ingest::live::{IngestConfig, IngestEvent, IngestHandle, IngestStats, spawn};
 use crate::model::{ModelSet, SchemaFingerprint};
@@ -60,6 +61,8 @@ pub struct LiveView {
     pub threat: Option<(u64, Result<Assessment, String>)>,
     /// The latest rejected rows (file:line and reason), newest last.
     pub rejects: Vec<String>,
+    /// The latest forecasts of the series, and how many buckets they were fitted on.
+    pub forecasts: Option<(usize, Arc<Forecasts>)>,
 }
 
 impl LiveView {
@@ -76,6 +79,7 @@ impl LiveView {
             message: None,
             threat: None,
             rejects: Vec::new(),
+            forecasts: None,
         }
     }
 }
@@ -132,6 +136,9 @@ pub fn start(ingest: IngestConfig, cfg: EngineConfig, model: Option<ModelSet>) -
                 published: Instant::now(),
                 rate: VecDeque::new(),
                 seq: 0,
+                forecaster: Forecaster::start(MIN_FORECAST_BUCKETS),
+                forecast_key: None,
+                forecast_asked: Instant::now(),
             };
             r.run(&rx, &cmd_rx, &stop_rx);
             r.ingest.stop();
@@ -169,6 +176,10 @@ struct Runner {
     /// (when, flows so far) over the last two seconds, for flows/s.
     rate: VecDeque<(Instant, u64)>,
     seq: u64,
+    forecaster: Forecaster,
+    /// (buckets, last bucket start, bucket width) of the last forecast request.
+    forecast_key: Option<(usize, f64, f64)>,
+    forecast_asked: Instant,
 }
 
 impl Runner {
@@ -390,6 +401,7 @@ impl Runner {
                 }
             }
         }
+        self.forecast(now);
         if self.dirty && now.duration_since(self.published) >= FRAME {
             if let Some(e) = &self.engine {
                 self.view.snapshot = e.snapshot();
@@ -398,6 +410,34 @@ impl Runner {
             self.published = now;
             self.dirty = false;
         }
+    }
+}
+
+impl Runner {
+    /// Asks for new forecasts when a bucket has closed (at most once a second) and picks up
+    /// finished ones.
+    fn forecast(&mut self, now: Instant) {
+        if let Some((n, result)) = self.forecaster.take() {
+            self.view.forecasts = Some((n as usize, result));
+            self.dirty = true;
+        }
+        let Some(e) = &self.engine else { return };
+        if now.duration_since(self.forecast_asked) < Duration::from_secs(1) {
+            return;
+        }
+        let buckets = e.series_buckets();
+        let key = (
+            buckets.len(),
+            buckets.last().map_or(0.0, |b| b.start),
+            e.bucket_s(),
+        );
+        if self.forecast_key == Some(key) || buckets.len() < 2 {
+            return;
+        }
+        self.forecast_key = Some(key);
+        self.forecast_asked = now;
+        self.forecaster
+            .request(buckets.len() as u64 - 1, buckets, key.2);
     }
 }
 

@@ -61,6 +61,12 @@ fn full_screen_120x40_dark() {
     let screen = text(&buf);
     assert!(screen.contains("▶ 3 Anomalies"));
     assert!(screen.contains("●"));
+    // The forecast pane shows the chosen order and the forecast glyphs.
+    assert!(
+        screen.contains("ARIMA(") || screen.contains("last value"),
+        "{screen}"
+    );
+    assert!(screen.contains("◆"), "{screen}");
     // The threat level cell of a HIGH row carries the anomaly-high style.
     let (x, y) = find(&buf, "HIGH").expect("a HIGH row");
     assert_eq!(

@@ -1,5 +1,5 @@
-//! Forecast: the history of the chosen series (flows, bytes or anomalies per bucket, switched
-//! with left / right) and the state of the forecaster.
+//! Forecast: the chosen series (flows, bytes or anomalies per bucket, switched with left /
+//! right) with the automatic ARIMA's forecast and 95 % band; order and AIC in the title.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,16 +15,27 @@ use crate::ui::plot::{Plot, PlotSeries};
 pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let s = &ctx.view.snapshot;
     let series = ctx.app.series;
-    let unit = match series {
-        SeriesKind::Bytes => "bytes",
-        SeriesKind::Flows => "flows",
-        SeriesKind::Anomalies => "anomalies",
+    let idx = SeriesKind::ALL
+        .iter()
+        .position(|k| *k == series)
+        .unwrap_or(0);
+    let fc = ctx
+        .view
+        .forecasts
+        .as_ref()
+        .and_then(|(_, f)| f.get(idx).cloned());
+    let model = match &fc {
+        Some(Ok(f)) => match (f.order, f.aic) {
+            (Some([p, d, q]), Some(aic)) => format!(" ARIMA({p},{d},{q}) AIC {aic:.0}"),
+            _ => " last value".into(),
+        },
+        _ => String::new(),
     };
+    // Series first: the title is cut from the right on narrow panes.
     let detail = format!(
-        "{} per {} {}",
-        unit,
-        crate::ui::format::duration(s.bucket_s),
-        ctx.glyph("◀ ▶", "< >")
+        "{}/{}{model}",
+        series.name(),
+        crate::ui::format::duration(s.bucket_s)
     );
     let block = ctx.pane_block(Pane::Forecast, detail);
     let inner = block.inner(area);
@@ -33,10 +44,26 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         return;
     }
     let n = s.series.len();
-    let state = if n < MIN_FORECAST_BUCKETS {
-        format!("forecast: not enough data yet ({n}/{MIN_FORECAST_BUCKETS} buckets)")
-    } else {
-        format!("no forecaster in this build ({n} buckets)")
+    let ready = n >= MIN_FORECAST_BUCKETS;
+    let state = match &fc {
+        _ if !ready => {
+            format!("forecast: not enough data yet ({n}/{MIN_FORECAST_BUCKETS} buckets)")
+        }
+        None => format!("forecast: fitting on {n} buckets…"),
+        Some(Err(e)) => format!("forecast: {e}"),
+        Some(Ok(f)) => {
+            let mut text = format!(
+                "{} buckets ahead{}, fitted in {:.0} ms",
+                f.steps.len(),
+                if f.constant { ", with constant" } else { "" },
+                f.fit_ms
+            );
+            for note in &f.notes {
+                text.push_str("; ");
+                text.push_str(note);
+            }
+            text
+        }
     };
     let [status, legend, chart] = Layout::vertical([
         Constraint::Length(1),
@@ -44,15 +71,19 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         Constraint::Min(1),
     ])
     .areas(inner);
-    let glyph = ctx.glyph("•", "*");
     frame.render_widget(
         Paragraph::new(Line::styled(state, ctx.style("muted"))),
         status,
     );
-    let mut spans = vec![Span::styled(
-        format!("{glyph} history   "),
-        ctx.style("series"),
-    )];
+    let glyph = ctx.glyph("•", "*");
+    let fglyph = ctx.glyph("◆", "+");
+    let bglyph = ctx.glyph("┄", "-");
+    let mut spans = vec![
+        Span::styled(format!("{glyph} history "), ctx.style("series")),
+        Span::styled(format!("{fglyph} forecast "), ctx.style("forecast")),
+        Span::styled(format!("{bglyph} 95% "), ctx.style("forecast-band")),
+        Span::raw(" "),
+    ];
     for k in SeriesKind::ALL {
         let style = if k == series {
             ctx.style("selection")
@@ -63,7 +94,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         spans.push(Span::raw(" "));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), legend);
-    let points: Vec<(f64, f64)> = s
+    let history: Vec<(f64, f64)> = s
         .series
         .iter()
         .map(|b| {
@@ -75,17 +106,41 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             (b.start, y)
         })
         .collect();
-    if points.is_empty() {
+    if history.is_empty() {
         return;
     }
-    let first = points.first().map_or(0.0, |p| p.0);
-    let last = points.last().map_or(0.0, |p| p.0);
+    let (mut mean, mut band) = (Vec::new(), Vec::new());
+    if let Some(Ok(f)) = &fc
+        && ready
+    {
+        for (i, st) in f.steps.iter().enumerate() {
+            let t = f.start + i as f64 * f.bucket_s;
+            mean.push((t, st.mean));
+            // Counts cannot go below zero: the band is drawn from zero up.
+            band.push((t, st.lo.max(0.0)));
+            band.push((t, st.hi));
+        }
+    }
+    let first = history.first().map_or(0.0, |p| p.0);
+    let last = mean.last().or(history.last()).map_or(0.0, |p| p.0);
     let plot = Plot {
-        series: vec![PlotSeries {
-            points: &points,
-            glyph,
-            style: ctx.style("series"),
-        }],
+        series: vec![
+            PlotSeries {
+                points: &band,
+                glyph: bglyph,
+                style: ctx.style("forecast-band"),
+            },
+            PlotSeries {
+                points: &history,
+                glyph,
+                style: ctx.style("series"),
+            },
+            PlotSeries {
+                points: &mean,
+                glyph: fglyph,
+                style: ctx.style("forecast"),
+            },
+        ],
         y_format: if series == SeriesKind::Bytes {
             bytes
         } else {

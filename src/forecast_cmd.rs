@@ -1,0 +1,267 @@
+//! `flowtop forecast`: buckets a file's flows by their own time, fits the automatic ARIMA on all
+//! but the last `horizon` buckets, and scores the forecast against that held-out tail next to
+//! a naive last-value forecast.
+
+use serde::Serialize;
+
+use crate::forecast::{Step, auto_forecast};
+use crate::ingest::read_all;
+use crate::model::{FitOptions, ModelSet};
+use crate::schema::{DetectOptions, FlowRecord};
+use crate::source::Input;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesName {
+    Flows,
+    Bytes,
+    Packets,
+    Anomalies,
+}
+
+impl SeriesName {
+    pub fn parse(s: &str) -> Result<SeriesName, String> {
+        Ok(match s {
+            "flows" => SeriesName::Flows,
+            "bytes" => SeriesName::Bytes,
+            "packets" => SeriesName::Packets,
+            "anomalies" => SeriesName::Anomalies,
+            _ => {
+                return Err(format!(
+                    "--series is flows, bytes, packets or anomalies, not '{s}'"
+                ));
+            }
+        })
+    }
+}
+
+/// `60`, `60s`, `10m`, `1h` → seconds.
+pub fn parse_duration(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (num, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => (&t[..i], &t[i..]),
+        None => (t, "s"),
+    };
+    let factor = match unit {
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        "d" => 86400.0,
+        _ => return Err(format!("'{s}': use seconds, or a number with s, m, h or d")),
+    };
+    match num.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => Ok(v * factor),
+        _ => Err(format!("'{s}' is not a positive duration")),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Point {
+    pub t: f64,
+    pub mean: f64,
+    pub lo: f64,
+    pub hi: f64,
+    pub actual: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ForecastReport {
+    pub file: String,
+    pub series: String,
+    pub bucket_s: f64,
+    pub buckets: usize,
+    pub order: Option<[usize; 3]>,
+    pub constant: Option<bool>,
+    pub aic: Option<f64>,
+    pub fits: usize,
+    pub fit_ms: f64,
+    pub rmse: f64,
+    pub mape: Option<f64>,
+    pub coverage: f64,
+    pub naive_rmse: f64,
+    pub notes: Vec<String>,
+    pub forecast: Vec<Point>,
+}
+
+/// Bucket index = floor(t / width); every bucket from the first to the last is present.
+pub fn bucketize(points: &[(f64, f64)], width: f64) -> (f64, Vec<f64>) {
+    let Some(min) = points
+        .iter()
+        .map(|p| (p.0 / width).floor())
+        .reduce(f64::min)
+    else {
+        return (0.0, Vec::new());
+    };
+    let max = points
+        .iter()
+        .map(|p| (p.0 / width).floor())
+        .fold(min, f64::max);
+    let mut out = vec![0.0; (max - min) as usize + 1];
+    for (t, v) in points {
+        let i = ((t / width).floor() - min) as usize;
+        out[i] += v;
+    }
+    (min * width, out)
+}
+
+pub fn run(
+    input: &Input,
+    opts: &DetectOptions,
+    series: SeriesName,
+    bucket_s: f64,
+    horizon: usize,
+) -> Result<ForecastReport, String> {
+    let mut flows: Vec<FlowRecord> = Vec::new();
+    let summary = read_all(input, opts, |f| flows.push(f)).map_err(|e| e.to_string())?;
+    let timed = flows.iter().filter(|f| f.ts.is_some()).count();
+    if timed == 0 {
+        return Err(format!(
+            "{}: the flows carry no timestamps; a forecast needs them (map one with --map timestamp=COLUMN)",
+            input.display_name()
+        ));
+    }
+    let flagged: Option<Vec<bool>> = if series == SeriesName::Anomalies {
+        let train: Vec<&FlowRecord> = flows.iter().take(20_000).collect();
+        let model = ModelSet::fit(&summary.schema, &train, &FitOptions::default(), &|_| {})
+            .map_err(|e| e.to_string())?;
+        let mut out = Vec::with_capacity(flows.len());
+        for chunk in flows.chunks(4096) {
+            let refs: Vec<&FlowRecord> = chunk.iter().collect();
+            out.extend(model.score(&refs).verdicts.iter().map(|v| v.flagged));
+        }
+        Some(out)
+    } else {
+        None
+    };
+    let points: Vec<(f64, f64)> = flows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let v = match series {
+                SeriesName::Flows => 1.0,
+                SeriesName::Bytes => f.core.bytes.unwrap_or(0.0),
+                SeriesName::Packets => f.core.packets.unwrap_or(0.0),
+                SeriesName::Anomalies => f64::from(u8::from(flagged.as_ref()?[i])),
+            };
+            Some((f.ts?, v))
+        })
+        .collect();
+    let (start, y) = bucketize(&points, bucket_s);
+    if y.len() <= horizon + 8 {
+        return Err(format!(
+            "{} buckets of {bucket_s} s: too few to hold out {horizon} and fit the rest",
+            y.len()
+        ));
+    }
+    let (train, test) = y.split_at(y.len() - horizon);
+    let f = auto_forecast(train, horizon, 30).map_err(|e| e.to_string())?;
+    let err = |pred: &dyn Fn(usize) -> f64| {
+        (test
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (pred(i) - a).powi(2))
+            .sum::<f64>()
+            / horizon as f64)
+            .sqrt()
+    };
+    let steps: &[Step] = &f.steps;
+    let rmse = err(&|i| steps[i].mean);
+    let last = *train.last().unwrap_or(&0.0);
+    let naive_rmse = err(&|_| last);
+    let nonzero: Vec<(f64, f64)> = steps
+        .iter()
+        .zip(test)
+        .filter(|(_, a)| **a != 0.0)
+        .map(|(s, a)| (s.mean, *a))
+        .collect();
+    let mape = (!nonzero.is_empty()).then(|| {
+        100.0
+            * nonzero
+                .iter()
+                .map(|(p, a)| ((p - a) / a).abs())
+                .sum::<f64>()
+            / nonzero.len() as f64
+    });
+    let covered = steps
+        .iter()
+        .zip(test)
+        .filter(|(s, a)| s.lo <= **a && **a <= s.hi)
+        .count();
+    let name = match series {
+        SeriesName::Flows => "flows",
+        SeriesName::Bytes => "bytes",
+        SeriesName::Packets => "packets",
+        SeriesName::Anomalies => "anomalies",
+    };
+    Ok(ForecastReport {
+        file: input.display_name(),
+        series: name.into(),
+        bucket_s,
+        buckets: y.len(),
+        order: f.model.as_ref().map(|m| [m.p, m.d, m.q]),
+        constant: f.model.as_ref().map(|m| m.constant),
+        aic: f.model.as_ref().map(|m| m.aic),
+        fits: f.fits,
+        fit_ms: f.fit_ms,
+        rmse,
+        mape,
+        coverage: covered as f64 / horizon as f64,
+        naive_rmse,
+        notes: f.notes.clone(),
+        forecast: steps
+            .iter()
+            .zip(test)
+            .enumerate()
+            .map(|(i, (s, a))| Point {
+                t: start + (train.len() + i) as f64 * bucket_s,
+                mean: s.mean,
+                lo: s.lo,
+                hi: s.hi,
+                actual: *a,
+            })
+            .collect(),
+    })
+}
+
+pub fn render_text(r: &ForecastReport) -> String {
+    let mut out = String::new();
+    let order = match r.order {
+        Some([p, d, q]) => format!(
+            "ARIMA({p},{d},{q}){} AIC {:.1}",
+            if r.constant == Some(true) {
+                " with constant"
+            } else {
+                ""
+            },
+            r.aic.unwrap_or(f64::NAN)
+        ),
+        None => "no ARIMA (last value)".into(),
+    };
+    out.push_str(&format!(
+        "{}: {} per {} s, {} buckets, last {} held out\n{order}: {} fits in {:.1} ms\n",
+        r.file,
+        r.series,
+        r.bucket_s,
+        r.buckets,
+        r.forecast.len(),
+        r.fits,
+        r.fit_ms
+    ));
+    for n in &r.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out.push_str(&format!(
+        "RMSE {:.3} (naive last value {:.3}), MAPE {}, 95 % interval coverage {:.0} %\n",
+        r.rmse,
+        r.naive_rmse,
+        r.mape.map_or("–".into(), |m| format!("{m:.1} %")),
+        100.0 * r.coverage
+    ));
+    out.push_str("t\tactual\tforecast\tlo95\thi95\n");
+    for p in &r.forecast {
+        out.push_str(&format!(
+            "{:.0}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\n",
+            p.t, p.actual, p.mean, p.lo, p.hi
+        ));
+    }
+    out
+}
