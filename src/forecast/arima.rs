@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::arma::{constrain, filter, unconstrain};
-use super::optim::minimise;
+use super::optim::{Effort, minimise};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ArimaModel {
@@ -60,20 +60,31 @@ pub enum Method {
 
 /// Conditional-sum-of-squares log-likelihood of a centred series: residuals from `cond` on,
 /// earlier residuals taken as zero.
-fn css_loglik(w: &[f64], phi: &[f64], theta: &[f64], cond: usize) -> Option<(f64, f64)> {
+fn css_loglik(
+    w: &[f64],
+    mean: f64,
+    phi: &[f64],
+    theta: &[f64],
+    cond: usize,
+    e: &mut [f64],
+) -> Option<(f64, f64)> {
     let n = w.len();
-    if n <= cond + 2 {
+    if n <= cond + 2 || e.len() < n {
         return None;
     }
-    let mut e = vec![0.0; n];
+    // (w_t − μ) − Σ φ_i (w_{t−i} − μ) = w_t − Σ φ_i w_{t−i} − μ (1 − Σ φ): no centred copy.
+    let shift = mean * (1.0 - phi.iter().sum::<f64>());
+    e[..cond].fill(0.0);
     let mut ss = 0.0;
     for t in cond..n {
-        let mut v = w[t];
-        for (i, f) in phi.iter().enumerate() {
-            v -= f * w[t - 1 - i];
+        let past = &w[t - phi.len()..t];
+        let mut v = w[t] - shift;
+        for (f, x) in phi.iter().zip(past.iter().rev()) {
+            v -= f * x;
         }
-        for (j, th) in theta.iter().enumerate() {
-            v -= th * e[t - 1 - j];
+        let errs = &e[t - theta.len()..t];
+        for (th, x) in theta.iter().zip(errs.iter().rev()) {
+            v -= th * x;
         }
         e[t] = v;
         ss += v * v;
@@ -157,12 +168,17 @@ pub fn fit_with(
     };
     let mut centred = vec![0.0; w.len()];
     let mut evaluate = |phi: &[f64], theta: &[f64], mean: f64| -> Option<(f64, f64)> {
-        for (c, v) in centred.iter_mut().zip(&w) {
-            *c = v - mean;
-        }
         match method {
-            Method::Exact => filter(&centred, phi, theta).map(|f| (f.loglik, f.sigma2)),
-            Method::Css { cond } => css_loglik(&centred, phi, theta, cond.max(p)),
+            Method::Exact => {
+                for (c, v) in centred.iter_mut().zip(&w) {
+                    *c = v - mean;
+                }
+                filter(&centred, phi, theta).map(|f| (f.loglik, f.sigma2))
+            }
+            // `centred` serves as the residual buffer here.
+            Method::Css { cond } => {
+                css_loglik(&w, mean, phi, theta, cond.max(p).max(q), &mut centred)
+            }
         }
     };
     // The mean moves on the data's scale, the coefficients on ±1: the optimiser sees the mean
@@ -179,7 +195,21 @@ pub fn fit_with(
     if constant {
         start[p + q] /= scale;
     }
-    let m = minimise(&mut objective, &start, 200 * (k + 1));
+    let effort = match method {
+        // The exact fit is the answer: a millionth of a log-likelihood unit, and a restart.
+        Method::Exact => Effort {
+            max_evals: 200 * (k + 1),
+            tol: 1e-6,
+            restart: true,
+        },
+        // The search only ranks orders: a thousandth of a unit of AIC is plenty.
+        Method::Css { .. } => Effort {
+            max_evals: 60 * (k + 1),
+            tol: 2e-3,
+            restart: false,
+        },
+    };
+    let m = minimise(&mut objective, &start, effort);
     let mut x = m.x;
     if constant {
         x[p + q] *= scale;
@@ -188,7 +218,7 @@ pub fn fit_with(
     let (loglik, sigma2) = evaluate(&phi, &theta, mean)?;
     let n = match method {
         Method::Exact => w.len(),
-        Method::Css { cond } => w.len() - cond.max(p),
+        Method::Css { cond } => w.len() - cond.max(p).max(q),
     };
     let params = (k + 1) as f64;
     let aic = -2.0 * loglik + 2.0 * params;

@@ -8,9 +8,26 @@ pub struct Minimum {
     pub converged: bool,
 }
 
-pub fn minimise(f: &mut dyn FnMut(&[f64]) -> f64, start: &[f64], max_evals: usize) -> Minimum {
-    let first = run(f, start, 0.3, max_evals / 2);
-    let second = run(f, &first.x, 0.1, max_evals / 2);
+/// How hard to look: `tol` is the spread of the simplex's values at which it stops;
+/// `restart` runs a second, smaller simplex from the first one's best point.
+#[derive(Debug, Clone, Copy)]
+pub struct Effort {
+    pub max_evals: usize,
+    pub tol: f64,
+    pub restart: bool,
+}
+
+pub fn minimise(f: &mut dyn FnMut(&[f64]) -> f64, start: &[f64], effort: Effort) -> Minimum {
+    let budget = if effort.restart {
+        effort.max_evals / 2
+    } else {
+        effort.max_evals
+    };
+    let first = run(f, start, 0.3, budget, effort.tol);
+    if !effort.restart {
+        return first;
+    }
+    let second = run(f, &first.x, 0.1, budget, effort.tol);
     if second.value <= first.value {
         second
     } else {
@@ -18,7 +35,13 @@ pub fn minimise(f: &mut dyn FnMut(&[f64]) -> f64, start: &[f64], max_evals: usiz
     }
 }
 
-fn run(f: &mut dyn FnMut(&[f64]) -> f64, start: &[f64], step: f64, max_evals: usize) -> Minimum {
+fn run(
+    f: &mut dyn FnMut(&[f64]) -> f64,
+    start: &[f64],
+    step: f64,
+    max_evals: usize,
+    tol: f64,
+) -> Minimum {
     let n = start.len();
     let eval = |f: &mut dyn FnMut(&[f64]) -> f64, x: &[f64]| {
         let v = f(x);
@@ -49,8 +72,7 @@ fn run(f: &mut dyn FnMut(&[f64]) -> f64, start: &[f64], step: f64, max_evals: us
     while evals < max_evals {
         simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
         let (best, worst) = (simplex[0].1, simplex[n].1);
-        // Log-likelihoods: a thousandth of a millionth of a unit is far below any AIC step.
-        if (worst - best).abs() <= 1e-9 * (1.0 + best.abs()).min(1e3) {
+        if (worst - best).abs() <= tol {
             converged = true;
             break;
         }
@@ -113,7 +135,12 @@ mod tests {
     #[test]
     fn finds_the_rosenbrock_minimum() {
         let mut f = |x: &[f64]| (1.0 - x[0]).powi(2) + 100.0 * (x[1] - x[0] * x[0]).powi(2);
-        let m = minimise(&mut f, &[-1.2, 1.0], 4000);
+        let effort = Effort {
+            max_evals: 4000,
+            tol: 1e-12,
+            restart: true,
+        };
+        let m = minimise(&mut f, &[-1.2, 1.0], effort);
         assert!(
             (m.x[0] - 1.0).abs() < 1e-3 && (m.x[1] - 1.0).abs() < 1e-3,
             "{:?}",

@@ -1,0 +1,113 @@
+//! `flowtop forecast` and `flowtop threat` end to end.
+
+mod common;
+
+use common::flowtop;
+use flowtop::app::ThreatForm;
+use flowtop::threat::{Bands, evaluate};
+
+#[test]
+fn forecast_json_scores_the_held_out_tail() {
+    let (code, out, err) = flowtop(&[
+        "forecast",
+        "sample-data/trickbot-conn.log",
+        "--bucket",
+        "2m",
+        "--horizon",
+        "12",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let order = v["order"].as_array().expect("an ARIMA order");
+    assert_eq!(order.len(), 3);
+    for key in ["aic", "rmse", "coverage", "naive_rmse", "fit_ms"] {
+        assert!(v[key].as_f64().is_some_and(f64::is_finite), "{key}: {v}");
+    }
+    assert_eq!(v["bucket_s"].as_f64(), Some(120.0));
+    let steps = v["forecast"].as_array().expect("forecast");
+    assert_eq!(steps.len(), 12);
+    let mut t_prev = f64::MIN;
+    for s in steps {
+        let (lo, mean, hi, t) = (
+            s["lo"].as_f64().expect("lo"),
+            s["mean"].as_f64().expect("mean"),
+            s["hi"].as_f64().expect("hi"),
+            s["t"].as_f64().expect("t"),
+        );
+        assert!(lo <= mean && mean <= hi, "{s}");
+        assert!(t > t_prev);
+        t_prev = t;
+    }
+    // The interval must mean something on real traffic: most of the tail inside it.
+    assert!(v["coverage"].as_f64().expect("coverage") >= 0.75, "{v}");
+}
+
+#[test]
+fn forecast_refuses_files_without_time_and_bad_options() {
+    let (code, _, err) = flowtop(&["forecast", "sample-data/cicids2017-sample.csv"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no timestamps"), "{err}");
+    let (code, _, err) = flowtop(&[
+        "forecast",
+        "sample-data/trickbot-conn.log",
+        "--bucket",
+        "soon",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("'soon'"), "{err}");
+    let (code, _, err) = flowtop(&[
+        "forecast",
+        "sample-data/trickbot-conn.log",
+        "--series",
+        "pkts",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--series"), "{err}");
+}
+
+#[test]
+fn threat_command_and_the_monitor_form_give_the_same_answer() {
+    let (code, out, err) = flowtop(&[
+        "threat",
+        "--duration",
+        "2.5",
+        "--fwd-packets",
+        "10",
+        "--bwd-packets",
+        "2",
+        "--fwd-bytes",
+        "90000",
+        "--bwd-bytes",
+        "120",
+        "--dport",
+        "4444",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    // The form as an operator fills it in the monitor.
+    let mut form = ThreatForm::from_event(None);
+    for (i, text) in ["2.5", "10", "2", "90000", "120", "", "4444", ""]
+        .iter()
+        .enumerate()
+    {
+        form.values[i] = text.to_string();
+    }
+    let query = form.query().expect("valid form");
+    let a = evaluate(None, &query, &Bands::default()).expect("valid query");
+    assert_eq!(v["score"].as_f64(), Some(a.score));
+    assert_eq!(v["level"].as_str(), Some(a.level.name()));
+    assert_eq!(v["reasons"].as_array().map(Vec::len), Some(a.reasons.len()));
+    assert!(a.score > 0.0, "asymmetry and a backdoor port must count");
+    for key in ["recommendations", "imputed"] {
+        assert!(v[key].is_array(), "{key}");
+    }
+}
+
+#[test]
+fn threat_refuses_negative_values() {
+    let (code, _, err) = flowtop(&["threat", "--fwd-bytes", "-5"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("fwd-bytes"), "{err}");
+}
