@@ -41,7 +41,7 @@ pub enum Command {
     Forecast(ForecastArgs),
     /// Detect the format of flow files and report columns, rows, rejects, labels and time span.
     Inspect(InspectArgs),
-    /// Measure parsing throughput.
+    /// Benchmarks: parsing, model refit and scoring, frame rendering.
     Bench(BenchArgs),
     /// Fit the detectors on part of a file, score the rest, and measure them against its labels.
     Eval(EvalArgs),
