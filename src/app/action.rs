@@ -9,6 +9,7 @@ pub enum Action {
     Down,
     Left,
     Right,
+    SwitchTab,
     PageUp,
     PageDown,
     Top,
@@ -36,7 +37,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::Quit,
         Action::Close,
         Action::Help,
@@ -44,6 +45,7 @@ impl Action {
         Action::Down,
         Action::Left,
         Action::Right,
+        Action::SwitchTab,
         Action::PageUp,
         Action::PageDown,
         Action::Top,
@@ -79,6 +81,11 @@ impl Action {
             Action::Down => ("down", &["down", "j"], "next row"),
             Action::Left => ("left", &["left", "h"], "previous series / tab"),
             Action::Right => ("right", &["right", "l"], "next series / tab"),
+            Action::SwitchTab => (
+                "switch-tab",
+                &["v"],
+                "Forecast pane: forecast / temporal profile",
+            ),
             Action::PageUp => ("page-up", &["pageup"], "page up"),
             Action::PageDown => ("page-down", &["pagedown"], "page down"),
             Action::Top => ("top", &["home", "g"], "back to the newest row (follow)"),

@@ -100,6 +100,8 @@ pub struct App {
     pub selected: Option<u64>,
     pub cluster_row: usize,
     pub series: SeriesKind,
+    /// The Forecast pane's second tab: hour-of-day / weekday activity and correlations.
+    pub profile_tab: bool,
     pub filter: Option<Filter>,
     pub quit: bool,
     pub paused: bool,
@@ -121,6 +123,7 @@ impl App {
             selected: None,
             cluster_row: 0,
             series: SeriesKind::Flows,
+            profile_tab: false,
             filter: None,
             quit: false,
             paused: false,
@@ -263,6 +266,10 @@ fn act(app: &mut App, a: Action, view: &Arc<LiveView>) -> Vec<EngineCommand> {
             }
         }
         Action::Top => app.selected = None,
+        Action::SwitchTab => {
+            app.profile_tab = !app.profile_tab;
+            app.focus = Pane::Forecast;
+        }
         Action::Left | Action::Right => {
             let n = SeriesKind::ALL.len();
             let i = SeriesKind::ALL

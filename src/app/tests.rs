@@ -229,4 +229,7 @@ fn focus_cycles_and_series_switch() {
     assert_eq!(app.focus, Pane::Traffic);
     update(&mut app, Action::Left, &live);
     assert_eq!(app.series, SeriesKind::Anomalies);
+    update(&mut app, Action::SwitchTab, &live);
+    assert!(app.profile_tab);
+    assert_eq!(app.focus, Pane::Forecast);
 }

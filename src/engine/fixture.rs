@@ -150,6 +150,16 @@ pub fn view() -> LiveView {
             detector_auc: vec![Some(0.88), Some(0.7), None],
         }),
         late_rows: 0,
+        profile: Some({
+            let mut p = super::TemporalProfile::default();
+            for i in 0..500u32 {
+                // Busy working hours on weekdays.
+                let day = f64::from(i % 7) * 86_400.0;
+                let hour = f64::from(8 + (i * 7) % 10) * 3600.0;
+                p.add(1_541_980_800.0 + day + hour);
+            }
+            p
+        }),
     };
     let mut v = LiveView::new("captures/sample.csv".into(), true);
     v.format = Some("cicflowmeter".into());

@@ -7,6 +7,7 @@ mod export;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod forecaster;
+mod profile;
 mod quality;
 mod reservoir;
 pub mod runner;
@@ -28,6 +29,7 @@ use crate::cluster::ClusterStats;
 use crate::model::{FitOptions, ModelSet};
 use crate::schema::{FlowRecord, Schema};
 use crate::threat::{Bands, ModelEvidence, ThreatInput};
+pub use profile::TemporalProfile;
 pub use quality::LiveQuality;
 
 #[derive(Debug, Clone)]
@@ -110,6 +112,7 @@ pub struct Engine {
     projection: VecDeque<ProjectedPoint>,
     clusters: ClusterStats,
     quality: Option<LiveQuality>,
+    profile: TemporalProfile,
     /// (series time, flow) seen before the first model; see `EngineConfig::backlog`.
     backlog: VecDeque<(f64, FlowRecord)>,
     feature_names: Arc<[String]>,
@@ -133,6 +136,7 @@ impl Engine {
             projection: VecDeque::new(),
             clusters: ClusterStats::new(0),
             quality: None,
+            profile: TemporalProfile::default(),
             backlog: VecDeque::new(),
             feature_names: Arc::from(Vec::new()),
             started: Instant::now(),
@@ -201,6 +205,9 @@ impl Engine {
         let out = self.score_batch(&flows);
         let keep = self.model.is_none() && self.cfg.backlog > 0;
         for (flow, s) in flows.into_iter().zip(&out) {
+            if let Some(ts) = flow.ts {
+                self.profile.add(ts);
+            }
             let t = flow
                 .ts
                 .unwrap_or_else(|| self.started.elapsed().as_secs_f64());
@@ -512,6 +519,7 @@ impl Engine {
                 .and_then(|v| Some([*v.first()?, *v.get(1)?])),
             quality: self.quality.as_ref().map(LiveQuality::snapshot),
             late_rows: self.series.too_late,
+            profile: (self.profile.flows > 0).then(|| self.profile.clone()),
         }
     }
 }

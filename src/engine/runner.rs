@@ -463,6 +463,7 @@ impl Snapshot {
             projection_variance: None,
             quality: None,
             late_rows: 0,
+            profile: None,
         }
     }
 }

@@ -124,4 +124,6 @@ pub struct Snapshot {
     pub quality: Option<QualitySnapshot>,
     /// Rows older than the series ring (counted, not placed).
     pub late_rows: u64,
+    /// Activity by hour of day and day of week, when the flows carry timestamps.
+    pub profile: Option<super::TemporalProfile>,
 }

@@ -163,3 +163,15 @@ fn find(buf: &Buffer, s: &str) -> Option<(u16, u16)> {
     }
     None
 }
+
+#[test]
+fn forecast_pane_second_tab_shows_the_temporal_profile() {
+    let live = Arc::new(fixture::view());
+    let mut a = app();
+    update(&mut a, Action::SwitchTab, &live);
+    let screen = text(&draw(&a, &live, "dark", 120, 40, false));
+    assert!(screen.contains("[profile]"), "{screen}");
+    assert!(screen.contains("corr(flows,bytes) last 30"), "{screen}");
+    assert!(screen.contains("Mon"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

@@ -37,10 +37,19 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         series.name(),
         crate::ui::format::duration(s.bucket_s)
     );
+    let detail = if ctx.app.profile_tab {
+        format!("[profile] {}", series.name())
+    } else {
+        detail
+    };
     let block = ctx.pane_block(Pane::Forecast, detail);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height < 2 {
+        return;
+    }
+    if ctx.app.profile_tab {
+        super::profile::render(frame, inner, ctx);
         return;
     }
     let n = s.series.len();

@@ -3,6 +3,7 @@
 mod anomalies;
 mod clusters;
 mod forecast;
+mod profile;
 mod projection;
 mod quality;
 mod traffic;
