@@ -285,12 +285,7 @@ pub fn threat(args: &crate::cli::ThreatArgs, cfg: &crate::config::Config) -> Res
         println!("  +{:>4.1}  {}", r.points, r.detail);
     }
     if !a.top_features.is_empty() {
-        let f: Vec<String> = a
-            .top_features
-            .iter()
-            .map(|(n, z)| format!("{n} {z:+.1}"))
-            .collect();
-        println!("top deviations: {}", f.join(", "));
+        println!("top deviations: {}", a.top_features_text());
     }
     for r in &a.recommendations {
         println!("-> {r}");

@@ -14,7 +14,7 @@ use crate::app::{self, Action, App, Key, KeyMap};
 use crate::engine::EngineConfig;
 use crate::engine::runner::{self, EngineHandle, LiveView};
 use crate::ingest::live::IngestConfig;
-use crate::model::ModelSet;
+use crate::model::{ModelSet, now_s};
 use crate::theme::Theme;
 use crate::ui::{self, ViewCtx};
 
@@ -33,13 +33,6 @@ pub struct TuiOptions {
     pub export_dir: PathBuf,
     /// Shown after a panic.
     pub log: Option<String>,
-}
-
-fn now_s() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
 }
 
 /// Runs until the operator quits. Everything that can fail on bad input has been checked by

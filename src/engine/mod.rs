@@ -273,17 +273,7 @@ impl Engine {
             if v.flagged {
                 self.counters.flagged += 1;
                 let feats = batch.features.row(i).insert_axis(ndarray::Axis(0));
-                let evidence = ModelEvidence {
-                    consensus: v.score,
-                    flagged: true,
-                    voting: kinds
-                        .iter()
-                        .zip(&v.votes)
-                        .filter(|(_, v)| **v == Some(true))
-                        .map(|(k, _)| k.name().to_string())
-                        .collect(),
-                    voters: v.votes.iter().filter(|v| v.is_some()).count(),
-                };
+                let evidence = ModelEvidence::from_verdict(&kinds, v);
                 let threat = crate::threat::assess(
                     &ThreatInput {
                         core: flow.core,

@@ -203,7 +203,8 @@ impl ModelSet {
     }
 }
 
-fn now_s() -> f64 {
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn now_s() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())

@@ -83,6 +83,23 @@ pub struct ModelEvidence {
     pub voters: usize,
 }
 
+impl ModelEvidence {
+    /// What a model set's verdict on one flow says; `kinds` names the vote columns.
+    pub fn from_verdict(kinds: &[crate::detect::DetectorKind], v: &crate::detect::Verdict) -> Self {
+        ModelEvidence {
+            consensus: v.score,
+            flagged: v.flagged,
+            voting: kinds
+                .iter()
+                .zip(&v.votes)
+                .filter(|(_, v)| **v == Some(true))
+                .map(|(k, _)| k.name().to_string())
+                .collect(),
+            voters: v.votes.iter().filter(|v| v.is_some()).count(),
+        }
+    }
+}
+
 /// Everything the score is computed from.
 #[derive(Debug, Clone, Default)]
 pub struct ThreatInput {
@@ -161,6 +178,17 @@ fn model_signals(m: &ModelEvidence) -> Vec<Signal> {
         ));
     }
     out
+}
+
+impl Assessment {
+    /// "name +z, name +z" for the most deviating features, as the CLI and the UI print them.
+    pub fn top_features_text(&self) -> String {
+        self.top_features
+            .iter()
+            .map(|(n, z)| format!("{n} {z:+.1}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 pub fn assess(q: &ThreatInput, bands: &Bands) -> Assessment {

@@ -107,17 +107,7 @@ pub fn evaluate(
     let batch = model.score(&[&flow]);
     let verdict = batch.verdicts.first();
     let kinds = model.detectors.kinds();
-    input.model = verdict.map(|v| ModelEvidence {
-        consensus: v.score,
-        flagged: v.flagged,
-        voting: kinds
-            .iter()
-            .zip(&v.votes)
-            .filter(|(_, v)| **v == Some(true))
-            .map(|(k, _)| k.name().to_string())
-            .collect(),
-        voters: v.votes.iter().filter(|v| v.is_some()).count(),
-    });
+    input.model = verdict.map(|v| ModelEvidence::from_verdict(&kinds, v));
     let mut a = assess(&input, bands);
     a.top_features = model.top_features(batch.features.view(), 5);
     let slots = &model.schema.query.core;

@@ -32,13 +32,8 @@ pub fn assessment_lines<'a>(ctx: &ViewCtx, a: &Assessment) -> Vec<Line<'a>> {
         ]));
     }
     if !a.top_features.is_empty() {
-        let f: Vec<String> = a
-            .top_features
-            .iter()
-            .map(|(n, z)| format!("{n} {z:+.1}"))
-            .collect();
         lines.push(Line::styled(
-            format!("  top deviations: {}", f.join(", ")),
+            format!("  top deviations: {}", a.top_features_text()),
             ctx.style("text"),
         ));
     }
