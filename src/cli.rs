@@ -103,10 +103,36 @@ pub struct EvalArgs {
     /// Also write the train and test feature matrices (with labels) as CSV into DIR.
     #[arg(long, value_name = "DIR")]
     pub export_split: Option<PathBuf>,
+    /// Cross-validate the supervised classifiers on the file's labels (instead of the
+    /// unsupervised detectors).
+    #[arg(long, conflicts_with_all = ["stream", "saved", "export_split", "attack_share"])]
+    pub supervised: bool,
+    #[command(flatten)]
+    pub classify: ClassifyArgs,
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+/// Supervised classifiers: shared by `eval --supervised` and `train`.
+#[derive(Debug, Args, Clone)]
+pub struct ClassifyArgs {
+    /// Folds of the stratified cross-validation.
+    #[arg(long, default_value_t = 5, value_name = "K")]
+    pub folds: usize,
+    /// One class per attack name instead of benign / attack.
+    #[arg(long)]
+    pub multiclass: bool,
+    /// Class imbalance handling: none, weights (each class weighs the same) or smote.
+    #[arg(long, default_value = "weights", value_name = "HOW")]
+    pub balance: String,
+    /// Classifiers to compare (comma-separated): random-forest, mlp, svm. Default: all.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    pub classifiers: Vec<String>,
+    /// Keep only the N most useful features (recursive elimination with a forest).
+    #[arg(long, value_name = "N")]
+    pub select: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +142,15 @@ pub struct TrainArgs {
     /// Where to write the model set (written to a temporary file, then renamed).
     #[arg(long, value_name = "PATH")]
     pub save: PathBuf,
+    /// With labels: cross-validate the classifiers and keep the best (default: a random forest
+    /// without the comparison).
+    #[arg(long)]
+    pub supervised: bool,
+    /// Do not fit a classifier even when the flows carry labels.
+    #[arg(long, conflicts_with = "supervised")]
+    pub no_classifier: bool,
+    #[command(flatten)]
+    pub classify: ClassifyArgs,
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]

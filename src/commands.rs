@@ -4,7 +4,8 @@ use std::io::Write;
 
 use color_eyre::eyre::{Result, eyre};
 
-use crate::cli::{EvalArgs, ModelArgs, ScoreArgs, TrainArgs};
+use crate::classify::{self, CvOptions};
+use crate::cli::{ClassifyArgs, EvalArgs, ModelArgs, ScoreArgs, TrainArgs};
 use crate::config::{Config, DetectConfig};
 use crate::detect::{ConsensusParams, DetectorKind};
 use crate::eval::{self, EvalOptions};
@@ -55,6 +56,11 @@ pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
         consensus.min_votes = consensus.min_votes.min(kinds.len());
     }
     Ok(FitOptions {
+        supervised: crate::model::Supervised::Fixed {
+            kind: classify::Kind::RandomForest,
+            mode: classify::Mode::Binary,
+            balance: classify::Balance::Weights,
+        },
         kinds,
         consensus,
         seed: args.seed.or(cfg.seed).unwrap_or(42),
@@ -70,6 +76,16 @@ pub fn eval(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
     }
     let fit = fit_options(&args.model, &cfg.detect)?;
     let input = Input::parse(&args.file);
+    if args.supervised {
+        let opts = cv_options(&args.classify, fit.seed)?;
+        let r = eval::supervised::run(&input, detect, &opts)?;
+        if args.json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else {
+            print!("{}", eval::supervised::render_text(&r));
+        }
+        return Ok(());
+    }
     if args.stream {
         let opts = eval::stream::StreamOptions {
             fit,
@@ -143,7 +159,23 @@ fn fit(
 }
 
 pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> {
-    let opts = fit_options(&args.model, &cfg.detect)?;
+    let mut opts = fit_options(&args.model, &cfg.detect)?;
+    let cv = cv_options(&args.classify, opts.seed)?;
+    opts.supervised = if args.no_classifier {
+        crate::model::Supervised::Off
+    } else if args.supervised {
+        crate::model::Supervised::Select(cv)
+    } else {
+        crate::model::Supervised::Fixed {
+            kind: cv
+                .kinds
+                .first()
+                .copied()
+                .unwrap_or(classify::Kind::RandomForest),
+            mode: cv.mode,
+            balance: cv.balance,
+        }
+    };
     let (summary, rows) = read(&args.file, detect)?;
     let m = fit(&summary, &rows, &opts, &args.file)?;
     if m.detectors.ready().count() == 0 {
@@ -171,6 +203,29 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
     );
     for d in m.detectors.detectors.iter().filter(|d| !d.is_ready()) {
         eprintln!("  {} sits out: {}", d.kind, d.status.detail());
+    }
+    match (&m.classifier, &m.classifier_note) {
+        (Some(c), _) => {
+            let chosen = match &c.cv {
+                Some(cv) => {
+                    let best = cv.models.iter().find(|r| r.name == cv.best);
+                    format!(
+                        ", chosen by {}-fold CV (macro F1 {:.4})",
+                        cv.folds,
+                        best.map_or(f64::NAN, |b| b.macro_f1)
+                    )
+                }
+                None => String::new(),
+            };
+            eprintln!(
+                "  classifier: {} ({}) on {} labelled flows{chosen}",
+                c.model.kind().name(),
+                c.mode.name(),
+                c.labelled_rows
+            );
+        }
+        (None, Some(note)) => eprintln!("  no classifier: {note}"),
+        (None, None) => {}
     }
     Ok(())
 }
@@ -294,4 +349,44 @@ pub fn threat(args: &crate::cli::ThreatArgs, cfg: &crate::config::Config) -> Res
         println!("imputed: {i}");
     }
     Ok(())
+}
+
+/// Checks the classifier flags before any work starts.
+pub fn cv_options(args: &ClassifyArgs, seed: u64) -> Result<CvOptions> {
+    if args.folds < 2 {
+        return Err(eyre!("--folds must be at least 2, got {}", args.folds));
+    }
+    let balance = classify::Balance::parse(&args.balance).ok_or_else(|| {
+        eyre!(
+            "unknown --balance '{}'; use none, weights or smote",
+            args.balance
+        )
+    })?;
+    let kinds = if args.classifiers.is_empty() {
+        classify::Kind::ALL.to_vec()
+    } else {
+        args.classifiers
+            .iter()
+            .map(|n| {
+                classify::Kind::parse(n.trim()).ok_or_else(|| {
+                    eyre!("unknown classifier '{n}'; known: random-forest, mlp, svm")
+                })
+            })
+            .collect::<Result<Vec<_>>>()?
+    };
+    if args.select == Some(0) {
+        return Err(eyre!("--select needs at least one feature"));
+    }
+    Ok(CvOptions {
+        folds: args.folds,
+        mode: if args.multiclass {
+            classify::Mode::Multiclass
+        } else {
+            classify::Mode::Binary
+        },
+        balance,
+        kinds,
+        select: args.select,
+        seed,
+    })
 }

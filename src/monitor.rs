@@ -69,7 +69,14 @@ pub fn prepare(
     ingest.speed = speed;
     ingest.detect = detect;
     let engine = EngineConfig {
-        fit: crate::commands::fit_options(&args.fit, &cfg.detect)?,
+        fit: crate::model::FitOptions {
+            // The first labelled window picks the classifier by 3-fold CV; refits keep it.
+            supervised: crate::model::Supervised::Select(crate::classify::CvOptions {
+                folds: 3,
+                ..crate::classify::CvOptions::default()
+            }),
+            ..crate::commands::fit_options(&args.fit, &cfg.detect)?
+        },
         warmup: args.warmup.or(cfg.engine.warmup).unwrap_or(MONITOR_WARMUP),
         window: cfg.engine.window.unwrap_or(20_000),
         retrain_every: args

@@ -42,6 +42,10 @@ impl Progress {
         }
     }
 
+    pub fn message(&self, m: &str) {
+        self.bar.set_message(m.to_string());
+    }
+
     pub fn inc(&self) {
         self.bar.inc(1);
     }

@@ -137,3 +137,109 @@ fn bad_format_and_map_are_explained() {
         "{stderr}"
     );
 }
+
+#[test]
+fn eval_supervised_json_has_the_models_the_choice_and_the_evidence() {
+    let (code, stdout, stderr) = flowtop(&[
+        "eval",
+        "sample-data/cicids2017-sample.csv",
+        "--supervised",
+        "--folds",
+        "3",
+        "--classifiers",
+        "rf,mlp",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let models = v["models"].as_array().expect("models");
+    assert_eq!(models.len(), 2);
+    for m in models {
+        for key in [
+            "name",
+            "accuracy",
+            "macro_f1",
+            "roc_auc",
+            "pr_auc",
+            "fit_s",
+            "rows_per_s",
+        ] {
+            assert!(m[key].is_string() || m[key].is_f64(), "{key}: {m}");
+        }
+    }
+    assert!(["random-forest", "mlp"].contains(&v["best"].as_str().expect("best")));
+    let confusion = v["confusion"].as_array().expect("confusion");
+    assert_eq!(confusion.len(), 2);
+    let total: u64 = confusion
+        .iter()
+        .flat_map(|r| r.as_array().expect("row").iter())
+        .map(|c| c.as_u64().expect("count"))
+        .sum();
+    assert_eq!(total, 3000);
+    let importance = v["importance"].as_array().expect("importance");
+    assert!(importance[0]["feature"].is_string() && importance[0]["importance"].is_f64());
+}
+
+#[test]
+fn bad_classifier_flags_fail_before_any_work() {
+    for (args, expect) in [
+        (&["--folds", "1"][..], "--folds must be at least 2"),
+        (&["--balance", "magic"][..], "unknown --balance 'magic'"),
+        (
+            &["--classifiers", "xgboost"][..],
+            "unknown classifier 'xgboost'",
+        ),
+    ] {
+        let mut a = vec!["eval", "sample-data/cicids2017-sample.csv", "--supervised"];
+        a.extend_from_slice(args);
+        let (code, _, stderr) = flowtop(&a);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+    }
+    let (code, _, stderr) = flowtop(&[
+        "eval",
+        "tests/fixtures/zeek-trickbot-head.log",
+        "--supervised",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("label column"), "{stderr}");
+}
+
+/// A model set trained on labelled flows carries a classifier, and `flowtop threat` uses its
+/// attack probability (and says so in the basis).
+#[test]
+fn trained_classifier_feeds_the_threat_score() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    let m = model.display().to_string();
+    let (code, _, stderr) = flowtop(&["train", "sample-data/cicids2017-sample.csv", "--save", &m]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("classifier: random-forest (binary) on 3000 labelled flows"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = flowtop(&[
+        "threat",
+        "--model",
+        &m,
+        "--duration",
+        "0.000002",
+        "--fwd-packets",
+        "1",
+        "--bwd-packets",
+        "1",
+        "--fwd-bytes",
+        "0",
+        "--bwd-bytes",
+        "6",
+        "--dport",
+        "80",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert!(
+        v["basis"].as_str().expect("basis").contains("classifier"),
+        "{v}"
+    );
+}

@@ -84,7 +84,7 @@ impl Action {
             Action::SwitchTab => (
                 "switch-tab",
                 &["v"],
-                "Forecast pane: forecast / temporal profile",
+                "second tab: Forecast (temporal profile) or, focused, Model quality (classifier)",
             ),
             Action::PageUp => ("page-up", &["pageup"], "page up"),
             Action::PageDown => ("page-down", &["pagedown"], "page down"),

@@ -102,6 +102,8 @@ pub struct App {
     pub series: SeriesKind,
     /// The Forecast pane's second tab: hour-of-day / weekday activity and correlations.
     pub profile_tab: bool,
+    /// The Model-quality pane's second tab: the supervised classifier.
+    pub classifier_tab: bool,
     pub filter: Option<Filter>,
     pub quit: bool,
     pub paused: bool,
@@ -124,6 +126,7 @@ impl App {
             cluster_row: 0,
             series: SeriesKind::Flows,
             profile_tab: false,
+            classifier_tab: false,
             filter: None,
             quit: false,
             paused: false,
@@ -266,6 +269,9 @@ fn act(app: &mut App, a: Action, view: &Arc<LiveView>) -> Vec<EngineCommand> {
             }
         }
         Action::Top => app.selected = None,
+        Action::SwitchTab if app.focus == Pane::Quality => {
+            app.classifier_tab = !app.classifier_tab;
+        }
         Action::SwitchTab => {
             app.profile_tab = !app.profile_tab;
             app.focus = Pane::Forecast;

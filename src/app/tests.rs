@@ -232,4 +232,10 @@ fn focus_cycles_and_series_switch() {
     update(&mut app, Action::SwitchTab, &live);
     assert!(app.profile_tab);
     assert_eq!(app.focus, Pane::Forecast);
+    // Focused on Model quality, the same key switches that pane to its classifier tab.
+    app.focus = Pane::Quality;
+    update(&mut app, Action::SwitchTab, &live);
+    assert!(app.classifier_tab);
+    assert!(app.profile_tab, "the forecast tab is left as it was");
+    assert_eq!(app.focus, Pane::Quality);
 }

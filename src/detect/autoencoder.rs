@@ -1,26 +1,17 @@
-//! Autoencoder: a small MLP (d → h → b → h → d, tanh, linear output) trained to reconstruct
-//! the window; the score is the row's mean squared reconstruction error. Written on ndarray
-//! (GEMM through matrixmultiply) with Adam: a network this size needs no framework, and
-//! candle would add about two minutes of release build and tokenizers/zip dependencies.
+//! Autoencoder: a small MLP (d → h → b → h → d, tanh, linear output, see `nn`) trained to
+//! reconstruct the window; the score is the row's mean squared reconstruction error.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
-use rand::Rng;
+use ndarray::{Array1, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::{Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, require_rows, sample};
+use crate::nn::{self, Adam, Gradients, Layer, forward};
 
 const MAX_TRAIN: usize = 4000;
 const EPOCHS: usize = 30;
 const BATCH: usize = 128;
 const LEARNING_RATE: f64 = 3e-3;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Layer {
-    w: Array2<f64>,
-    b: Array1<f64>,
-    tanh: bool,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Autoencoder {
@@ -40,20 +31,8 @@ impl Detector for Autoencoder {
         let hidden = (d / 2).clamp(8, 32);
         let bottleneck = (d / 6).clamp(2, 8);
         let sizes = [d, hidden, bottleneck, hidden, d];
-        let mut layers: Vec<Layer> = sizes
-            .windows(2)
-            .enumerate()
-            .map(|(i, w)| {
-                // Xavier/Glorot uniform initialisation.
-                let limit = (6.0 / (w[0] + w[1]) as f64).sqrt();
-                Layer {
-                    w: Array2::from_shape_fn((w[0], w[1]), |_| rng.gen_range(-limit..limit)),
-                    b: Array1::zeros(w[1]),
-                    tanh: i + 2 < sizes.len(),
-                }
-            })
-            .collect();
-        let mut adam = Adam::new(&layers);
+        let mut layers = nn::init(&sizes, &mut rng);
+        let mut adam = Adam::new(&layers, LEARNING_RATE);
         let mut order: Vec<usize> = (0..train.nrows()).collect();
         let mut loss = f64::NAN;
         for _ in 0..EPOCHS {
@@ -85,22 +64,6 @@ impl Detector for Autoencoder {
     }
 }
 
-/// Activations of every layer (inputs excluded).
-fn forward(layers: &[Layer], x: ArrayView2<f64>) -> Vec<Array2<f64>> {
-    let mut acts: Vec<Array2<f64>> = Vec::with_capacity(layers.len());
-    for l in layers {
-        let mut z = match acts.last() {
-            Some(prev) => prev.dot(&l.w),
-            None => x.dot(&l.w),
-        } + &l.b;
-        if l.tanh {
-            z.mapv_inplace(f64::tanh);
-        }
-        acts.push(z);
-    }
-    acts
-}
-
 /// One Adam step on a mini-batch; returns its loss.
 fn step(layers: &mut [Layer], adam: &mut Adam, x: ArrayView2<f64>) -> f64 {
     let (loss, grads) = gradients(layers, x);
@@ -108,91 +71,17 @@ fn step(layers: &mut [Layer], adam: &mut Adam, x: ArrayView2<f64>) -> f64 {
     loss
 }
 
-type Gradients = Vec<(Array2<f64>, Array1<f64>)>;
-
-/// Mean squared reconstruction loss of a batch and its gradient for every layer's weights and
-/// biases, by backpropagation.
+/// Mean squared reconstruction loss of a batch and its gradient for every layer.
 fn gradients(layers: &[Layer], x: ArrayView2<f64>) -> (f64, Gradients) {
     let acts = forward(layers, x);
     let Some(out) = acts.last() else {
         return (f64::NAN, Vec::new());
     };
     let n = (x.nrows() * x.ncols()).max(1) as f64;
-    let mut delta = (out - &x) * (2.0 / n);
-    let loss = (out - &x).mapv(|v| v * v).sum() / n;
-    let mut grads = Vec::with_capacity(layers.len());
-    for i in (0..layers.len()).rev() {
-        if layers[i].tanh {
-            Zip::from(&mut delta)
-                .and(&acts[i])
-                .for_each(|d, &a| *d *= 1.0 - a * a);
-        }
-        let gw = if i == 0 {
-            x.t().dot(&delta)
-        } else {
-            acts[i - 1].t().dot(&delta)
-        };
-        let gb = delta.sum_axis(Axis(0));
-        if i > 0 {
-            delta = delta.dot(&layers[i].w.t());
-        }
-        grads.push((gw, gb));
-    }
-    grads.reverse();
-    (loss, grads)
-}
-
-struct Adam {
-    m: Vec<(Array2<f64>, Array1<f64>)>,
-    v: Vec<(Array2<f64>, Array1<f64>)>,
-    t: i32,
-}
-
-impl Adam {
-    fn new(layers: &[Layer]) -> Adam {
-        let zeros = || {
-            layers
-                .iter()
-                .map(|l| (Array2::zeros(l.w.raw_dim()), Array1::zeros(l.b.len())))
-                .collect()
-        };
-        Adam {
-            m: zeros(),
-            v: zeros(),
-            t: 0,
-        }
-    }
-
-    fn apply(&mut self, layers: &mut [Layer], grads: &[(Array2<f64>, Array1<f64>)]) {
-        const B1: f64 = 0.9;
-        const B2: f64 = 0.999;
-        const EPS: f64 = 1e-8;
-        self.t += 1;
-        let c1 = 1.0 - B1.powi(self.t);
-        let c2 = 1.0 - B2.powi(self.t);
-        for (((l, (gw, gb)), (mw, mb)), (vw, vb)) in layers
-            .iter_mut()
-            .zip(grads)
-            .zip(self.m.iter_mut())
-            .zip(self.v.iter_mut())
-        {
-            let update = |p: &mut f64, g: f64, m: &mut f64, v: &mut f64| {
-                *m = B1 * *m + (1.0 - B1) * g;
-                *v = B2 * *v + (1.0 - B2) * g * g;
-                *p -= LEARNING_RATE * (*m / c1) / ((*v / c2).sqrt() + EPS);
-            };
-            Zip::from(&mut l.w)
-                .and(gw)
-                .and(mw)
-                .and(vw)
-                .for_each(|p, &g, m, v| update(p, g, m, v));
-            Zip::from(&mut l.b)
-                .and(gb)
-                .and(mb)
-                .and(vb)
-                .for_each(|p, &g, m, v| update(p, g, m, v));
-        }
-    }
+    let diff = out - &x;
+    let loss = diff.mapv(|v| v * v).sum() / n;
+    let delta = diff * (2.0 / n);
+    (loss, nn::backward(layers, x, &acts, delta))
 }
 
 #[cfg(test)]

@@ -71,6 +71,64 @@ fn event(i: u64) -> AnomalyEvent {
         feature_names: Arc::from(vec!["fwd-bytes".to_string(), "duration".to_string()]),
         raw: vec![600.0 * (i + 1) as f64, 0.5 + i as f64],
         deviation: vec![6.5, -2.0],
+        predicted: Some(crate::classify::Prediction {
+            class: if attack { "attack" } else { "benign" }.into(),
+            probability: 0.97 - 0.05 * i as f64,
+            attack_probability: if attack { 0.97 - 0.05 * i as f64 } else { 0.1 },
+        }),
+    }
+}
+
+fn classifier() -> super::ClassifierView {
+    use crate::classify::{Balance, CvReport, Importance, Mode, ModelReport};
+    let model = |name: &str, f1: f64, rows_per_s: f64| ModelReport {
+        name: name.into(),
+        accuracy: f1 + 0.002,
+        precision: f1,
+        recall: f1,
+        macro_f1: f1,
+        macro_f1_std: 0.004,
+        roc_auc: 0.999,
+        pr_auc: 0.998,
+        fit_s: 0.4,
+        rows_per_s,
+        confusion: vec![vec![940, 6], vec![4, 50]],
+        error: String::new(),
+    };
+    let importance: Vec<Importance> =
+        [("byte-rate", 0.21), ("dst_bytes", 0.12), ("duration", 0.05)]
+            .iter()
+            .map(|(f, v)| Importance {
+                feature: (*f).into(),
+                importance: *v,
+            })
+            .collect();
+    super::ClassifierView {
+        kind: "random-forest".into(),
+        mode: "binary".into(),
+        labelled_rows: 1000,
+        classes: vec!["benign".into(), "attack".into()],
+        cv: Some(CvReport {
+            mode: Mode::Binary,
+            balance: Balance::Weights,
+            folds: 3,
+            labelled_rows: 1000,
+            unlabelled_rows: 0,
+            classes: vec!["benign".into(), "attack".into()],
+            class_rows: vec![946, 54],
+            pooled: Vec::new(),
+            features: 3,
+            selected: vec!["byte-rate".into(), "dst_bytes".into(), "duration".into()],
+            models: vec![
+                model("random-forest", 0.981, 612_000.0),
+                model("mlp", 0.962, 230_000.0),
+                model("svm", 0.955, 210_000.0),
+            ],
+            best: "random-forest".into(),
+            confusion: vec![vec![940, 6], vec![4, 50]],
+            importance: importance.clone(),
+        }),
+        importance,
     }
 }
 
@@ -160,6 +218,8 @@ pub fn view() -> LiveView {
             }
             p
         }),
+        classifier: Some(classifier()),
+        classifier_note: None,
     };
     let mut v = LiveView::new("captures/sample.csv".into(), true);
     v.format = Some("cicflowmeter".into());

@@ -22,11 +22,12 @@ use std::time::Instant;
 pub use reservoir::Reservoir;
 pub use series::{MIN_FORECAST_BUCKETS, Series};
 pub use snapshot::{
-    AnomalyEvent, Bucket, Counters, DetectorState, JobState, ModelState, ProjectedPoint, Snapshot,
+    AnomalyEvent, Bucket, ClassifierView, Counters, DetectorState, JobState, ModelState,
+    ProjectedPoint, Snapshot,
 };
 
 use crate::cluster::ClusterStats;
-use crate::model::{FitOptions, ModelSet};
+use crate::model::{FitOptions, ModelSet, Supervised};
 use crate::schema::{FlowRecord, Schema};
 use crate::threat::{Bands, ModelEvidence, ThreatInput};
 pub use profile::TemporalProfile;
@@ -270,21 +271,23 @@ impl Engine {
                     scores.as_slice().unwrap_or(&[]),
                 );
             }
+            let predicted = batch.predictions.as_ref().and_then(|p| p.get(i)).cloned();
+            let classified_attack = predicted
+                .as_ref()
+                .is_some_and(|p| p.attack_probability >= 0.5);
             if v.flagged {
                 self.counters.flagged += 1;
+            }
+            // The feed holds what the detectors flag and what the classifier calls an attack.
+            if v.flagged || classified_attack {
                 let feats = batch.features.row(i).insert_axis(ndarray::Axis(0));
                 let evidence = ModelEvidence::from_verdict(&kinds, v);
                 let threat = crate::threat::assess(
-                    &ThreatInput {
-                        core: flow.core,
-                        dport: flow.meta.dport,
-                        proto: flow.meta.proto.as_deref().map(str::to_string),
-                        state: flow.meta.state.as_deref().map(str::to_string),
-                        src: flow.meta.src.as_deref().map(str::to_string),
-                        dst: flow.meta.dst.as_deref().map(str::to_string),
-                        model: Some(evidence),
-                        attack_probability: None,
-                    },
+                    &ThreatInput::of_flow(
+                        flow,
+                        Some(evidence),
+                        predicted.as_ref().map(|p| p.attack_probability),
+                    ),
                     &self.cfg.bands,
                 );
                 let n_num = model.pipeline.numeric.len();
@@ -323,6 +326,7 @@ impl Engine {
                     votes: v.votes.clone(),
                     cluster,
                     top_features: model.top_features(feats, 5),
+                    predicted,
                 }));
                 self.feed.truncate(self.cfg.feed_len);
             }
@@ -358,7 +362,18 @@ impl Engine {
         }
         let window: Vec<Arc<FlowRecord>> = self.reservoir.items().to_vec();
         let schema = self.schema.clone();
-        let opts = self.cfg.fit.clone();
+        let mut opts = self.cfg.fit.clone();
+        // The classifier is chosen once by cross-validation; refits keep that choice.
+        if let (Supervised::Select(cv), Some(c)) = (
+            &opts.supervised,
+            self.model.as_ref().and_then(|m| m.classifier.as_ref()),
+        ) {
+            opts.supervised = Supervised::Fixed {
+                kind: c.model.kind(),
+                mode: c.mode,
+                balance: cv.balance,
+            };
+        }
         let fit = move |done: &AtomicUsize| {
             let refs: Vec<&FlowRecord> = window.iter().map(|f| f.as_ref()).collect();
             ModelSet::fit(&schema, &refs, &opts, &|_| {
@@ -432,7 +447,17 @@ impl Engine {
         }
     }
 
-    fn install(&mut self, m: ModelSet) {
+    fn install(&mut self, mut m: ModelSet) {
+        let previous_cv = self
+            .model
+            .as_ref()
+            .and_then(|old| old.classifier.as_ref())
+            .and_then(|c| c.cv.clone());
+        if let Some(c) = m.classifier.as_mut()
+            && c.cv.is_none()
+        {
+            c.cv = previous_cv;
+        }
         self.clusters = ClusterStats::new(m.clustering().map_or(0, |c| c.k()));
         self.feature_names = Arc::from(m.pipeline.names.clone());
         // Points from the old model's plane would not line up with the new one's.
@@ -510,6 +535,10 @@ impl Engine {
             quality: self.quality.as_ref().map(LiveQuality::snapshot),
             late_rows: self.series.too_late,
             profile: (self.profile.flows > 0).then(|| self.profile.clone()),
+            classifier: m
+                .and_then(|m| m.classifier.as_ref())
+                .map(snapshot::ClassifierView::of),
+            classifier_note: m.and_then(|m| m.classifier_note.clone()),
         }
     }
 }

@@ -464,6 +464,8 @@ impl Snapshot {
             quality: None,
             late_rows: 0,
             profile: None,
+            classifier: None,
+            classifier_note: None,
         }
     }
 }

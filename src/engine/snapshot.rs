@@ -57,6 +57,8 @@ pub struct AnomalyEvent {
     pub core: CoreFields,
     pub state: Option<Arc<str>>,
     pub threat: Assessment,
+    /// The classifier's class and probabilities, when one is trained.
+    pub predicted: Option<crate::classify::Prediction>,
     /// Every model feature: names shared by all events of one model, the raw input value
     /// (numeric features; NaN for encoded categories) and the deviation from the training
     /// window (robust z for numeric features, the encoded value for categories).
@@ -126,4 +128,38 @@ pub struct Snapshot {
     pub late_rows: u64,
     /// Activity by hour of day and day of week, when the flows carry timestamps.
     pub profile: Option<super::TemporalProfile>,
+    /// The current model's classifier, when the training window had labels.
+    pub classifier: Option<ClassifierView>,
+    /// Why the current model has no classifier although the flows carry labels.
+    pub classifier_note: Option<String>,
+}
+
+/// What the model-quality pane shows about the supervised classifier.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassifierView {
+    pub kind: String,
+    pub mode: String,
+    pub labelled_rows: usize,
+    pub classes: Vec<String>,
+    /// The cross-validation that chose it, when one ran.
+    pub cv: Option<crate::classify::CvReport>,
+    /// The largest first, at most ten.
+    pub importance: Vec<crate::classify::Importance>,
+}
+
+impl ClassifierView {
+    pub fn of(t: &crate::classify::Trained) -> ClassifierView {
+        let importance = match &t.cv {
+            Some(cv) if !cv.importance.is_empty() => &cv.importance,
+            _ => &t.importance,
+        };
+        ClassifierView {
+            kind: t.model.kind().name().to_string(),
+            mode: t.mode.name().to_string(),
+            labelled_rows: t.labelled_rows,
+            classes: t.classes.clone(),
+            cv: t.cv.clone(),
+            importance: importance.iter().take(10).cloned().collect(),
+        }
+    }
 }

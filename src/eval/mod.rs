@@ -4,6 +4,7 @@
 mod export;
 mod report;
 pub mod stream;
+pub mod supervised;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -81,6 +82,9 @@ pub struct EvalReport {
     pub clustering: Option<ClusteringReport>,
     /// Wall time of the whole model-set fit (pipeline, all detectors, consensus).
     pub refit_s: f64,
+    /// Threat scores of the scored rows against their labels (classifier included when the
+    /// training half had labels).
+    pub threat: Option<crate::threat::LabelledCheck>,
     pub seed: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attack_share_requested: Option<f64>,
@@ -105,6 +109,8 @@ pub enum EvalError {
     Export(String),
     #[error(transparent)]
     Model(#[from] crate::model::ModelFileError),
+    #[error("{0}")]
+    Supervised(String),
 }
 
 pub const MIN_ROWS: usize = 2 * crate::detect::MIN_TRAIN_ROWS;
@@ -214,6 +220,7 @@ pub fn eval(
         model.detectors.ready().count()
     );
     let labelled: Vec<bool> = truth.iter().flatten().copied().collect();
+    let threat = threat_check(model, &test, &batch);
     Ok(EvalReport {
         file,
         format: summary.schema.format.name().to_string(),
@@ -244,6 +251,7 @@ pub fn eval(
             clusters: cluster_summary(c.k(), &test, &batch),
         }),
         refit_s: model.fit_s,
+        threat,
         seed: opts.fit.seed,
         attack_share_requested: opts.attack_share,
     })
@@ -357,4 +365,32 @@ fn quality(name: &str, scores: &[f64], flags: &[bool], truth: &[Option<bool>]) -
         status: String::new(),
         weight: None,
     }
+}
+
+/// The threat score of every labelled scored row, summarised against the labels.
+fn threat_check(
+    model: &ModelSet,
+    flows: &[&FlowRecord],
+    batch: &crate::model::BatchScores,
+) -> Option<crate::threat::LabelledCheck> {
+    use crate::threat::{Bands, ModelEvidence, ThreatInput, assess};
+    let kinds = model.detectors.kinds();
+    let bands = Bands::default();
+    let scored: Vec<(f64, bool, crate::threat::Level)> = flows
+        .iter()
+        .zip(&batch.verdicts)
+        .enumerate()
+        .filter_map(|(i, (flow, v))| {
+            let attack = flow.label.as_ref()?.attack;
+            let p = batch
+                .predictions
+                .as_ref()
+                .and_then(|p| p.get(i))
+                .map(|p| p.attack_probability);
+            let input = ThreatInput::of_flow(flow, Some(ModelEvidence::from_verdict(&kinds, v)), p);
+            let a = assess(&input, &bands);
+            Some((a.score, attack, a.level))
+        })
+        .collect();
+    crate::threat::labelled_check(&scored)
 }

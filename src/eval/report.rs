@@ -84,5 +84,16 @@ pub fn render_text(r: &EvalReport) -> String {
         }
     }
     let _ = writeln!(out, "full refit: {:.2} s", r.refit_s);
+    if let Some(t) = &r.threat {
+        let _ = writeln!(
+            out,
+            "threat score: mean {:.1} on attacks, {:.1} on benign flows; HIGH band {} rows, {} attacks",
+            t.mean_attack,
+            t.mean_benign,
+            t.high_rows,
+            t.high_precision
+                .map_or_else(|| "-".into(), |p| format!("{:.1} %", 100.0 * p))
+        );
+    }
     out
 }

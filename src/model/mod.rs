@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use file::{FORMAT_VERSION, ModelFileError, check_schema, load, save};
 
+use crate::classify::{Balance, CvOptions, Kind, Mode, Prediction, Trained};
 use crate::cluster::{Clustering, Projection};
 use crate::detect::{
     Consensus, ConsensusParams, DetectorKind, DetectorSet, Model, Scores, Verdict,
@@ -93,6 +94,26 @@ pub struct ModelSet {
     /// Seconds since the Unix epoch.
     pub trained_at: f64,
     pub fit_s: f64,
+    /// Supervised classifier, when the training window had labels of both kinds.
+    #[serde(default)]
+    pub classifier: Option<Trained>,
+    /// Why no classifier was fitted although one was asked for (e.g. one class only).
+    #[serde(default)]
+    pub classifier_note: Option<String>,
+}
+
+/// Whether and how the model set gets a supervised classifier from labelled training rows.
+#[derive(Debug, Clone)]
+pub enum Supervised {
+    Off,
+    /// Fit this model on the labelled rows.
+    Fixed {
+        kind: Kind,
+        mode: Mode,
+        balance: Balance,
+    },
+    /// Cross-validate the candidates first and fit the one with the best macro F1.
+    Select(CvOptions),
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +121,7 @@ pub struct FitOptions {
     pub kinds: Vec<DetectorKind>,
     pub consensus: ConsensusParams,
     pub seed: u64,
+    pub supervised: Supervised,
 }
 
 impl Default for FitOptions {
@@ -108,8 +130,43 @@ impl Default for FitOptions {
             kinds: DetectorKind::ALL.to_vec(),
             consensus: ConsensusParams::default(),
             seed: 42,
+            supervised: Supervised::Fixed {
+                kind: Kind::RandomForest,
+                mode: Mode::Binary,
+                balance: Balance::Weights,
+            },
         }
     }
+}
+
+/// Fits the classifier `opts` asks for; `Ok(None)` when the rows carry no labels at all.
+fn fit_classifier(
+    schema: &Schema,
+    pipeline: &FeaturePipeline,
+    train: &[&FlowRecord],
+    opts: &FitOptions,
+) -> Result<Option<Trained>, String> {
+    if matches!(opts.supervised, Supervised::Off) || train.iter().all(|r| r.label.is_none()) {
+        return Ok(None);
+    }
+    let (kind, mode, balance, cv) = match &opts.supervised {
+        Supervised::Off => return Ok(None),
+        Supervised::Fixed {
+            kind,
+            mode,
+            balance,
+        } => (*kind, *mode, *balance, None),
+        Supervised::Select(cv) => {
+            let report = crate::classify::cross_validate(schema, train, cv, &|_| {})
+                .map_err(|e| e.to_string())?;
+            let kind = Kind::parse(&report.best).unwrap_or(Kind::RandomForest);
+            (kind, cv.mode, cv.balance, Some(report))
+        }
+    };
+    let mut t =
+        Trained::fit(kind, pipeline, train, mode, balance, opts.seed).map_err(|e| e.to_string())?;
+    t.cv = cv;
+    Ok(Some(t))
 }
 
 /// Everything the model set says about a batch of flows.
@@ -121,6 +178,8 @@ pub struct BatchScores {
     pub clusters: Option<Vec<usize>>,
     /// PCA coordinates per row (rows × 2), when the projection is fitted.
     pub projected: Option<Array2<f64>>,
+    /// The classifier's answer per row, when one is trained.
+    pub predictions: Option<Vec<Prediction>>,
 }
 
 impl ModelSet {
@@ -137,7 +196,13 @@ impl ModelSet {
         let calibrated = detectors.score(x.view()).calibrated;
         let consensus = Consensus::fit(&detectors.kinds(), calibrated.view(), opts.consensus);
         let projection = Projection::fit(x.view(), opts.seed).ok();
+        let (classifier, classifier_note) = match fit_classifier(schema, &pipeline, train, opts) {
+            Ok(c) => (c, None),
+            Err(e) => (None, Some(e)),
+        };
         Ok(ModelSet {
+            classifier,
+            classifier_note,
             projection,
             schema: SchemaFingerprint::of(schema),
             pipeline,
@@ -169,7 +234,9 @@ impl ModelSet {
             .collect();
         let clusters = self.clustering().map(|c| c.nearest(features.view()).0);
         let projected = self.projection.as_ref().map(|p| p.project(features.view()));
+        let predictions = self.classifier.as_ref().map(|c| c.predict(features.view()));
         BatchScores {
+            predictions,
             features,
             scores,
             verdicts,

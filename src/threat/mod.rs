@@ -114,6 +114,60 @@ pub struct ThreatInput {
     pub attack_probability: Option<f64>,
 }
 
+impl ThreatInput {
+    /// A flow as the threat score sees it, with what the models say about it.
+    pub fn of_flow(
+        flow: &crate::schema::FlowRecord,
+        model: Option<ModelEvidence>,
+        attack_probability: Option<f64>,
+    ) -> ThreatInput {
+        ThreatInput {
+            core: flow.core,
+            dport: flow.meta.dport,
+            proto: flow.meta.proto.as_deref().map(str::to_string),
+            state: flow.meta.state.as_deref().map(str::to_string),
+            src: flow.meta.src.as_deref().map(str::to_string),
+            dst: flow.meta.dst.as_deref().map(str::to_string),
+            model,
+            attack_probability,
+        }
+    }
+}
+
+/// How the threat score separates labelled attacks from benign flows.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelledCheck {
+    pub mean_attack: f64,
+    pub mean_benign: f64,
+    /// Flows in the HIGH band, and the share of them that are attacks.
+    pub high_rows: usize,
+    pub high_precision: Option<f64>,
+}
+
+/// Scores and ground truth (attack or not) per flow; `None` without both kinds of labels.
+pub fn labelled_check(scores: &[(f64, bool, Level)]) -> Option<LabelledCheck> {
+    let mean = |attack: bool| {
+        let v: Vec<f64> = scores
+            .iter()
+            .filter(|s| s.1 == attack)
+            .map(|s| s.0)
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    };
+    let high: Vec<bool> = scores
+        .iter()
+        .filter(|s| s.2 == Level::High)
+        .map(|s| s.1)
+        .collect();
+    Some(LabelledCheck {
+        mean_attack: mean(true)?,
+        mean_benign: mean(false)?,
+        high_rows: high.len(),
+        high_precision: (!high.is_empty())
+            .then(|| high.iter().filter(|&&a| a).count() as f64 / high.len() as f64),
+    })
+}
+
 /// One contribution to the score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Signal {

@@ -108,6 +108,11 @@ pub fn evaluate(
     let verdict = batch.verdicts.first();
     let kinds = model.detectors.kinds();
     input.model = verdict.map(|v| ModelEvidence::from_verdict(&kinds, v));
+    input.attack_probability = batch
+        .predictions
+        .as_ref()
+        .and_then(|p| p.first())
+        .map(|p| p.attack_probability);
     let mut a = assess(&input, bands);
     a.top_features = model.top_features(batch.features.view(), 5);
     let slots = &model.schema.query.core;

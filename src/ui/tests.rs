@@ -175,3 +175,17 @@ fn forecast_pane_second_tab_shows_the_temporal_profile() {
     assert!(screen.contains("Mon"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn quality_pane_second_tab_shows_the_classifier() {
+    let live = Arc::new(fixture::view());
+    let mut a = app();
+    a.focus = crate::app::Pane::Quality;
+    update(&mut a, Action::SwitchTab, &live);
+    let screen = text(&draw(&a, &live, "dark", 120, 40, false));
+    assert!(screen.contains("[classifier]"), "{screen}");
+    assert!(screen.contains("*random-forest"), "{screen}");
+    assert!(screen.contains("TN 940"), "{screen}");
+    assert!(screen.contains("byte-rate"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

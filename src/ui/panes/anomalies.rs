@@ -85,6 +85,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     }
     let kinds: Vec<DetectorKind> = view.snapshot.detectors.iter().map(|d| d.kind).collect();
     let has_labels = feed.iter().any(|e| e.label.is_some());
+    let has_classes = feed.iter().any(|e| e.predicted.is_some());
     let mut head = vec![Cell::from("time"), Cell::from("flow"), Cell::from("score")];
     let inner_w = area.width.saturating_sub(2) as usize;
     // Narrow terminals: all votes in one column, one glyph per detector, no spacing.
@@ -95,6 +96,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         head.extend(kinds.iter().map(|k| Cell::from(short(*k))));
     }
     head.push(Cell::from("threat"));
+    if has_classes {
+        head.push(Cell::from("classifier"));
+    }
     if has_labels {
         head.push(Cell::from("label"));
     }
@@ -105,7 +109,13 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     } else {
         3 * kinds.len()
     };
-    let fixed = 9 + 7 + votes_w + 12 + if has_labels { 14 } else { 0 } + 8;
+    let fixed = 9
+        + 7
+        + votes_w
+        + 12
+        + if has_labels { 14 } else { 0 }
+        + if has_classes { 14 } else { 0 }
+        + 8;
     let flow_w = inner_w.saturating_sub(fixed).clamp(8, 48);
     // Build only the rows on screen (the feed holds up to a thousand): the selection stays
     // in view, at the bottom edge when it moves past it.
@@ -139,6 +149,20 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             format!("{:<6} {:>3}", t.level.name(), t.score.floor() as u32),
             ctx.style(level_slot(t.level)),
         )));
+        if has_classes {
+            // The predicted class and its probability; attacks in the threat colours.
+            cells.push(Cell::from(match &e.predicted {
+                Some(p) => Span::styled(
+                    fit(&format!("{:.2} {}", p.probability, p.class), 14),
+                    ctx.style(if p.attack_probability >= 0.5 {
+                        "anomaly-high"
+                    } else {
+                        "muted"
+                    }),
+                ),
+                None => Span::raw(""),
+            }));
+        }
         if has_labels {
             cells.push(Cell::from(fit(e.label.as_deref().unwrap_or(""), 14)));
         }
@@ -155,6 +179,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         widths.extend(kinds.iter().map(|_| Constraint::Length(2)));
     }
     widths.push(Constraint::Length(10));
+    if has_classes {
+        widths.push(Constraint::Length(14));
+    }
     if has_labels {
         widths.push(Constraint::Length(14));
     }

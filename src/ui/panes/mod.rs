@@ -1,6 +1,7 @@
 //! One file per pane; each draws itself from the `ViewCtx` into its rectangle.
 
 mod anomalies;
+mod classifier;
 mod clusters;
 mod forecast;
 mod profile;

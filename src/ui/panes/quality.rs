@@ -45,7 +45,29 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         ),
         None => (String::new(), None),
     };
+    let detail = if ctx.app.classifier_tab {
+        match &s.classifier {
+            Some(c) => format!(
+                "[classifier] {} {}, {} labelled",
+                c.kind,
+                c.mode,
+                count(c.labelled_rows as f64)
+            ),
+            None => "[classifier]".to_string(),
+        }
+    } else if s.classifier.is_some() {
+        let sep = if detail.is_empty() { "" } else { " · " };
+        format!("{detail}{sep}v: classifier")
+    } else {
+        detail
+    };
     let block = ctx.pane_block(Pane::Quality, detail);
+    if ctx.app.classifier_tab {
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        super::classifier::render(frame, inner, ctx);
+        return;
+    }
     if s.detectors.is_empty() {
         let why = if s.quality.is_none() {
             "detectors appear once the first model is fitted"
