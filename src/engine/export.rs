@@ -11,6 +11,8 @@ use crate::detect::DetectorKind;
 
 #[derive(Serialize)]
 struct Row<'a> {
+    /// `flow`, or `volume` for a bucket outside its forecast interval.
+    kind: &'static str,
     line: u64,
     ts: Option<f64>,
     src: Option<&'a str>,
@@ -30,6 +32,7 @@ struct Row<'a> {
 
 fn row(e: &AnomalyEvent) -> Row<'_> {
     Row {
+        kind: if e.volume.is_some() { "volume" } else { "flow" },
         line: e.line,
         ts: e.ts,
         src: e.src.as_deref(),

@@ -76,6 +76,48 @@ fn event(i: u64) -> AnomalyEvent {
             probability: 0.97 - 0.05 * i as f64,
             attack_probability: if attack { 0.97 - 0.05 * i as f64 } else { 0.1 },
         }),
+        volume: None,
+    }
+}
+
+fn volume_event() -> AnomalyEvent {
+    let info = super::VolumeInfo {
+        series: "flows".into(),
+        observed: 310.0,
+        expected: 80.0,
+        lo: 40.0,
+        hi: 120.0,
+        bucket_s: 1.0,
+    };
+    AnomalyEvent {
+        line: u64::MAX - 1,
+        ts: Some(1_500_000_050.0),
+        src: None,
+        dst: None,
+        sport: None,
+        dport: None,
+        proto: None,
+        label: None,
+        attack: None,
+        score: f64::NAN,
+        detector_scores: Vec::new(),
+        votes: Vec::new(),
+        cluster: None,
+        top_features: Vec::new(),
+        core: CoreFields::default(),
+        state: None,
+        threat: crate::threat::assess_volume(
+            "flows",
+            310.0,
+            80.0,
+            (40.0, 120.0),
+            &Bands::default(),
+        ),
+        predicted: None,
+        volume: Some(info),
+        feature_names: Arc::from(Vec::<String>::new()),
+        raw: Vec::new(),
+        deviation: Vec::new(),
     }
 }
 
@@ -155,6 +197,7 @@ pub fn view() -> LiveView {
             scored: 4000,
             flagged: 5,
             unscored: 1000,
+            volume_events: 0,
         },
         model: ModelState::Ready,
         retraining: None,
@@ -195,7 +238,10 @@ pub fn view() -> LiveView {
         calinski_harabasz: Some(1234.0),
         series,
         bucket_s: 1.0,
-        feed: (0..5).map(|i| Arc::new(event(i))).collect(),
+        feed: (0..5)
+            .map(|i| Arc::new(event(i)))
+            .chain(std::iter::once(Arc::new(volume_event())))
+            .collect(),
         projection,
         projection_variance: Some([0.4, 0.2]),
         quality: Some(super::snapshot::QualitySnapshot {

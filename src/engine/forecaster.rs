@@ -27,6 +27,55 @@ pub struct SeriesForecast {
     pub notes: Vec<String>,
 }
 
+/// Closed buckets (all but the last, still filling) of flows and bytes not yet compared with
+/// `fc` (`checked` holds the last bucket start compared per series) that fall outside their
+/// forecast step's 95 % interval, as (bucket start, event).
+pub fn volume_events(
+    buckets: &[Bucket],
+    bucket_s: f64,
+    fc: &Forecasts,
+    checked: &mut [f64; 2],
+) -> Vec<(f64, super::VolumeInfo)> {
+    let closed = &buckets[..buckets.len().saturating_sub(1)];
+    let mut events = Vec::new();
+    for (s, name) in ["flows", "bytes"].into_iter().enumerate() {
+        let Some(Ok(f)) = fc.get(s) else { continue };
+        // A forecast on buckets of another width (a replay's buckets just doubled).
+        if (f.bucket_s - bucket_s).abs() > 1e-9 * bucket_s.max(1.0) {
+            continue;
+        }
+        for b in closed {
+            if b.start <= checked[s] || b.start < f.start {
+                continue;
+            }
+            checked[s] = b.start;
+            let idx = ((b.start - f.start) / f.bucket_s).round() as usize;
+            let Some(step) = f.steps.get(idx) else {
+                continue;
+            };
+            // A fallback without an interval (constant series) flags nothing.
+            if step.hi.partial_cmp(&step.lo) != Some(std::cmp::Ordering::Greater) {
+                continue;
+            }
+            let observed = if s == 0 { b.flows as f64 } else { b.bytes };
+            if observed.is_finite() && (observed > step.hi || observed < step.lo) {
+                events.push((
+                    b.start,
+                    super::VolumeInfo {
+                        series: name.into(),
+                        observed,
+                        expected: step.mean,
+                        lo: step.lo,
+                        hi: step.hi,
+                        bucket_s,
+                    },
+                ));
+            }
+        }
+    }
+    events
+}
+
 /// Forecasts for the three series, in `app::SeriesKind::ALL` order; `Err` says why not.
 pub type Forecasts = [Result<SeriesForecast, String>; 3];
 
@@ -135,4 +184,74 @@ pub fn forecast_all(buckets: &[Bucket], bucket_s: f64, min_buckets: usize) -> Fo
         one(complete.iter().map(|b| b.bytes).collect()),
         one(complete.iter().map(|b| b.anomalies as f64).collect()),
     ]
+}
+
+#[cfg(test)]
+mod volume_tests {
+    use super::*;
+
+    fn forecast(start: f64, lo: f64, hi: f64) -> SeriesForecast {
+        SeriesForecast {
+            order: Some([0, 1, 1]),
+            constant: false,
+            aic: Some(1.0),
+            fit_ms: 1.0,
+            start,
+            bucket_s: 10.0,
+            steps: (0..5)
+                .map(|_| Step {
+                    mean: (lo + hi) / 2.0,
+                    lo,
+                    hi,
+                })
+                .collect(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn bucket(start: f64, flows: u64, bytes: f64) -> Bucket {
+        Bucket {
+            start,
+            flows,
+            bytes,
+            anomalies: 0,
+        }
+    }
+
+    #[test]
+    fn closed_buckets_outside_the_interval_become_events_once() {
+        let fc: Forecasts = [
+            Ok(forecast(100.0, 10.0, 20.0)),
+            Ok(forecast(100.0, 1000.0, 2000.0)),
+            Err("not enough data".into()),
+        ];
+        let buckets = vec![
+            bucket(90.0, 50, 1500.0),  // before the forecast: not compared
+            bucket(100.0, 15, 1500.0), // inside both
+            bucket(110.0, 35, 500.0),  // flows above, bytes below
+            bucket(120.0, 99, 9e9),    // still filling: not compared
+        ];
+        let mut checked = [f64::NEG_INFINITY; 2];
+        let events = volume_events(&buckets, 10.0, &fc, &mut checked);
+        let got: Vec<(f64, &str, f64)> = events
+            .iter()
+            .map(|(t, v)| (*t, v.series.as_str(), v.observed))
+            .collect();
+        assert_eq!(got, vec![(110.0, "flows", 35.0), (110.0, "bytes", 500.0)]);
+        assert!(volume_events(&buckets, 10.0, &fc, &mut checked).is_empty());
+        // Buckets of another width are not compared with this forecast.
+        let mut fresh = [f64::NEG_INFINITY; 2];
+        assert!(volume_events(&buckets, 20.0, &fc, &mut fresh).is_empty());
+    }
+
+    #[test]
+    fn a_forecast_without_an_interval_flags_nothing() {
+        let fc: Forecasts = [
+            Ok(forecast(100.0, 10.0, 10.0)),
+            Err("constant".into()),
+            Err("constant".into()),
+        ];
+        let buckets = vec![bucket(100.0, 500, 0.0), bucket(110.0, 1, 0.0)];
+        assert!(volume_events(&buckets, 10.0, &fc, &mut [f64::NEG_INFINITY; 2]).is_empty());
+    }
 }

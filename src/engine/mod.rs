@@ -23,7 +23,7 @@ pub use reservoir::Reservoir;
 pub use series::{MIN_FORECAST_BUCKETS, Series};
 pub use snapshot::{
     AnomalyEvent, Bucket, ClassifierView, Counters, DetectorState, JobState, ModelState,
-    ProjectedPoint, Snapshot,
+    ProjectedPoint, Snapshot, VolumeInfo,
 };
 
 use crate::cluster::ClusterStats;
@@ -110,6 +110,7 @@ pub struct Engine {
     counters: Counters,
     series: Series,
     feed: VecDeque<Arc<AnomalyEvent>>,
+    volume_seq: u64,
     projection: VecDeque<ProjectedPoint>,
     clusters: ClusterStats,
     quality: Option<LiveQuality>,
@@ -134,6 +135,7 @@ impl Engine {
             pending: false,
             counters: Counters::default(),
             feed: VecDeque::new(),
+            volume_seq: 0,
             projection: VecDeque::new(),
             clusters: ClusterStats::new(0),
             quality: None,
@@ -327,6 +329,7 @@ impl Engine {
                     cluster,
                     top_features: model.top_features(feats, 5),
                     predicted,
+                    volume: None,
                 }));
                 self.feed.truncate(self.cfg.feed_len);
             }
@@ -348,6 +351,45 @@ impl Engine {
             });
         }
         out
+    }
+
+    /// Puts a volume event (a bucket outside its forecast interval) at the head of the feed.
+    pub fn push_volume(&mut self, ts: f64, info: snapshot::VolumeInfo) {
+        self.counters.volume_events += 1;
+        let threat = crate::threat::assess_volume(
+            &info.series,
+            info.observed,
+            info.expected,
+            (info.lo, info.hi),
+            &self.cfg.bands,
+        );
+        self.volume_seq += 1;
+        self.feed.push_front(Arc::new(AnomalyEvent {
+            // Not a line of the input: counted down from the top so it never collides.
+            line: u64::MAX - self.volume_seq,
+            ts: Some(ts),
+            src: None,
+            dst: None,
+            sport: None,
+            dport: None,
+            proto: None,
+            label: None,
+            attack: None,
+            score: f64::NAN,
+            detector_scores: Vec::new(),
+            votes: Vec::new(),
+            cluster: None,
+            top_features: Vec::new(),
+            core: crate::schema::CoreFields::default(),
+            state: None,
+            threat,
+            predicted: None,
+            volume: Some(info),
+            feature_names: Arc::from(Vec::<String>::new()),
+            raw: Vec::new(),
+            deviation: Vec::new(),
+        }));
+        self.feed.truncate(self.cfg.feed_len);
     }
 
     /// Asks for a refit on the current window. Coalesced: while one runs, at most one more is

@@ -139,6 +139,7 @@ pub fn start(ingest: IngestConfig, cfg: EngineConfig, model: Option<ModelSet>) -
                 forecaster: Forecaster::start(MIN_FORECAST_BUCKETS),
                 forecast_key: None,
                 forecast_asked: Instant::now(),
+                volume_checked: [f64::NEG_INFINITY; 2],
             };
             r.run(&rx, &cmd_rx, &stop_rx);
             r.ingest.stop();
@@ -180,6 +181,8 @@ struct Runner {
     /// (buckets, last bucket start, bucket width) of the last forecast request.
     forecast_key: Option<(usize, f64, f64)>,
     forecast_asked: Instant,
+    /// Start of the last bucket compared with its forecast, per series (flows, bytes).
+    volume_checked: [f64; 2],
 }
 
 impl Runner {
@@ -421,6 +424,7 @@ impl Runner {
             self.view.forecasts = Some((n as usize, result));
             self.dirty = true;
         }
+        self.check_volume();
         let Some(e) = &self.engine else { return };
         if now.duration_since(self.forecast_asked) < Duration::from_secs(1) {
             return;
@@ -438,6 +442,28 @@ impl Runner {
         self.forecast_asked = now;
         self.forecaster
             .request(buckets.len() as u64 - 1, buckets, key.2);
+    }
+}
+
+impl Runner {
+    /// Volume anomalies: every closed bucket of flows and bytes is compared once with the
+    /// latest forecast made before it; outside the 95 % interval it becomes a feed event.
+    fn check_volume(&mut self) {
+        let (Some(e), Some((_, fc))) = (self.engine.as_mut(), &self.view.forecasts) else {
+            return;
+        };
+        let events = super::forecaster::volume_events(
+            &e.series_buckets(),
+            e.bucket_s(),
+            fc,
+            &mut self.volume_checked,
+        );
+        if !events.is_empty() {
+            for (ts, info) in events {
+                e.push_volume(ts, info);
+            }
+            self.dirty = true;
+        }
     }
 }
 

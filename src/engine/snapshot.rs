@@ -35,7 +35,19 @@ pub struct DetectorState {
     pub weight: f64,
 }
 
-/// One flagged flow in the anomaly feed.
+/// A bucket of a series that left the interval forecast for it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct VolumeInfo {
+    pub series: String,
+    pub observed: f64,
+    pub expected: f64,
+    pub lo: f64,
+    pub hi: f64,
+    pub bucket_s: f64,
+}
+
+/// One row of the anomaly feed: a flagged flow, or (kind `volume`) a bucket whose volume left
+/// its forecast interval.
 #[derive(Debug, Clone, Serialize)]
 pub struct AnomalyEvent {
     pub line: u64,
@@ -59,6 +71,8 @@ pub struct AnomalyEvent {
     pub threat: Assessment,
     /// The classifier's class and probabilities, when one is trained.
     pub predicted: Option<crate::classify::Prediction>,
+    /// Set for a volume event: a whole bucket, not one flow, left its forecast interval.
+    pub volume: Option<VolumeInfo>,
     /// Every model feature: names shared by all events of one model, the raw input value
     /// (numeric features; NaN for encoded categories) and the deviation from the training
     /// window (robust z for numeric features, the encoded value for categories).
@@ -97,6 +111,8 @@ pub struct Counters {
     pub flagged: u64,
     /// Flows seen while no model was ready.
     pub unscored: u64,
+    /// Buckets whose flows or bytes left the forecast's 95 % interval.
+    pub volume_events: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]

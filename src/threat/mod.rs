@@ -134,6 +134,47 @@ impl ThreatInput {
     }
 }
 
+/// A bucket of `series` observed outside the forecast interval `(lo, hi)`: 40 points for
+/// leaving it, up to 40 more by how many interval half-widths it is out.
+pub fn assess_volume(
+    series: &str,
+    observed: f64,
+    expected: f64,
+    (lo, hi): (f64, f64),
+    bands: &Bands,
+) -> Assessment {
+    let half = ((hi - lo) / 2.0).max(f64::MIN_POSITIVE);
+    let above = observed > hi;
+    let out = if above { observed - hi } else { lo - observed };
+    let points = (40.0 + 40.0 * (out / half).min(1.0)).clamp(0.0, 80.0);
+    let direction = if above { "above" } else { "below" };
+    let reasons = vec![Signal::new(
+        "volume",
+        points,
+        format!(
+            "{series} {observed:.0} per bucket, {direction} the 95 % forecast interval [{lo:.0}, {hi:.0}] (expected {expected:.0})"
+        ),
+    )];
+    let recommendations = vec![if above {
+        format!(
+            "find the sources behind the {series} surge in this bucket (top talkers, new hosts)"
+        )
+    } else {
+        format!("check the sensor and upstream links: {series} fell below the forecast")
+    }];
+    let score = points;
+    Assessment {
+        score,
+        level: bands.level(score),
+        reasons,
+        recommendations,
+        imputed: Vec::new(),
+        voting: Vec::new(),
+        top_features: Vec::new(),
+        basis: "the forecast of the bucketed series".into(),
+    }
+}
+
 /// How the threat score separates labelled attacks from benign flows.
 #[derive(Debug, Clone, Serialize)]
 pub struct LabelledCheck {

@@ -242,3 +242,29 @@ fn broadcast_silence_and_udp_states_are_not_signals() {
     q.proto = Some("tcp".into());
     assert!(has(&score(&q), "refused"));
 }
+
+#[test]
+fn volume_events_score_by_how_far_the_bucket_left_its_interval() {
+    let bands = Bands::default();
+    let just = super::assess_volume("flows", 121.0, 80.0, (40.0, 120.0), &bands);
+    let far = super::assess_volume("flows", 400.0, 80.0, (40.0, 120.0), &bands);
+    let low = super::assess_volume("bytes", 0.0, 5000.0, (3000.0, 7000.0), &bands);
+    assert!(
+        just.score >= 40.0 && just.score < far.score,
+        "{} {}",
+        just.score,
+        far.score
+    );
+    assert_eq!(far.level, Level::High);
+    assert!(
+        just.reasons[0].detail.contains("above"),
+        "{:?}",
+        just.reasons
+    );
+    assert!(low.reasons[0].detail.contains("below"), "{:?}", low.reasons);
+    assert!(
+        low.recommendations[0].contains("sensor"),
+        "{:?}",
+        low.recommendations
+    );
+}

@@ -189,3 +189,16 @@ fn quality_pane_second_tab_shows_the_classifier() {
     assert!(screen.contains("byte-rate"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn a_volume_event_opens_its_detail_with_the_interval() {
+    let live = Arc::new(fixture::view());
+    let mut a = app();
+    update(&mut a, Action::PageDown, &live);
+    update(&mut a, Action::DrillDown, &live);
+    let screen = text(&draw(&a, &live, "dark", 120, 40, false));
+    assert!(
+        screen.contains("above the 95 % forecast interval"),
+        "{screen}"
+    );
+}

@@ -38,6 +38,16 @@ pub fn level_slot(l: Level) -> &'static str {
 }
 
 pub fn endpoints(e: &AnomalyEvent) -> String {
+    if let Some(v) = &e.volume {
+        return format!(
+            "volume: {} {} (expected {}, 95% {}–{})",
+            v.series,
+            volume_value(&v.series, v.observed),
+            volume_value(&v.series, v.expected),
+            volume_value(&v.series, v.lo.max(0.0)),
+            volume_value(&v.series, v.hi)
+        );
+    }
     let side = |h: &Option<std::sync::Arc<str>>, p: Option<u16>| match (h.as_deref(), p) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
@@ -127,7 +137,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             Cell::from(e.ts.map(time).unwrap_or_else(|| format!("l{}", e.line))),
             Cell::from(fit(&endpoints(e), flow_w)),
             Cell::from(Span::styled(
-                format!("{:.3}", e.score),
+                if e.volume.is_some() {
+                    "volume".to_string()
+                } else {
+                    format!("{:.3}", e.score)
+                },
                 ctx.style("consensus"),
             )),
         ];
@@ -141,7 +155,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
                 e.votes.iter().map(glyph).collect::<Vec<_>>(),
             )));
         } else {
-            cells.extend(e.votes.iter().map(|v| Cell::from(glyph(v))));
+            // Volume events have no votes: blank cells keep the later columns in place.
+            cells.extend(
+                (0..kinds.len()).map(|j| Cell::from(e.votes.get(j).map_or(Span::raw(""), glyph))),
+            );
         }
         let t = &e.threat;
         cells.push(Cell::from(Span::styled(
@@ -192,4 +209,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         .highlight_symbol(ctx.glyph("▶", ">"));
     let mut state = TableState::default().with_selected(Some(selected - start));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn volume_value(series: &str, v: f64) -> String {
+    if series == "bytes" {
+        crate::ui::format::bytes(v)
+    } else {
+        crate::ui::format::count(v)
+    }
 }
