@@ -135,9 +135,7 @@ fn read(
     file: &str,
     detect: &DetectOptions,
 ) -> Result<(crate::ingest::ReadSummary, Vec<FlowRecord>)> {
-    let progress = Progress::spinner("reading");
-    let r = eval::read_flows(&Input::parse(file), detect, &progress)?;
-    progress.finish();
+    let r = eval::read_flows_shown(&Input::parse(file), detect)?;
     if r.1.is_empty() {
         return Err(eyre!("{file}: no flows to work with"));
     }

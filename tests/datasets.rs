@@ -22,6 +22,22 @@ fn datasets() -> Option<PathBuf> {
     None
 }
 
+/// Every flow of one shared file, or a panic naming it.
+fn read(
+    dir: &std::path::Path,
+    file: &str,
+) -> (
+    flowtop::ingest::ReadSummary,
+    Vec<flowtop::schema::FlowRecord>,
+) {
+    flowtop::eval::read_flows(
+        &Input::File(dir.join(file)),
+        &DetectOptions::default(),
+        &flowtop::progress::Progress::hidden(),
+    )
+    .unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
 /// (file, format, variant, rows, rejected, attack rows)
 const EXPECTED: &[(&str, Format, &str, u64, u64, u64)] = &[
     (
@@ -241,20 +257,13 @@ fn no_dataset_file_is_left_out() {
 /// inside a dependency's PCA on the full NSL-KDD window was found this way.)
 #[test]
 fn model_sets_fit_on_every_shared_file() {
-    use flowtop::eval::read_flows;
     use flowtop::model::{FitOptions, ModelSet};
-    use flowtop::progress::Progress;
     let Some(dir) = datasets() else { return };
     for &(file, _, _, rows, _, attacks) in EXPECTED {
         if rows < 64 {
             continue;
         }
-        let (summary, flows) = read_flows(
-            &Input::File(dir.join(file)),
-            &DetectOptions::default(),
-            &Progress::hidden(),
-        )
-        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let (summary, flows) = read(&dir, file);
         let refs: Vec<_> = flows.iter().collect();
         let m = ModelSet::fit(&summary.schema, &refs, &FitOptions::default(), &|_| {})
             .unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -290,20 +299,13 @@ fn model_sets_fit_on_every_shared_file() {
 #[test]
 fn classifiers_match_scikit_learn_on_the_labelled_sets() {
     use flowtop::classify::{CvOptions, Kind, cross_validate};
-    use flowtop::eval::read_flows;
-    use flowtop::progress::Progress;
     let Some(dir) = datasets() else { return };
     let sets = [
         ("nsl-kdd/KDDTest+.csv", 0.9867),
         ("cicids2017/cicids2017_cleaned_sample.csv", 0.9921),
     ];
     for (file, sklearn) in sets {
-        let (summary, flows) = read_flows(
-            &Input::File(dir.join(file)),
-            &DetectOptions::default(),
-            &Progress::hidden(),
-        )
-        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let (summary, flows) = read(&dir, file);
         let refs: Vec<_> = flows.iter().collect();
         let opts = CvOptions {
             kinds: vec![Kind::RandomForest, Kind::Mlp],

@@ -144,9 +144,10 @@ pub fn cross_validate(
         });
     }
     let rows: Vec<&FlowRecord> = labelled.rows.iter().map(|&i| flows[i]).collect();
-    let all_names = FeaturePipeline::fit(schema, &rows)?.names;
+    let all = FeaturePipeline::fit(schema, &rows)?;
+    let all_names = &all.names;
     let selected = match opts.select {
-        Some(n) if n < all_names.len() => eliminate(schema, &rows, &labelled, n, opts)?,
+        Some(n) if n < all_names.len() => eliminate(&all.transform(&rows), &labelled, n, opts),
         _ => (0..all_names.len()).collect(),
     };
     let fold_of = stratified_folds(&labelled.y, k, folds, opts.seed);
@@ -306,22 +307,15 @@ fn by_name(x: &Array2<f64>, fold_names: &[String], wanted: &[String]) -> Array2<
     out
 }
 
-/// Recursive feature elimination: refit a forest on all labelled rows and drop the least
-/// important fifth (at least one) until `keep` features remain. Returns kept column indices.
-fn eliminate(
-    schema: &Schema,
-    rows: &[&FlowRecord],
-    labelled: &Labelled,
-    keep: usize,
-    opts: &CvOptions,
-) -> Result<Vec<usize>, CvError> {
-    let pipeline = FeaturePipeline::fit(schema, rows)?;
-    let x = pipeline.transform(rows);
+/// Recursive feature elimination on the labelled rows' features `x`: refit a forest and drop
+/// the least important fifth (at least one) until `keep` features remain. Returns kept column
+/// indices.
+fn eliminate(x: &Array2<f64>, labelled: &Labelled, keep: usize, opts: &CvOptions) -> Vec<usize> {
     let mut kept: Vec<usize> = (0..x.ncols()).collect();
     let k = labelled.classes.len();
+    let weights = super::class_weights(&labelled.y, k, opts.balance);
     while kept.len() > keep.max(1) {
         let xs = x.select(Axis(1), &kept);
-        let weights = super::class_weights(&labelled.y, k, opts.balance);
         let forest = super::Forest::fit(
             xs.view(),
             &labelled.y,
@@ -341,7 +335,7 @@ fn eliminate(
             kept.remove(g);
         }
     }
-    Ok(kept)
+    kept
 }
 
 /// Macro-F1 drop when one feature's column is shuffled, per feature.

@@ -22,7 +22,6 @@ pub use mlp::Mlp;
 pub use svm::Svc;
 pub use targets::{Labelled, Mode, OTHER_ATTACK, TargetError, targets};
 
-use crate::features::FeaturePipeline;
 use crate::schema::FlowRecord;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -189,18 +188,19 @@ pub struct Prediction {
 }
 
 impl Trained {
-    /// Fits `kind` on the labelled flows (features from `pipeline`).
+    /// Fits `kind` on the labelled ones of `flows`, whose features (columns `names`) are the
+    /// rows of `x`.
     pub fn fit(
         kind: Kind,
-        pipeline: &FeaturePipeline,
+        names: &[String],
+        x: ArrayView2<f64>,
         flows: &[&FlowRecord],
         mode: Mode,
         balance: Balance,
         seed: u64,
     ) -> Result<Trained, TargetError> {
         let labelled = targets(flows, mode, 1)?;
-        let rows: Vec<&FlowRecord> = labelled.rows.iter().map(|&i| flows[i]).collect();
-        let x = pipeline.transform(&rows);
+        let x = x.select(ndarray::Axis(0), &labelled.rows);
         let model = Classifier::fit(
             kind,
             x.view(),
@@ -211,7 +211,7 @@ impl Trained {
         )
         .map_err(TargetError::Fit)?;
         let importance = match &model {
-            Classifier::Forest(f) => ranked(&pipeline.names, &f.importance),
+            Classifier::Forest(f) => ranked(names, &f.importance),
             _ => Vec::new(),
         };
         Ok(Trained {
@@ -219,7 +219,7 @@ impl Trained {
             mode,
             attack: labelled.attack.clone(),
             classes: labelled.classes,
-            labelled_rows: rows.len(),
+            labelled_rows: labelled.rows.len(),
             cv: None,
             importance,
         })
@@ -230,13 +230,7 @@ impl Trained {
         p.rows()
             .into_iter()
             .map(|row| {
-                let (best, prob) =
-                    row.iter()
-                        .enumerate()
-                        .fold(
-                            (0, f64::NEG_INFINITY),
-                            |b, (i, &v)| if v > b.1 { (i, v) } else { b },
-                        );
+                let (best, prob) = scores::most_probable(row);
                 let attack_probability = row
                     .iter()
                     .zip(&self.attack)

@@ -17,20 +17,20 @@ pub struct Scores {
     pub pr_auc: f64,
 }
 
+/// The most probable class of one row and its probability (the first on ties).
+pub fn most_probable(row: ndarray::ArrayView1<f64>) -> (usize, f64) {
+    row.iter().enumerate().fold(
+        (0, f64::NEG_INFINITY),
+        |b, (i, &v)| if v > b.1 { (i, v) } else { b },
+    )
+}
+
 /// Predicted class per row: the most probable one.
 pub fn argmax(proba: &Array2<f64>) -> Vec<u32> {
     proba
         .rows()
         .into_iter()
-        .map(|r| {
-            r.iter()
-                .enumerate()
-                .fold(
-                    (0, f64::NEG_INFINITY),
-                    |b, (i, &v)| if v > b.1 { (i, v) } else { b },
-                )
-                .0 as u32
-        })
+        .map(|r| most_probable(r).0 as u32)
         .collect()
 }
 

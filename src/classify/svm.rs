@@ -1,8 +1,7 @@
 //! Support vector classifier: one RBF-kernel C-SVM per class against the rest (one in binary
 //! mode), trained by linfa-svm's SMO solver on a bounded stratified sample, with a Platt
-//! sigmoid on its decision values for probabilities. linfa keeps support vectors privately,
-//! so the model keeps the sample rows with non-zero dual weights and scores them itself with
-//! one GEMM per block (as the one-class SVM detector does).
+//! sigmoid on its decision values for probabilities; the kernel sums are `detect::rbf`'s, as
+//! the one-class SVM detector's are.
 
 use linfa::prelude::*;
 use linfa_svm::Svm as LinfaSvm;
@@ -11,7 +10,7 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::mlp::squash;
-use crate::detect::{distance, sample};
+use crate::detect::{distance, rbf, sample};
 
 /// Rows the solver sees: SMO is quadratic in them.
 const MAX_TRAIN: usize = 2500;
@@ -49,11 +48,7 @@ impl Svc {
         let pick = stratified_sample(y, classes, MAX_TRAIN, &mut rng);
         let xs = squash(x.select(Axis(0), &pick).view());
         let ys: Vec<u32> = pick.iter().map(|&i| y[i]).collect();
-        let var = xs.var(0.0);
-        if var <= 0.0 || !var.is_finite() {
-            return Err("all training rows are identical".into());
-        }
-        let gamma = 1.0 / (xs.ncols() as f64 * var);
+        let gamma = rbf::gamma_scale(&xs).ok_or("all training rows are identical")?;
         let targets: Vec<u32> = if classes == 2 {
             vec![1]
         } else {
@@ -86,10 +81,14 @@ impl Svc {
             .map(|m| {
                 distance::par_rows(xs.view(), |part| {
                     distance::by_block(part, |block| {
-                        let mut k = distance::sq_dists(block, m.support.view(), m.norms.view());
-                        k.mapv_inplace(|d| (-self.gamma * d).exp());
-                        k.dot(&m.alpha)
-                            .mapv(|v| 1.0 / (1.0 + (m.a * (v - m.rho) + m.b).exp()))
+                        let sum = rbf::weighted_sum(
+                            block,
+                            m.support.view(),
+                            m.norms.view(),
+                            &m.alpha,
+                            self.gamma,
+                        );
+                        sum.mapv(|v| 1.0 / (1.0 + (m.a * (v - m.rho) + m.b).exp()))
                     })
                 })
             })
@@ -145,24 +144,13 @@ fn one_vs_rest(
         .gaussian_kernel(1.0 / gamma)
         .fit(&data)
         .map_err(|e| e.to_string())?;
-    let keep: Vec<usize> = model
-        .alpha
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.abs() > 100.0 * f64::EPSILON)
-        .map(|(i, _)| i)
-        .collect();
-    if keep.is_empty() {
-        return Err("no support vectors".into());
-    }
-    let support = xs.select(Axis(0), &keep);
+    let (support, alpha) = rbf::support_vectors(xs, &model.alpha).ok_or("no support vectors")?;
     let norms = distance::sq_norms(support.view());
-    let alpha: Array1<f64> = keep.iter().map(|&i| model.alpha[i]).collect();
-    let decision: Vec<f64> = {
-        let mut k = distance::sq_dists(xs.view(), support.view(), norms.view());
-        k.mapv_inplace(|d| (-gamma * d).exp());
-        k.dot(&alpha).iter().map(|v| v - model.rho).collect()
-    };
+    let decision: Vec<f64> =
+        rbf::weighted_sum(xs.view(), support.view(), norms.view(), &alpha, gamma)
+            .iter()
+            .map(|v| v - model.rho)
+            .collect();
     let (a, b) = platt(&decision, positive);
     Ok(OneVsRest {
         support,

@@ -13,6 +13,7 @@ mod iforest;
 mod kmeans;
 mod lof;
 mod ocsvm;
+pub mod rbf;
 pub mod sample;
 mod set;
 mod zscore;

@@ -4,10 +4,12 @@
 
 use linfa::prelude::*;
 use linfa_svm::Svm;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-use super::{Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, require_rows, sample};
+use super::{
+    Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, rbf, require_rows, sample,
+};
 
 /// Upper bound on the fraction of training rows outside the boundary (and lower bound on
 /// support vectors).
@@ -31,31 +33,16 @@ impl Detector for OneClassSvm {
         require_rows(x, MIN_TRAIN_ROWS)?;
         let mut rng = sample::rng(seed);
         let train = sample::rows(x, MAX_TRAIN, &mut rng);
-        let var = train.var(0.0);
-        if var <= 0.0 || !var.is_finite() {
-            return Err(FitError::Degenerate(
-                "all training rows are identical".into(),
-            ));
-        }
-        let gamma = 1.0 / (train.ncols() as f64 * var);
+        let gamma = rbf::gamma_scale(&train)
+            .ok_or_else(|| FitError::Degenerate("all training rows are identical".into()))?;
         let data = DatasetBase::from(train.clone());
         let model = Svm::<f64, Pr>::params()
             .nu_weight(NU)
             .gaussian_kernel(1.0 / gamma)
             .fit(&data)
             .map_err(|e| FitError::Degenerate(e.to_string()))?;
-        let keep: Vec<usize> = model
-            .alpha
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.abs() > 100.0 * f64::EPSILON)
-            .map(|(i, _)| i)
-            .collect();
-        if keep.is_empty() {
-            return Err(FitError::Degenerate("no support vectors".into()));
-        }
-        let support = train.select(Axis(0), &keep);
-        let alpha = keep.iter().map(|&i| model.alpha[i]).collect();
+        let (support, alpha) = rbf::support_vectors(&train, &model.alpha)
+            .ok_or_else(|| FitError::Degenerate("no support vectors".into()))?;
         Ok(OneClassSvm {
             norms: distance::sq_norms(support.view()),
             support,
@@ -68,10 +55,15 @@ impl Detector for OneClassSvm {
     fn score(&self, x: ArrayView2<f64>) -> Array1<f64> {
         distance::par_rows(x, |part| {
             distance::by_block(part, |block| {
-                let mut k = distance::sq_dists(block, self.support.view(), self.norms.view());
-                k.mapv_inplace(|d| (-self.gamma * d).exp());
+                let sum = rbf::weighted_sum(
+                    block,
+                    self.support.view(),
+                    self.norms.view(),
+                    &self.alpha,
+                    self.gamma,
+                );
                 // Decision value Σ αᵢ K(xᵢ, x) − ρ is positive inside; negate it.
-                k.dot(&self.alpha).mapv(|v| self.rho - v)
+                sum.mapv(|v| self.rho - v)
             })
         })
     }

@@ -89,36 +89,7 @@ fn volume_event() -> AnomalyEvent {
         hi: 120.0,
         bucket_s: 1.0,
     };
-    AnomalyEvent {
-        line: u64::MAX - 1,
-        ts: Some(1_500_000_050.0),
-        src: None,
-        dst: None,
-        sport: None,
-        dport: None,
-        proto: None,
-        label: None,
-        attack: None,
-        score: f64::NAN,
-        detector_scores: Vec::new(),
-        votes: Vec::new(),
-        cluster: None,
-        top_features: Vec::new(),
-        core: CoreFields::default(),
-        state: None,
-        threat: crate::threat::assess_volume(
-            "flows",
-            310.0,
-            80.0,
-            (40.0, 120.0),
-            &Bands::default(),
-        ),
-        predicted: None,
-        volume: Some(info),
-        feature_names: Arc::from(Vec::<String>::new()),
-        raw: Vec::new(),
-        deviation: Vec::new(),
-    }
+    AnomalyEvent::volume(u64::MAX - 1, 1_500_000_050.0, info, &Bands::default())
 }
 
 fn classifier() -> super::ClassifierView {

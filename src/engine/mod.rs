@@ -356,39 +356,15 @@ impl Engine {
     /// Puts a volume event (a bucket outside its forecast interval) at the head of the feed.
     pub fn push_volume(&mut self, ts: f64, info: snapshot::VolumeInfo) {
         self.counters.volume_events += 1;
-        let threat = crate::threat::assess_volume(
-            &info.series,
-            info.observed,
-            info.expected,
-            (info.lo, info.hi),
-            &self.cfg.bands,
-        );
         self.volume_seq += 1;
-        self.feed.push_front(Arc::new(AnomalyEvent {
-            // Not a line of the input: counted down from the top so it never collides.
-            line: u64::MAX - self.volume_seq,
-            ts: Some(ts),
-            src: None,
-            dst: None,
-            sport: None,
-            dport: None,
-            proto: None,
-            label: None,
-            attack: None,
-            score: f64::NAN,
-            detector_scores: Vec::new(),
-            votes: Vec::new(),
-            cluster: None,
-            top_features: Vec::new(),
-            core: crate::schema::CoreFields::default(),
-            state: None,
-            threat,
-            predicted: None,
-            volume: Some(info),
-            feature_names: Arc::from(Vec::<String>::new()),
-            raw: Vec::new(),
-            deviation: Vec::new(),
-        }));
+        // Not a line of the input: counted down from the top so it never collides.
+        let id = u64::MAX - self.volume_seq;
+        self.feed.push_front(Arc::new(AnomalyEvent::volume(
+            id,
+            ts,
+            info,
+            &self.cfg.bands,
+        )));
         self.feed.truncate(self.cfg.feed_len);
     }
 

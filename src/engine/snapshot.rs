@@ -179,3 +179,40 @@ impl ClassifierView {
         }
     }
 }
+
+impl AnomalyEvent {
+    /// A volume event: `id` numbers it apart from input lines, `ts` is the bucket's start.
+    pub fn volume(id: u64, ts: f64, info: VolumeInfo, bands: &crate::threat::Bands) -> Self {
+        let threat = crate::threat::assess_volume(
+            &info.series,
+            info.observed,
+            info.expected,
+            (info.lo, info.hi),
+            bands,
+        );
+        AnomalyEvent {
+            line: id,
+            ts: Some(ts),
+            src: None,
+            dst: None,
+            sport: None,
+            dport: None,
+            proto: None,
+            label: None,
+            attack: None,
+            score: f64::NAN,
+            detector_scores: Vec::new(),
+            votes: Vec::new(),
+            cluster: None,
+            top_features: Vec::new(),
+            core: CoreFields::default(),
+            state: None,
+            threat,
+            predicted: None,
+            volume: Some(info),
+            feature_names: Arc::from(Vec::<String>::new()),
+            raw: Vec::new(),
+            deviation: Vec::new(),
+        }
+    }
+}

@@ -131,15 +131,24 @@ pub fn read_flows(
     Ok((summary, rows))
 }
 
+/// `read_flows` with a "reading" spinner on stderr (only on a terminal).
+pub fn read_flows_shown(
+    input: &Input,
+    opts: &DetectOptions,
+) -> Result<(crate::ingest::ReadSummary, Vec<FlowRecord>), IngestError> {
+    let progress = Progress::spinner("reading");
+    let r = read_flows(input, opts, &progress);
+    progress.finish();
+    r
+}
+
 pub fn eval(
     input: &Input,
     detect: &DetectOptions,
     opts: &EvalOptions,
 ) -> Result<EvalReport, EvalError> {
     let file = input.display_name();
-    let progress = Progress::spinner("reading");
-    let (summary, mut rows) = read_flows(input, detect, &progress)?;
-    progress.finish();
+    let (summary, mut rows) = read_flows_shown(input, detect)?;
     if let Some(share) = opts.attack_share {
         rows = with_attack_share(rows, share, opts.fit.seed);
     }

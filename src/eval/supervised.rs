@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::{EvalError, read_flows};
+use super::{EvalError, read_flows_shown};
 use crate::classify::{CvOptions, CvReport, cross_validate};
 use crate::progress::Progress;
 use crate::schema::{DetectOptions, FlowRecord};
@@ -27,9 +27,7 @@ pub fn run(
     opts: &CvOptions,
 ) -> Result<SupervisedReport, EvalError> {
     let file = input.display_name();
-    let progress = Progress::spinner("reading");
-    let (summary, rows) = read_flows(input, detect, &progress)?;
-    progress.finish();
+    let (summary, rows) = read_flows_shown(input, detect)?;
     let refs: Vec<&FlowRecord> = rows.iter().collect();
     let progress = Progress::bar("cross-validating", (opts.folds * opts.kinds.len()) as u64);
     let cv = cross_validate(&summary.schema, &refs, opts, &|what| {

@@ -142,11 +142,12 @@ impl Default for FitOptions {
 /// Fits the classifier `opts` asks for; `Ok(None)` when the rows carry no labels at all.
 fn fit_classifier(
     schema: &Schema,
-    pipeline: &FeaturePipeline,
+    names: &[String],
+    x: ArrayView2<f64>,
     train: &[&FlowRecord],
     opts: &FitOptions,
 ) -> Result<Option<Trained>, String> {
-    if matches!(opts.supervised, Supervised::Off) || train.iter().all(|r| r.label.is_none()) {
+    if train.iter().all(|r| r.label.is_none()) {
         return Ok(None);
     }
     let (kind, mode, balance, cv) = match &opts.supervised {
@@ -164,7 +165,7 @@ fn fit_classifier(
         }
     };
     let mut t =
-        Trained::fit(kind, pipeline, train, mode, balance, opts.seed).map_err(|e| e.to_string())?;
+        Trained::fit(kind, names, x, train, mode, balance, opts.seed).map_err(|e| e.to_string())?;
     t.cv = cv;
     Ok(Some(t))
 }
@@ -196,10 +197,11 @@ impl ModelSet {
         let calibrated = detectors.score(x.view()).calibrated;
         let consensus = Consensus::fit(&detectors.kinds(), calibrated.view(), opts.consensus);
         let projection = Projection::fit(x.view(), opts.seed).ok();
-        let (classifier, classifier_note) = match fit_classifier(schema, &pipeline, train, opts) {
-            Ok(c) => (c, None),
-            Err(e) => (None, Some(e)),
-        };
+        let (classifier, classifier_note) =
+            match fit_classifier(schema, &pipeline.names, x.view(), train, opts) {
+                Ok(c) => (c, None),
+                Err(e) => (None, Some(e)),
+            };
         Ok(ModelSet {
             classifier,
             classifier_note,
