@@ -274,6 +274,18 @@ pub struct MonitorArgs {
     /// Refit every N flows (default 50000; 0 = only on R).
     #[arg(long, value_name = "N")]
     pub retrain_every: Option<usize>,
+    /// Width of the series buckets, e.g. 1s, 10s, 5m (default: 1s when following live
+    /// traffic, sized to the capture's span otherwise).
+    #[arg(long, value_name = "DURATION")]
+    pub bucket: Option<String>,
+    /// How long a bucket stays open for rows that arrive late, in flow time (default 60s);
+    /// later rows are counted and left out of the series.
+    #[arg(long, value_name = "DURATION")]
+    pub lateness: Option<String>,
+    /// A flow whose bucket has already passed its forecast's upper bound (flows, bytes,
+    /// packets or distinct hosts) gets one more vote towards the consensus.
+    #[arg(long)]
+    pub volume_vote: bool,
     #[command(flatten)]
     pub fit: ModelArgs,
     #[command(flatten)]
@@ -336,7 +348,8 @@ pub struct ThreatArgs {
 pub struct ForecastArgs {
     #[arg(value_name = "FILE")]
     pub file: String,
-    /// flows, bytes, packets or anomalies (the consensus flags of a model fitted on the file).
+    /// flows, bytes, packets, sources, destinations (distinct addresses per bucket) or
+    /// anomalies (the consensus flags of a model fitted on the file).
     #[arg(long, default_value = "flows")]
     pub series: String,
     /// Bucket width: seconds, or 30s, 10m, 1h.

@@ -77,6 +77,11 @@ pub struct EngineSettings {
     pub warmup: Option<usize>,
     pub window: Option<usize>,
     pub retrain_every: Option<usize>,
+    /// Series bucket width, e.g. "10s" (see `--bucket`).
+    pub bucket: Option<String>,
+    /// Lateness window, e.g. "60s" (see `--lateness`).
+    pub lateness: Option<String>,
+    pub volume_vote: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -216,6 +221,12 @@ pub const TEMPLATE: &str = r#"# flowtop configuration
 # window = 20000
 # Refit after this many flows (0 = only when asked).
 # retrain-every = 50000
+# Series bucket width (default: 1s live, sized to the capture's span for replays).
+# bucket = "10s"
+# How long a bucket stays open for late rows, in flow time; later rows are counted.
+# lateness = "60s"
+# A flow in a bucket already above its forecast's 95% bound gets one more vote.
+# volume-vote = false
 
 [threat]
 # Threat score bands: LOW below medium, MEDIUM from medium, HIGH from high (0-100).

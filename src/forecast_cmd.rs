@@ -4,34 +4,21 @@
 
 use serde::Serialize;
 
+use std::collections::HashSet;
+
+use crate::engine::{Seen, SeriesKind};
 use crate::forecast::{Step, auto_forecast};
 use crate::ingest::read_all;
 use crate::model::{FitOptions, ModelSet};
 use crate::schema::{DetectOptions, FlowRecord};
 use crate::source::Input;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeriesName {
-    Flows,
-    Bytes,
-    Packets,
-    Anomalies,
-}
-
-impl SeriesName {
-    pub fn parse(s: &str) -> Result<SeriesName, String> {
-        Ok(match s {
-            "flows" => SeriesName::Flows,
-            "bytes" => SeriesName::Bytes,
-            "packets" => SeriesName::Packets,
-            "anomalies" => SeriesName::Anomalies,
-            _ => {
-                return Err(format!(
-                    "--series is flows, bytes, packets or anomalies, not '{s}'"
-                ));
-            }
-        })
-    }
+/// `--series`: one of the monitor's series.
+pub fn parse_series(s: &str) -> Result<SeriesKind, String> {
+    SeriesKind::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = SeriesKind::ALL.iter().map(|k| k.name()).collect();
+        format!("--series is one of {}, not '{s}'", names.join(", "))
+    })
 }
 
 /// `60`, `60s`, `10m`, `1h` → seconds.
@@ -103,10 +90,28 @@ pub fn bucketize(points: &[(f64, f64)], width: f64) -> (f64, Vec<f64>) {
     (min * width, out)
 }
 
+/// Distinct values per bucket (exact: this is a one-off pass over a file), on the same grid
+/// as `bucketize`.
+pub fn distinct_per_bucket(points: &[(f64, &str)], width: f64) -> (f64, Vec<f64>) {
+    let grid: Vec<(f64, f64)> = points.iter().map(|(t, _)| (*t, 0.0)).collect();
+    let (start, mut out) = bucketize(&grid, width);
+    let mut sets: Vec<HashSet<&str>> = vec![HashSet::new(); out.len()];
+    for (t, v) in points {
+        let i = ((t / width).floor() - (start / width).round()) as usize;
+        if let Some(set) = sets.get_mut(i) {
+            set.insert(v);
+        }
+    }
+    for (o, set) in out.iter_mut().zip(&sets) {
+        *o = set.len() as f64;
+    }
+    (start, out)
+}
+
 pub fn run(
     input: &Input,
     opts: &DetectOptions,
-    series: SeriesName,
+    series: SeriesKind,
     bucket_s: f64,
     horizon: usize,
 ) -> Result<ForecastReport, String> {
@@ -119,7 +124,17 @@ pub fn run(
             input.display_name()
         ));
     }
-    let flagged: Option<Vec<bool>> = if series == SeriesName::Anomalies {
+    let seen = Seen {
+        bytes: flows.iter().any(|f| f.core.bytes.is_some()),
+        packets: flows.iter().any(|f| f.core.packets.is_some()),
+        hosts: flows
+            .iter()
+            .any(|f| f.meta.src.is_some() || f.meta.dst.is_some()),
+    };
+    if let Some(why) = series.missing(&seen) {
+        return Err(format!("{}: {why}", input.display_name()));
+    }
+    let flagged: Option<Vec<bool>> = if series == SeriesKind::Anomalies {
         let train: Vec<&FlowRecord> = flows.iter().take(20_000).collect();
         let model = ModelSet::fit(&summary.schema, &train, &FitOptions::default(), &|_| {})
             .map_err(|e| e.to_string())?;
@@ -132,20 +147,38 @@ pub fn run(
     } else {
         None
     };
-    let points: Vec<(f64, f64)> = flows
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
-            let v = match series {
-                SeriesName::Flows => 1.0,
-                SeriesName::Bytes => f.core.bytes.unwrap_or(0.0),
-                SeriesName::Packets => f.core.packets.unwrap_or(0.0),
-                SeriesName::Anomalies => f64::from(u8::from(flagged.as_ref()?[i])),
-            };
-            Some((f.ts?, v))
-        })
-        .collect();
-    let (start, y) = bucketize(&points, bucket_s);
+    let (start, y) = match series {
+        SeriesKind::Sources | SeriesKind::Destinations => {
+            let hosts: Vec<(f64, &str)> = flows
+                .iter()
+                .filter_map(|f| {
+                    let host = if series == SeriesKind::Sources {
+                        &f.meta.src
+                    } else {
+                        &f.meta.dst
+                    };
+                    Some((f.ts?, host.as_deref()?))
+                })
+                .collect();
+            distinct_per_bucket(&hosts, bucket_s)
+        }
+        _ => {
+            let points: Vec<(f64, f64)> = flows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| {
+                    let v = match series {
+                        SeriesKind::Bytes => f.core.bytes.unwrap_or(0.0),
+                        SeriesKind::Packets => f.core.packets.unwrap_or(0.0),
+                        SeriesKind::Anomalies => f64::from(u8::from(flagged.as_ref()?[i])),
+                        _ => 1.0,
+                    };
+                    Some((f.ts?, v))
+                })
+                .collect();
+            bucketize(&points, bucket_s)
+        }
+    };
     if y.len() <= horizon + 8 {
         return Err(format!(
             "{} buckets of {bucket_s} s: too few to hold out {horizon} and fit the rest",
@@ -186,15 +219,9 @@ pub fn run(
         .zip(test)
         .filter(|(s, a)| s.lo <= **a && **a <= s.hi)
         .count();
-    let name = match series {
-        SeriesName::Flows => "flows",
-        SeriesName::Bytes => "bytes",
-        SeriesName::Packets => "packets",
-        SeriesName::Anomalies => "anomalies",
-    };
     Ok(ForecastReport {
         file: input.display_name(),
-        series: name.into(),
+        series: series.name().into(),
         bucket_s,
         buckets: y.len(),
         order: f.model.as_ref().map(|m| [m.p, m.d, m.q]),

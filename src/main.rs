@@ -116,8 +116,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Forecast(a) => {
             let opts = detect_options(&cfg, &a.input)?;
-            let series =
-                flowtop::forecast_cmd::SeriesName::parse(&a.series).map_err(|e| eyre!(e))?;
+            let series = flowtop::forecast_cmd::parse_series(&a.series).map_err(|e| eyre!(e))?;
             let bucket = flowtop::forecast_cmd::parse_duration(&a.bucket).map_err(|e| eyre!(e))?;
             if a.horizon == 0 {
                 return Err(eyre!("--horizon must be at least 1"));

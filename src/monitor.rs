@@ -65,6 +65,18 @@ pub fn prepare(
         .input
         .detect_options(args.input.format.as_deref(), &args.input.map)
         .map_err(|e| eyre!(e))?;
+    let duration = |flag: &str, v: Option<&String>| -> Result<Option<f64>> {
+        v.map(|v| crate::forecast_cmd::parse_duration(v).map_err(|e| eyre!("{flag}: {e}")))
+            .transpose()
+    };
+    let bucket = duration(
+        "--bucket",
+        args.bucket.as_ref().or(cfg.engine.bucket.as_ref()),
+    )?;
+    let lateness = duration(
+        "--lateness",
+        args.lateness.as_ref().or(cfg.engine.lateness.as_ref()),
+    )?;
     let mut ingest = IngestConfig::new(input, mode);
     ingest.speed = speed;
     ingest.detect = detect;
@@ -86,8 +98,11 @@ pub fn prepare(
         bands: cfg.threat,
         backlog: cfg.engine.window.unwrap_or(20_000),
         // Following from the end is live traffic: keep one-second buckets. Anything that reads
-        // history gets buckets sized to its span.
-        auto_bucket: !matches!(mode, IngestMode::Follow { from_start: false }),
+        // history gets buckets sized to its span, unless a width is given.
+        auto_bucket: bucket.is_none() && !matches!(mode, IngestMode::Follow { from_start: false }),
+        bucket_s: bucket.unwrap_or(1.0),
+        lateness_s: lateness.unwrap_or(crate::engine::DEFAULT_LATENESS_S),
+        volume_vote: args.volume_vote || cfg.engine.volume_vote.unwrap_or(false),
         ..EngineConfig::default()
     };
     if !std::io::stdout().is_terminal() {

@@ -64,6 +64,64 @@ fn forecast_refuses_files_without_time_and_bad_options() {
     ]);
     assert_eq!(code, 1);
     assert!(err.contains("--series"), "{err}");
+    let (code, _, err) = flowtop(&[
+        "forecast",
+        "tests/fixtures/generic-telemetry.csv",
+        "--series",
+        "sources",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("carry no addresses"), "{err}");
+}
+
+#[test]
+fn forecast_counts_distinct_destinations_per_bucket() {
+    let (code, out, err) = flowtop(&[
+        "forecast",
+        "sample-data/trickbot-conn.log",
+        "--series",
+        "destinations",
+        "--bucket",
+        "2m",
+        "--horizon",
+        "12",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["series"], "destinations");
+    let actual: Vec<f64> = v["forecast"]
+        .as_array()
+        .expect("forecast")
+        .iter()
+        .map(|s| s["actual"].as_f64().expect("actual"))
+        .collect();
+    // Distinct hosts, not connections: whole numbers, and fewer than the flows of a bucket.
+    assert!(
+        actual.iter().all(|a| a.fract() == 0.0 && *a >= 0.0),
+        "{actual:?}"
+    );
+    let (_, flows, _) = flowtop(&[
+        "forecast",
+        "sample-data/trickbot-conn.log",
+        "--bucket",
+        "2m",
+        "--horizon",
+        "12",
+        "--json",
+    ]);
+    let flows: serde_json::Value = serde_json::from_str(&flows).expect("json");
+    let flow_counts: Vec<f64> = flows["forecast"]
+        .as_array()
+        .expect("forecast")
+        .iter()
+        .map(|s| s["actual"].as_f64().expect("actual"))
+        .collect();
+    assert!(actual.iter().zip(&flow_counts).all(|(d, f)| d <= f));
+    assert!(
+        actual.iter().zip(&flow_counts).any(|(d, f)| d < f),
+        "{actual:?} {flow_counts:?}"
+    );
 }
 
 #[test]

@@ -56,24 +56,7 @@ impl Pane {
 }
 
 /// Which series the forecast pane shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SeriesKind {
-    Flows,
-    Bytes,
-    Anomalies,
-}
-
-impl SeriesKind {
-    pub const ALL: [SeriesKind; 3] = [SeriesKind::Flows, SeriesKind::Bytes, SeriesKind::Anomalies];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SeriesKind::Flows => "flows",
-            SeriesKind::Bytes => "bytes",
-            SeriesKind::Anomalies => "anomalies",
-        }
-    }
-}
+pub use crate::engine::SeriesKind;
 
 #[derive(Debug, Clone)]
 pub enum Overlay {

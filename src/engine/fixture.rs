@@ -77,6 +77,7 @@ fn event(i: u64) -> AnomalyEvent {
             attack_probability: if attack { 0.97 - 0.05 * i as f64 } else { 0.1 },
         }),
         volume: None,
+        volume_vote: None,
     }
 }
 
@@ -151,6 +152,9 @@ pub fn view() -> LiveView {
             start: 1_500_000_000.0 + i as f64,
             flows: 20 + (i * 7 % 13) as u64,
             bytes: 1000.0 * (1 + i % 5) as f64,
+            packets: 10.0 * (3 + i % 4) as f64,
+            sources: 3 + (i % 3) as u32,
+            destinations: 5 + (i * 5 % 7) as u32,
             anomalies: u64::from(i % 9 == 0),
         })
         .collect();
@@ -224,7 +228,14 @@ pub fn view() -> LiveView {
             consensus_auc: Some(0.91),
             detector_auc: vec![Some(0.88), Some(0.7), None],
         }),
-        late_rows: 0,
+        late_rows: 7,
+        lateness_s: 60.0,
+        closed_buckets: 39,
+        seen: super::Seen {
+            bytes: true,
+            packets: true,
+            hosts: true,
+        },
         profile: Some({
             let mut p = super::TemporalProfile::default();
             for i in 0..500u32 {
@@ -257,13 +268,14 @@ pub fn view() -> LiveView {
         speed: Speed::Factor(10.0),
         paused: false,
     });
-    let buckets = v.snapshot.series.clone();
-    let mut forecasts = super::forecaster::forecast_all(&buckets, 1.0, 30);
+    let mut closed = v.snapshot.series.clone();
+    closed.truncate(v.snapshot.closed_buckets);
+    let mut forecasts = super::forecaster::forecast_all(&closed, 1.0, 30, v.snapshot.seen);
     for f in forecasts.iter_mut().flatten() {
         // Wall time would make the render snapshots differ from run to run.
         f.fit_ms = 5.0;
     }
-    v.forecasts = Some((buckets.len() - 1, Arc::new(forecasts)));
+    v.forecasts = Some((closed.len(), Arc::new(forecasts)));
     v.message = Some(Message {
         seq: 1,
         text: "retrained in 0.42 s on 4000 flows (model #1)".into(),

@@ -1,5 +1,5 @@
 //! The live forecasts: a worker thread refits the automatic ARIMA on the engine's bucketed
-//! series (flows, bytes, anomalies) whenever a bucket closes, at most once a second. Requests
+//! series (flows, bytes, packets, distinct hosts, anomalies) whenever a bucket closes, at most once a second. Requests
 //! are single-slot: a new one replaces a waiting one (the latest wins), so a fast replay never
 //! queues stale work and ingest never waits for a fit.
 
@@ -8,7 +8,8 @@ use std::thread::JoinHandle;
 
 use serde::Serialize;
 
-use super::Bucket;
+use super::series::{Seen, SeriesKind};
+use super::{Bucket, VolumeInfo};
 use crate::forecast::{MAX_ORDER, Step, auto_forecast};
 
 /// Buckets forecast ahead in the monitor.
@@ -27,60 +28,94 @@ pub struct SeriesForecast {
     pub notes: Vec<String>,
 }
 
-/// Closed buckets (all but the last, still filling) of flows and bytes not yet compared with
-/// `fc` (`checked` holds the last bucket start compared per series) that fall outside their
-/// forecast step's 95 % interval, as (bucket start, event).
+/// The forecast step covering the bucket that starts at `start`, if `f` was made on buckets
+/// of this width and reaches that far; `None` also for a fallback without an interval.
+fn step_for(f: &SeriesForecast, start: f64, bucket_s: f64) -> Option<&Step> {
+    // A forecast on buckets of another width (a replay's buckets just doubled).
+    if (f.bucket_s - bucket_s).abs() > 1e-9 * bucket_s.max(1.0) || start < f.start {
+        return None;
+    }
+    let step = f
+        .steps
+        .get(((start - f.start) / f.bucket_s).round() as usize)?;
+    (step.hi.partial_cmp(&step.lo) == Some(std::cmp::Ordering::Greater)).then_some(step)
+}
+
+fn outside(kind: SeriesKind, b: &Bucket, step: &Step, bucket_s: f64) -> Option<VolumeInfo> {
+    let observed = kind.of(b);
+    (observed.is_finite() && (observed > step.hi || observed < step.lo)).then(|| VolumeInfo {
+        series: kind.name().into(),
+        observed,
+        expected: step.mean,
+        lo: step.lo,
+        hi: step.hi,
+        bucket_s,
+    })
+}
+
+/// The series a volume event or vote looks at: all but the anomalies, which the detectors
+/// already count.
+const VOLUME_SERIES: [SeriesKind; 5] = [
+    SeriesKind::Flows,
+    SeriesKind::Bytes,
+    SeriesKind::Packets,
+    SeriesKind::Sources,
+    SeriesKind::Destinations,
+];
+
+/// Closed buckets not yet compared with `fc` (`checked` holds the last bucket start compared
+/// per series) that fall outside their forecast step's 95 % interval, as (bucket start, event).
 pub fn volume_events(
-    buckets: &[Bucket],
+    closed: &[Bucket],
     bucket_s: f64,
     fc: &Forecasts,
-    checked: &mut [f64; 2],
-) -> Vec<(f64, super::VolumeInfo)> {
-    let closed = &buckets[..buckets.len().saturating_sub(1)];
+    checked: &mut [f64; 6],
+) -> Vec<(f64, VolumeInfo)> {
     let mut events = Vec::new();
-    for (s, name) in ["flows", "bytes"].into_iter().enumerate() {
+    for kind in VOLUME_SERIES {
+        let s = kind.index();
         let Some(Ok(f)) = fc.get(s) else { continue };
-        // A forecast on buckets of another width (a replay's buckets just doubled).
-        if (f.bucket_s - bucket_s).abs() > 1e-9 * bucket_s.max(1.0) {
-            continue;
-        }
         for b in closed {
             if b.start <= checked[s] || b.start < f.start {
                 continue;
             }
             checked[s] = b.start;
-            let idx = ((b.start - f.start) / f.bucket_s).round() as usize;
-            let Some(step) = f.steps.get(idx) else {
-                continue;
-            };
-            // A fallback without an interval (constant series) flags nothing.
-            if step.hi.partial_cmp(&step.lo) != Some(std::cmp::Ordering::Greater) {
-                continue;
-            }
-            let observed = if s == 0 { b.flows as f64 } else { b.bytes };
-            if observed.is_finite() && (observed > step.hi || observed < step.lo) {
-                events.push((
-                    b.start,
-                    super::VolumeInfo {
-                        series: name.into(),
-                        observed,
-                        expected: step.mean,
-                        lo: step.lo,
-                        hi: step.hi,
-                        bucket_s,
-                    },
-                ));
+            if let Some(info) =
+                step_for(f, b.start, bucket_s).and_then(|st| outside(kind, b, st, bucket_s))
+            {
+                events.push((b.start, info));
             }
         }
     }
     events
 }
 
-/// Forecasts for the three series, in `app::SeriesKind::ALL` order; `Err` says why not.
-pub type Forecasts = [Result<SeriesForecast, String>; 3];
+/// The volume vote for a flow whose bucket is `b` as it stands after the flow joined it: the
+/// first series whose running total has already passed its forecast's upper bound. (A bucket
+/// can only be called too quiet once it has closed, so the vote is for excess alone.)
+pub fn volume_vote(b: &Bucket, bucket_s: f64, fc: &Forecasts) -> Option<VolumeInfo> {
+    VOLUME_SERIES.into_iter().find_map(|kind| {
+        let Some(Ok(f)) = fc.get(kind.index()) else {
+            return None;
+        };
+        let step = step_for(f, b.start, bucket_s)?;
+        outside(kind, b, step, bucket_s).filter(|v| v.observed > v.hi)
+    })
+}
+
+/// Forecasts for the series, in `SeriesKind::ALL` order; `Err` says why not.
+pub type Forecasts = [Result<SeriesForecast, String>; 6];
+
+/// Closed buckets to fit, their width, and which series the flows fill.
+pub struct Request {
+    pub id: u64,
+    pub closed: Vec<Bucket>,
+    pub bucket_s: f64,
+    pub seen: Seen,
+}
 
 struct Slot {
-    request: Option<(u64, Vec<Bucket>, f64)>,
+    request: Option<Request>,
     result: Option<(u64, Arc<Forecasts>)>,
     stop: bool,
 }
@@ -108,11 +143,11 @@ impl Forecaster {
         Forecaster { shared, thread }
     }
 
-    /// Asks for forecasts of `buckets` (the last one still filling is left out of the fit).
-    pub fn request(&self, id: u64, buckets: Vec<Bucket>, bucket_s: f64) {
+    /// Asks for forecasts past the closed buckets of `r`.
+    pub fn request(&self, r: Request) {
         let (lock, cv) = &*self.shared;
         if let Ok(mut slot) = lock.lock() {
-            slot.request = Some((id, buckets, bucket_s));
+            slot.request = Some(r);
             cv.notify_one();
         }
     }
@@ -154,18 +189,26 @@ fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize) {
                 };
             }
         };
-        let (id, buckets, bucket_s) = job;
-        let result = Arc::new(forecast_all(&buckets, bucket_s, min_buckets));
+        let result = Arc::new(forecast_all(
+            &job.closed,
+            job.bucket_s,
+            min_buckets,
+            job.seen,
+        ));
         if let Ok(mut slot) = lock.lock() {
-            slot.result = Some((id, result));
+            slot.result = Some((job.id, result));
         }
     }
 }
 
-pub fn forecast_all(buckets: &[Bucket], bucket_s: f64, min_buckets: usize) -> Forecasts {
-    let complete = &buckets[..buckets.len().saturating_sub(1)];
-    let start = complete.last().map_or(0.0, |b| b.start + bucket_s);
-    let one = |y: Vec<f64>| -> Result<SeriesForecast, String> {
+/// Forecasts of every series from the end of `closed`; series the flows do not fill say so.
+pub fn forecast_all(closed: &[Bucket], bucket_s: f64, min_buckets: usize, seen: Seen) -> Forecasts {
+    let start = closed.last().map_or(0.0, |b| b.start + bucket_s);
+    SeriesKind::ALL.map(|kind| {
+        if let Some(why) = kind.missing(&seen) {
+            return Err(why.to_string());
+        }
+        let y: Vec<f64> = closed.iter().map(|b| kind.of(b)).collect();
         let f = auto_forecast(&y, HORIZON, min_buckets.max(MAX_ORDER + 8))
             .map_err(|e| e.to_string())?;
         Ok(SeriesForecast {
@@ -178,12 +221,7 @@ pub fn forecast_all(buckets: &[Bucket], bucket_s: f64, min_buckets: usize) -> Fo
             steps: f.steps,
             notes: f.notes,
         })
-    };
-    [
-        one(complete.iter().map(|b| b.flows as f64).collect()),
-        one(complete.iter().map(|b| b.bytes).collect()),
-        one(complete.iter().map(|b| b.anomalies as f64).collect()),
-    ]
+    })
 }
 
 #[cfg(test)]
@@ -214,8 +252,12 @@ mod volume_tests {
             start,
             flows,
             bytes,
-            anomalies: 0,
+            ..Default::default()
         }
+    }
+
+    fn missing() -> Result<SeriesForecast, String> {
+        Err("not enough data".into())
     }
 
     #[test]
@@ -223,35 +265,73 @@ mod volume_tests {
         let fc: Forecasts = [
             Ok(forecast(100.0, 10.0, 20.0)),
             Ok(forecast(100.0, 1000.0, 2000.0)),
-            Err("not enough data".into()),
+            missing(),
+            missing(),
+            Ok(forecast(100.0, 0.0, 4.0)),
+            missing(),
         ];
-        let buckets = vec![
+        let mut scan = bucket(110.0, 35, 500.0); // flows above, bytes below
+        scan.destinations = 9; // and a jump in distinct destinations
+        let closed = vec![
             bucket(90.0, 50, 1500.0),  // before the forecast: not compared
             bucket(100.0, 15, 1500.0), // inside both
-            bucket(110.0, 35, 500.0),  // flows above, bytes below
-            bucket(120.0, 99, 9e9),    // still filling: not compared
+            scan,
         ];
-        let mut checked = [f64::NEG_INFINITY; 2];
-        let events = volume_events(&buckets, 10.0, &fc, &mut checked);
+        let mut checked = [f64::NEG_INFINITY; 6];
+        let events = volume_events(&closed, 10.0, &fc, &mut checked);
         let got: Vec<(f64, &str, f64)> = events
             .iter()
             .map(|(t, v)| (*t, v.series.as_str(), v.observed))
             .collect();
-        assert_eq!(got, vec![(110.0, "flows", 35.0), (110.0, "bytes", 500.0)]);
-        assert!(volume_events(&buckets, 10.0, &fc, &mut checked).is_empty());
+        assert_eq!(
+            got,
+            vec![
+                (110.0, "flows", 35.0),
+                (110.0, "bytes", 500.0),
+                (110.0, "destinations", 9.0)
+            ]
+        );
+        assert!(volume_events(&closed, 10.0, &fc, &mut checked).is_empty());
         // Buckets of another width are not compared with this forecast.
-        let mut fresh = [f64::NEG_INFINITY; 2];
-        assert!(volume_events(&buckets, 20.0, &fc, &mut fresh).is_empty());
+        let mut fresh = [f64::NEG_INFINITY; 6];
+        assert!(volume_events(&closed, 20.0, &fc, &mut fresh).is_empty());
     }
 
     #[test]
     fn a_forecast_without_an_interval_flags_nothing() {
         let fc: Forecasts = [
             Ok(forecast(100.0, 10.0, 10.0)),
-            Err("constant".into()),
-            Err("constant".into()),
+            missing(),
+            missing(),
+            missing(),
+            missing(),
+            missing(),
         ];
-        let buckets = vec![bucket(100.0, 500, 0.0), bucket(110.0, 1, 0.0)];
-        assert!(volume_events(&buckets, 10.0, &fc, &mut [f64::NEG_INFINITY; 2]).is_empty());
+        let closed = vec![bucket(100.0, 500, 0.0)];
+        assert!(volume_events(&closed, 10.0, &fc, &mut [f64::NEG_INFINITY; 6]).is_empty());
+        assert!(volume_vote(&closed[0], 10.0, &fc).is_none());
+    }
+
+    #[test]
+    fn the_vote_is_cast_once_a_filling_bucket_passes_its_upper_bound() {
+        let fc: Forecasts = [
+            Ok(forecast(100.0, 10.0, 20.0)),
+            missing(),
+            missing(),
+            missing(),
+            missing(),
+            missing(),
+        ];
+        assert!(volume_vote(&bucket(120.0, 20, 0.0), 10.0, &fc).is_none());
+        let v = volume_vote(&bucket(120.0, 21, 0.0), 10.0, &fc).expect("over the bound");
+        assert_eq!((v.series.as_str(), v.observed, v.hi), ("flows", 21.0, 20.0));
+        assert!(
+            volume_vote(&bucket(120.0, 1, 0.0), 10.0, &fc).is_none(),
+            "too quiet is not a vote"
+        );
+        assert!(
+            volume_vote(&bucket(90.0, 99, 0.0), 10.0, &fc).is_none(),
+            "before the forecast"
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! background thread (single flight, the latest request wins) and swap in atomically; the old
 //! model keeps scoring until then. `snapshot()` publishes what the UI shows.
 
+mod distinct;
 mod export;
 #[cfg(test)]
 pub(crate) mod fixture;
@@ -20,7 +21,7 @@ use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 pub use reservoir::Reservoir;
-pub use series::{MIN_FORECAST_BUCKETS, Series};
+pub use series::{DEFAULT_LATENESS_S, MIN_FORECAST_BUCKETS, Sample, Seen, Series, SeriesKind};
 pub use snapshot::{
     AnomalyEvent, Bucket, ClassifierView, Counters, DetectorState, JobState, ModelState,
     ProjectedPoint, Snapshot, VolumeInfo,
@@ -57,6 +58,10 @@ pub struct EngineConfig {
     /// Grow the series bucket as the flows' time span grows (replays, reading a file from its
     /// start) instead of keeping the last `series_len` buckets of `bucket_s`.
     pub auto_bucket: bool,
+    /// Seconds of flow time a bucket stays open for late rows after it ends.
+    pub lateness_s: f64,
+    /// A flow whose bucket has already passed its forecast's upper bound gets one more vote.
+    pub volume_vote: bool,
 }
 
 impl Default for EngineConfig {
@@ -74,6 +79,8 @@ impl Default for EngineConfig {
             bands: Bands::default(),
             backlog: 0,
             auto_bucket: false,
+            lateness_s: DEFAULT_LATENESS_S,
+            volume_vote: false,
         }
     }
 }
@@ -111,6 +118,8 @@ pub struct Engine {
     series: Series,
     feed: VecDeque<Arc<AnomalyEvent>>,
     volume_seq: u64,
+    /// The latest forecasts, for the volume vote.
+    forecasts: Option<Arc<forecaster::Forecasts>>,
     projection: VecDeque<ProjectedPoint>,
     clusters: ClusterStats,
     quality: Option<LiveQuality>,
@@ -125,7 +134,9 @@ impl Engine {
     pub fn new(schema: Schema, cfg: EngineConfig) -> Engine {
         Engine {
             reservoir: Reservoir::new(cfg.window, cfg.fit.seed),
-            series: Series::new(cfg.bucket_s, cfg.series_len).auto(cfg.auto_bucket),
+            series: Series::new(cfg.bucket_s, cfg.series_len)
+                .auto(cfg.auto_bucket)
+                .lateness(cfg.lateness_s),
             schema,
             model: None,
             model_error: None,
@@ -136,6 +147,7 @@ impl Engine {
             counters: Counters::default(),
             feed: VecDeque::new(),
             volume_seq: 0,
+            forecasts: None,
             projection: VecDeque::new(),
             clusters: ClusterStats::new(0),
             quality: None,
@@ -165,6 +177,20 @@ impl Engine {
 
     pub fn series_buckets(&self) -> Vec<Bucket> {
         self.series.buckets()
+    }
+
+    /// How many of `series_buckets()` are closed (final).
+    pub fn closed_buckets(&self) -> usize {
+        self.series.closed_len()
+    }
+
+    pub fn series_seen(&self) -> Seen {
+        self.series.seen
+    }
+
+    /// The latest forecasts of the series (the volume vote compares buckets with them).
+    pub fn set_forecasts(&mut self, fc: Arc<forecaster::Forecasts>) {
+        self.forecasts = Some(fc);
     }
 
     pub fn bucket_s(&self) -> f64 {
@@ -205,17 +231,32 @@ impl Engine {
     pub fn ingest(&mut self, flows: Vec<FlowRecord>) -> Vec<ScoredFlow> {
         self.poll_job();
         self.counters.flows += flows.len() as u64;
-        let out = self.score_batch(&flows);
-        let keep = self.model.is_none() && self.cfg.backlog > 0;
-        for (flow, s) in flows.into_iter().zip(&out) {
-            if let Some(ts) = flow.ts {
-                self.profile.add(ts);
+        // Into the series first: the volume vote looks at the bucket as each flow joins it.
+        let mut times = Vec::with_capacity(flows.len());
+        let mut votes = Vec::with_capacity(flows.len());
+        for flow in &flows {
+            match flow.ts {
+                Some(ts) => self.profile.add(ts),
+                None => self.series.clock_time(),
             }
             let t = flow
                 .ts
                 .unwrap_or_else(|| self.started.elapsed().as_secs_f64());
-            self.series
-                .add(t, flow.core.bytes.unwrap_or(f64::NAN), s.flagged);
+            let bucket = self.series.add(t, Sample::of(flow, false));
+            times.push(t);
+            votes.push(match (&self.forecasts, bucket) {
+                (Some(fc), Some(b)) if self.cfg.volume_vote => {
+                    forecaster::volume_vote(&b, self.series.bucket_s, fc)
+                }
+                _ => None,
+            });
+        }
+        let out = self.score_batch(&flows, &votes);
+        let keep = self.model.is_none() && self.cfg.backlog > 0;
+        for ((flow, s), t) in flows.into_iter().zip(&out).zip(times) {
+            if s.flagged {
+                self.series.mark_anomaly(t);
+            }
             self.reservoir.offer(|| Arc::new(flow.clone()));
             if keep {
                 self.backlog.push_back((t, flow));
@@ -238,7 +279,12 @@ impl Engine {
         out
     }
 
-    fn score_batch(&mut self, flows: &[FlowRecord]) -> Vec<ScoredFlow> {
+    /// Scores `flows`; `volume[i]`, when set, is flow i's volume vote (see `volume_vote`).
+    fn score_batch(
+        &mut self,
+        flows: &[FlowRecord],
+        volume: &[Option<VolumeInfo>],
+    ) -> Vec<ScoredFlow> {
         let Some(model) = self.model.clone() else {
             self.counters.unscored += flows.len() as u64;
             return flows
@@ -254,11 +300,16 @@ impl Engine {
         let batch = model.score(&refs);
         let kinds = model.detectors.kinds();
         let mut out = Vec::with_capacity(flows.len());
+        let min_votes = model.consensus.params.min_votes.max(1);
         for (i, flow) in flows.iter().enumerate() {
+            let volume_vote = volume.get(i).cloned().flatten();
             let v = &batch.verdicts[i];
+            let flagged = v.flagged
+                || (volume_vote.is_some()
+                    && v.votes.iter().filter(|v| **v == Some(true)).count() + 1 >= min_votes);
             let cluster = batch.clusters.as_ref().and_then(|c| c.get(i).copied());
             if let Some(c) = cluster {
-                self.clusters.add(c, flow, v.flagged);
+                self.clusters.add(c, flow, flagged);
             }
             self.counters.scored += 1;
             if let Some(label) = &flow.label {
@@ -268,7 +319,7 @@ impl Engine {
                     .get_or_insert_with(|| LiveQuality::new(kinds.len()));
                 quality.add(
                     label.attack,
-                    v.flagged,
+                    flagged,
                     v.score,
                     scores.as_slice().unwrap_or(&[]),
                 );
@@ -277,13 +328,18 @@ impl Engine {
             let classified_attack = predicted
                 .as_ref()
                 .is_some_and(|p| p.attack_probability >= 0.5);
-            if v.flagged {
+            if flagged {
                 self.counters.flagged += 1;
             }
             // The feed holds what the detectors flag and what the classifier calls an attack.
-            if v.flagged || classified_attack {
+            if flagged || classified_attack {
                 let feats = batch.features.row(i).insert_axis(ndarray::Axis(0));
-                let evidence = ModelEvidence::from_verdict(&kinds, v);
+                let mut evidence = ModelEvidence::from_verdict(&kinds, v);
+                evidence.flagged = flagged;
+                if let Some(vv) = &volume_vote {
+                    evidence.voting.push(format!("volume ({})", vv.series));
+                    evidence.voters += 1;
+                }
                 let threat = crate::threat::assess(
                     &ThreatInput::of_flow(
                         flow,
@@ -330,6 +386,7 @@ impl Engine {
                     top_features: model.top_features(feats, 5),
                     predicted,
                     volume: None,
+                    volume_vote,
                 }));
                 self.feed.truncate(self.cfg.feed_len);
             }
@@ -338,7 +395,7 @@ impl Engine {
                     x: p[[i, 0]],
                     y: p[[i, 1]],
                     cluster,
-                    flagged: v.flagged,
+                    flagged,
                 });
                 if self.projection.len() > self.cfg.projection_len {
                     self.projection.pop_front();
@@ -346,7 +403,7 @@ impl Engine {
             }
             out.push(ScoredFlow {
                 score: v.score,
-                flagged: v.flagged,
+                flagged,
                 cluster,
             });
         }
@@ -494,7 +551,7 @@ impl Engine {
         }
         let (times, flows): (Vec<f64>, Vec<FlowRecord>) = self.backlog.drain(..).unzip();
         self.counters.unscored = self.counters.unscored.saturating_sub(flows.len() as u64);
-        let out = self.score_batch(&flows);
+        let out = self.score_batch(&flows, &[]);
         for (t, s) in times.into_iter().zip(&out) {
             if s.flagged {
                 self.series.mark_anomaly(t);
@@ -552,6 +609,9 @@ impl Engine {
                 .and_then(|v| Some([*v.first()?, *v.get(1)?])),
             quality: self.quality.as_ref().map(LiveQuality::snapshot),
             late_rows: self.series.too_late,
+            lateness_s: self.series.lateness_s(),
+            closed_buckets: self.series.closed_len(),
+            seen: self.series.seen,
             profile: (self.profile.flows > 0).then(|| self.profile.clone()),
             classifier: m
                 .and_then(|m| m.classifier.as_ref())

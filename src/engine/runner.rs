@@ -139,7 +139,7 @@ pub fn start(ingest: IngestConfig, cfg: EngineConfig, model: Option<ModelSet>) -
                 forecaster: Forecaster::start(MIN_FORECAST_BUCKETS),
                 forecast_key: None,
                 forecast_asked: Instant::now(),
-                volume_checked: [f64::NEG_INFINITY; 2],
+                volume_checked: [f64::NEG_INFINITY; 6],
             };
             r.run(&rx, &cmd_rx, &stop_rx);
             r.ingest.stop();
@@ -182,7 +182,7 @@ struct Runner {
     forecast_key: Option<(usize, f64, f64)>,
     forecast_asked: Instant,
     /// Start of the last bucket compared with its forecast, per series (flows, bytes).
-    volume_checked: [f64; 2],
+    volume_checked: [f64; 6],
 }
 
 impl Runner {
@@ -421,6 +421,9 @@ impl Runner {
     /// finished ones.
     fn forecast(&mut self, now: Instant) {
         if let Some((n, result)) = self.forecaster.take() {
+            if let Some(e) = self.engine.as_mut() {
+                e.set_forecasts(result.clone());
+            }
             self.view.forecasts = Some((n as usize, result));
             self.dirty = true;
         }
@@ -429,35 +432,38 @@ impl Runner {
         if now.duration_since(self.forecast_asked) < Duration::from_secs(1) {
             return;
         }
-        let buckets = e.series_buckets();
+        let mut closed = e.series_buckets();
+        closed.truncate(e.closed_buckets());
         let key = (
-            buckets.len(),
-            buckets.last().map_or(0.0, |b| b.start),
+            closed.len(),
+            closed.last().map_or(0.0, |b| b.start),
             e.bucket_s(),
         );
-        if self.forecast_key == Some(key) || buckets.len() < 2 {
+        if self.forecast_key == Some(key) || closed.is_empty() {
             return;
         }
         self.forecast_key = Some(key);
         self.forecast_asked = now;
-        self.forecaster
-            .request(buckets.len() as u64 - 1, buckets, key.2);
+        self.forecaster.request(super::forecaster::Request {
+            id: closed.len() as u64,
+            closed,
+            bucket_s: key.2,
+            seen: e.series_seen(),
+        });
     }
 }
 
 impl Runner {
-    /// Volume anomalies: every closed bucket of flows and bytes is compared once with the
+    /// Volume anomalies: every closed bucket of each series is compared once with the
     /// latest forecast made before it; outside the 95 % interval it becomes a feed event.
     fn check_volume(&mut self) {
         let (Some(e), Some((_, fc))) = (self.engine.as_mut(), &self.view.forecasts) else {
             return;
         };
-        let events = super::forecaster::volume_events(
-            &e.series_buckets(),
-            e.bucket_s(),
-            fc,
-            &mut self.volume_checked,
-        );
+        let mut closed = e.series_buckets();
+        closed.truncate(e.closed_buckets());
+        let events =
+            super::forecaster::volume_events(&closed, e.bucket_s(), fc, &mut self.volume_checked);
         if !events.is_empty() {
             for (ts, info) in events {
                 e.push_volume(ts, info);
@@ -489,6 +495,9 @@ impl Snapshot {
             projection_variance: None,
             quality: None,
             late_rows: 0,
+            lateness_s: 0.0,
+            closed_buckets: 0,
+            seen: Default::default(),
             profile: None,
             classifier: None,
             classifier_note: None,

@@ -73,6 +73,9 @@ pub struct AnomalyEvent {
     pub predicted: Option<crate::classify::Prediction>,
     /// Set for a volume event: a whole bucket, not one flow, left its forecast interval.
     pub volume: Option<VolumeInfo>,
+    /// Set when the flow's bucket had already passed its forecast's upper bound as the flow
+    /// joined it, and that counted as a vote (`--volume-vote`).
+    pub volume_vote: Option<VolumeInfo>,
     /// Every model feature: names shared by all events of one model, the raw input value
     /// (numeric features; NaN for encoded categories) and the deviation from the training
     /// window (robust z for numeric features, the encoded value for categories).
@@ -92,6 +95,10 @@ pub struct Bucket {
     pub start: f64,
     pub flows: u64,
     pub bytes: f64,
+    pub packets: f64,
+    /// Distinct source / destination addresses (estimated, see `engine::distinct`).
+    pub sources: u32,
+    pub destinations: u32,
     pub anomalies: u64,
 }
 
@@ -140,8 +147,14 @@ pub struct Snapshot {
     pub projection_variance: Option<[f64; 2]>,
     /// Live precision / recall / F1 and ROC-AUC when the flows carry labels.
     pub quality: Option<QualitySnapshot>,
-    /// Rows older than the series ring (counted, not placed).
+    /// Rows whose bucket had closed (past the lateness window) or left the ring: counted,
+    /// not placed in the series.
     pub late_rows: u64,
+    pub lateness_s: f64,
+    /// Leading buckets of `series` that are closed (final); the rest may still grow.
+    pub closed_buckets: usize,
+    /// Which optional series the flows have filled so far.
+    pub seen: super::series::Seen,
     /// Activity by hour of day and day of week, when the flows carry timestamps.
     pub profile: Option<super::TemporalProfile>,
     /// The current model's classifier, when the training window had labels.
@@ -210,6 +223,7 @@ impl AnomalyEvent {
             threat,
             predicted: None,
             volume: Some(info),
+            volume_vote: None,
             feature_names: Arc::from(Vec::<String>::new()),
             raw: Vec::new(),
             deviation: Vec::new(),

@@ -101,3 +101,74 @@ fn flows_before_the_first_model_are_scored_once_it_exists_when_asked() {
     let anomalies: u64 = snap.series.iter().map(|b| b.anomalies).sum();
     assert_eq!(anomalies, snap.counters.flagged);
 }
+
+#[test]
+fn the_volume_vote_adds_one_vote_to_flows_in_buckets_above_their_forecast() {
+    let (schema, mut rows) = load("sample-data/trickbot-conn.log");
+    rows.truncate(400);
+    let start = rows
+        .iter()
+        .filter_map(|r| r.ts)
+        .fold(f64::INFINITY, f64::min);
+    let bucket_s = 3600.0;
+    // A forecast of at most half a flow per hour: every bucket is above it at its first flow.
+    let quiet = forecaster::SeriesForecast {
+        order: Some([0, 0, 0]),
+        constant: true,
+        aic: Some(0.0),
+        fit_ms: 0.0,
+        start: (start / bucket_s).floor() * bucket_s,
+        bucket_s,
+        steps: vec![
+            crate::forecast::Step {
+                mean: 0.2,
+                lo: 0.0,
+                hi: 0.5,
+            };
+            10_000
+        ],
+        notes: Vec::new(),
+    };
+    let none = || Err::<forecaster::SeriesForecast, String>("off".into());
+    let fc: forecaster::Forecasts = [Ok(quiet), none(), none(), none(), none(), none()];
+    let run = |vote: bool| {
+        let mut e = Engine::new(
+            schema.clone(),
+            EngineConfig {
+                warmup: 100,
+                retrain_every: 0,
+                background: false,
+                bucket_s,
+                volume_vote: vote,
+                ..Default::default()
+            },
+        );
+        e.set_forecasts(Arc::new(fc.clone()));
+        e.ingest(rows[..100].to_vec());
+        e.ingest(rows[100..].to_vec());
+        e.snapshot()
+    };
+    let (off, on) = (run(false), run(true));
+    assert!(
+        on.counters.flagged > off.counters.flagged,
+        "{} vs {}",
+        on.counters.flagged,
+        off.counters.flagged
+    );
+    let min_votes = crate::detect::ConsensusParams::default().min_votes;
+    let by_vote: Vec<_> = on
+        .feed
+        .iter()
+        .filter(|e| e.votes.iter().filter(|v| **v == Some(true)).count() < min_votes)
+        .collect();
+    assert_eq!(
+        by_vote.len() as u64,
+        on.counters.flagged - off.counters.flagged
+    );
+    for e in by_vote {
+        let v = e.volume_vote.as_ref().expect("flagged by the volume vote");
+        assert_eq!((v.series.as_str(), v.hi), ("flows", 0.5));
+        assert!(e.threat.voting.iter().any(|n| n == "volume (flows)"));
+    }
+    assert!(off.feed.iter().all(|e| e.volume_vote.is_none()));
+}

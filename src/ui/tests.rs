@@ -145,7 +145,7 @@ fn warming_up_states_are_explained() {
     let live = fixture::warming();
     let screen = text(&draw(&app(), &live, "dark", 120, 40, false));
     assert!(screen.contains("learning normal traffic: 120/1000 flows"));
-    assert!(screen.contains("forecast: not enough data yet (0/30 buckets)"));
+    assert!(screen.contains("forecast: warming up (0/30 buckets)"));
     insta::assert_snapshot!(screen);
 }
 

@@ -1,5 +1,6 @@
-//! Forecast: the chosen series (flows, bytes or anomalies per bucket, switched with left /
-//! right) with the automatic ARIMA's forecast and 95 % band; order and AIC in the title.
+//! Forecast: the chosen series (flows, bytes, packets, distinct sources / destinations or
+//! anomalies per bucket, switched with left / right) with the automatic ARIMA's forecast and
+//! 95 % band; order and AIC in the title.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -15,15 +16,11 @@ use crate::ui::plot::{Plot, PlotSeries};
 pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let s = &ctx.view.snapshot;
     let series = ctx.app.series;
-    let idx = SeriesKind::ALL
-        .iter()
-        .position(|k| *k == series)
-        .unwrap_or(0);
     let fc = ctx
         .view
         .forecasts
         .as_ref()
-        .and_then(|(_, f)| f.get(idx).cloned());
+        .and_then(|(_, f)| f.get(series.index()).cloned());
     let model = match &fc {
         Some(Ok(f)) => match (f.order, f.aic) {
             (Some([p, d, q]), Some(aic)) => format!(" ARIMA({p},{d},{q}) AIC {aic:.0}"),
@@ -52,11 +49,13 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         super::profile::render(frame, inner, ctx);
         return;
     }
-    let n = s.series.len();
+    let n = s.closed_buckets;
     let ready = n >= MIN_FORECAST_BUCKETS;
-    let state = match &fc {
+    let missing = series.missing(&s.seen);
+    let mut state = match &fc {
+        _ if missing.is_some() => format!("{}: {}", series.name(), missing.unwrap_or_default()),
         _ if !ready => {
-            format!("forecast: not enough data yet ({n}/{MIN_FORECAST_BUCKETS} buckets)")
+            format!("forecast: warming up ({n}/{MIN_FORECAST_BUCKETS} buckets)")
         }
         None => format!("forecast: fitting on {n} buckets…"),
         Some(Err(e)) => format!("forecast: {e}"),
@@ -74,6 +73,13 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             text
         }
     };
+    if s.late_rows > 0 {
+        state.push_str(&format!(
+            "; {} late rows past the {} window",
+            count(s.late_rows as f64),
+            crate::ui::format::duration(s.lateness_s)
+        ));
+    }
     let [status, legend, chart] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -93,29 +99,29 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         Span::styled(format!("{bglyph} 95% "), ctx.style("forecast-band")),
         Span::raw(" "),
     ];
-    for k in SeriesKind::ALL {
-        let style = if k == series {
-            ctx.style("selection")
-        } else {
-            ctx.style("muted")
-        };
-        spans.push(Span::styled(k.name(), style));
-        spans.push(Span::raw(" "));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let all: usize = SeriesKind::ALL.iter().map(|k| k.name().len() + 1).sum();
+    if used + all <= legend.width as usize {
+        for k in SeriesKind::ALL {
+            let style = if k == series {
+                ctx.style("selection")
+            } else {
+                ctx.style("muted")
+            };
+            spans.push(Span::styled(k.name(), style));
+            spans.push(Span::raw(" "));
+        }
+    } else {
+        // Narrow panes: the chosen series and its place among them.
+        spans.push(Span::styled(series.name(), ctx.style("selection")));
+        spans.push(Span::styled(
+            format!(" {}/{} ←→", series.index() + 1, SeriesKind::ALL.len()),
+            ctx.style("muted"),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), legend);
-    let history: Vec<(f64, f64)> = s
-        .series
-        .iter()
-        .map(|b| {
-            let y = match series {
-                SeriesKind::Flows => b.flows as f64,
-                SeriesKind::Bytes => b.bytes,
-                SeriesKind::Anomalies => b.anomalies as f64,
-            };
-            (b.start, y)
-        })
-        .collect();
-    if history.is_empty() {
+    let history: Vec<(f64, f64)> = s.series.iter().map(|b| (b.start, series.of(b))).collect();
+    if history.is_empty() || missing.is_some() {
         return;
     }
     let (mut mean, mut band) = (Vec::new(), Vec::new());
