@@ -226,6 +226,11 @@ fn forecast_appears_during_a_zeek_replay() {
         s.contains("ARIMA(") && s.contains("buckets ahead")
     });
     assert!(s.contains("◆"), "{s}");
+    // The LSTM autoencoder trains on the same buckets and draws its window scores.
+    t.wait("the sequence signal", 120, |s| {
+        s.lines()
+            .any(|l| l.contains("seq ") && l.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)))
+    });
     // Switch the series: the pane follows.
     t.keys(&["4", "l"]);
     t.wait_for("4 Forecast bytes/", 10);

@@ -89,6 +89,15 @@ fn volume_event() -> AnomalyEvent {
         lo: 40.0,
         hi: 120.0,
         bucket_s: 1.0,
+        also: vec![super::VolumeInfo {
+            series: "destinations".into(),
+            observed: 95.0,
+            expected: 6.0,
+            lo: 0.0,
+            hi: 14.0,
+            bucket_s: 1.0,
+            also: Vec::new(),
+        }],
     };
     AnomalyEvent::volume(u64::MAX - 1, 1_500_000_050.0, info, &Bands::default())
 }
@@ -276,6 +285,28 @@ pub fn view() -> LiveView {
         f.fit_ms = 5.0;
     }
     v.forecasts = Some((closed.len(), Arc::new(forecasts)));
+    let window = 12;
+    v.sequence = Some(Arc::new(Ok(super::sequencer::SequenceView {
+        series: vec!["flows", "bytes", "packets", "sources", "destinations"],
+        window,
+        bucket_s: 1.0,
+        // Ordinary windows, then two that the autoencoder cannot rebuild.
+        scores: closed[window - 1..]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let score = if (20..22).contains(&i) {
+                    0.995
+                } else {
+                    (i % 7) as f64 / 7.0
+                };
+                (b.start, score, if i == 21 { "bytes" } else { "flows" })
+            })
+            .collect(),
+        train_windows: closed.len() - window + 1,
+        train_ms: 120.0,
+        retrained: true,
+    })));
     v.message = Some(Message {
         seq: 1,
         text: "retrained in 0.42 s on 4000 flows (model #1)".into(),

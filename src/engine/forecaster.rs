@@ -1,13 +1,15 @@
 //! The live forecasts: a worker thread refits the automatic ARIMA on the engine's bucketed
 //! series (flows, bytes, packets, distinct hosts, anomalies) whenever a bucket closes, at most once a second. Requests
 //! are single-slot: a new one replaces a waiting one (the latest wins), so a fast replay never
-//! queues stale work and ingest never waits for a fit.
+//! queues stale work and ingest never waits for a fit. The same worker then updates the LSTM
+//! autoencoder's sequence signal (`sequencer`).
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use serde::Serialize;
 
+use super::sequencer::{SequenceState, Sequencer};
 use super::series::{Seen, SeriesKind};
 use super::{Bucket, VolumeInfo};
 use crate::forecast::{MAX_ORDER, Step, auto_forecast};
@@ -50,6 +52,7 @@ fn outside(kind: SeriesKind, b: &Bucket, step: &Step, bucket_s: f64) -> Option<V
         lo: step.lo,
         hi: step.hi,
         bucket_s,
+        also: Vec::new(),
     })
 }
 
@@ -64,7 +67,8 @@ const VOLUME_SERIES: [SeriesKind; 5] = [
 ];
 
 /// Closed buckets not yet compared with `fc` (`checked` holds the last bucket start compared
-/// per series) that fall outside their forecast step's 95 % interval, as (bucket start, event).
+/// per series) that fall outside their forecast step's 95 % interval, as (bucket start, event),
+/// one event per bucket: its first series out of bounds, the others under `also`.
 pub fn volume_events(
     closed: &[Bucket],
     bucket_s: f64,
@@ -87,7 +91,16 @@ pub fn volume_events(
             }
         }
     }
-    events
+    // Series order within a bucket is kept (the sort is stable).
+    events.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f64, VolumeInfo)> = Vec::with_capacity(events.len());
+    for (t, info) in events {
+        match merged.last_mut() {
+            Some((last, first)) if *last == t => first.also.push(info),
+            _ => merged.push((t, info)),
+        }
+    }
+    merged
 }
 
 /// The volume vote for a flow whose bucket is `b` as it stands after the flow joined it: the
@@ -117,6 +130,7 @@ pub struct Request {
 struct Slot {
     request: Option<Request>,
     result: Option<(u64, Arc<Forecasts>)>,
+    sequence: Option<Arc<SequenceState>>,
     stop: bool,
 }
 
@@ -131,6 +145,7 @@ impl Forecaster {
             Mutex::new(Slot {
                 request: None,
                 result: None,
+                sequence: None,
                 stop: false,
             }),
             Condvar::new(),
@@ -156,6 +171,11 @@ impl Forecaster {
     pub fn take(&self) -> Option<(u64, Arc<Forecasts>)> {
         self.shared.0.lock().ok()?.result.take()
     }
+
+    /// A finished sequence signal, once.
+    pub fn take_sequence(&self) -> Option<Arc<SequenceState>> {
+        self.shared.0.lock().ok()?.sequence.take()
+    }
 }
 
 impl Drop for Forecaster {
@@ -173,6 +193,7 @@ impl Drop for Forecaster {
 
 fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize) {
     let (lock, cv) = shared;
+    let mut sequencer = Sequencer::default();
     loop {
         let job = {
             let Ok(mut slot) = lock.lock() else { return };
@@ -197,6 +218,11 @@ fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize) {
         ));
         if let Ok(mut slot) = lock.lock() {
             slot.result = Some((job.id, result));
+        }
+        // After the forecasts are out: a retraining must not hold them back.
+        let sequence = Arc::new(sequencer.update(&job.closed, job.bucket_s, job.seen));
+        if let Ok(mut slot) = lock.lock() {
+            slot.sequence = Some(sequence);
         }
     }
 }
@@ -279,17 +305,16 @@ mod volume_tests {
         ];
         let mut checked = [f64::NEG_INFINITY; 6];
         let events = volume_events(&closed, 10.0, &fc, &mut checked);
-        let got: Vec<(f64, &str, f64)> = events
-            .iter()
-            .map(|(t, v)| (*t, v.series.as_str(), v.observed))
+        assert_eq!(events.len(), 1, "one event per bucket");
+        let (t, first) = &events[0];
+        let got: Vec<(&str, f64)> = std::iter::once(first)
+            .chain(&first.also)
+            .map(|v| (v.series.as_str(), v.observed))
             .collect();
+        assert_eq!(*t, 110.0);
         assert_eq!(
             got,
-            vec![
-                (110.0, "flows", 35.0),
-                (110.0, "bytes", 500.0),
-                (110.0, "destinations", 9.0)
-            ]
+            vec![("flows", 35.0), ("bytes", 500.0), ("destinations", 9.0)]
         );
         assert!(volume_events(&closed, 10.0, &fc, &mut checked).is_empty());
         // Buckets of another width are not compared with this forecast.

@@ -12,6 +12,7 @@ mod profile;
 mod quality;
 mod reservoir;
 pub mod runner;
+pub mod sequencer;
 mod series;
 pub mod snapshot;
 

@@ -63,6 +63,8 @@ pub struct LiveView {
     pub rejects: Vec<String>,
     /// The latest forecasts of the series, and how many buckets they were fitted on.
     pub forecasts: Option<(usize, Arc<Forecasts>)>,
+    /// The LSTM autoencoder's scores of the series windows.
+    pub sequence: Option<Arc<super::sequencer::SequenceState>>,
 }
 
 impl LiveView {
@@ -80,6 +82,7 @@ impl LiveView {
             threat: None,
             rejects: Vec::new(),
             forecasts: None,
+            sequence: None,
         }
     }
 }
@@ -425,6 +428,10 @@ impl Runner {
                 e.set_forecasts(result.clone());
             }
             self.view.forecasts = Some((n as usize, result));
+            self.dirty = true;
+        }
+        if let Some(seq) = self.forecaster.take_sequence() {
+            self.view.sequence = Some(seq);
             self.dirty = true;
         }
         self.check_volume();

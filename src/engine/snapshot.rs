@@ -44,6 +44,9 @@ pub struct VolumeInfo {
     pub lo: f64,
     pub hi: f64,
     pub bucket_s: f64,
+    /// Other series of the same bucket that left their intervals too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<VolumeInfo>,
 }
 
 /// One row of the anomaly feed: a flagged flow, or (kind `volume`) a bucket whose volume left
@@ -196,13 +199,25 @@ impl ClassifierView {
 impl AnomalyEvent {
     /// A volume event: `id` numbers it apart from input lines, `ts` is the bucket's start.
     pub fn volume(id: u64, ts: f64, info: VolumeInfo, bands: &crate::threat::Bands) -> Self {
-        let threat = crate::threat::assess_volume(
-            &info.series,
-            info.observed,
-            info.expected,
-            (info.lo, info.hi),
-            bands,
-        );
+        let assess = |v: &VolumeInfo| {
+            crate::threat::assess_volume(&v.series, v.observed, v.expected, (v.lo, v.hi), bands)
+        };
+        // The bucket's worst series sets the score; every series gives its reason.
+        let mut threat = assess(&info);
+        for other in &info.also {
+            let a = assess(other);
+            threat.reasons.extend(a.reasons);
+            for r in a.recommendations {
+                if !threat.recommendations.contains(&r) {
+                    threat.recommendations.push(r);
+                }
+            }
+            if a.score > threat.score {
+                threat.score = a.score;
+                threat.level = a.level;
+            }
+        }
+        threat.reasons.sort_by(|a, b| b.points.total_cmp(&a.points));
         AnomalyEvent {
             line: id,
             ts: Some(ts),

@@ -201,4 +201,35 @@ fn a_volume_event_opens_its_detail_with_the_interval() {
         screen.contains("above the 95 % forecast interval"),
         "{screen}"
     );
+    // One event for the bucket, with a reason for each series that left its interval.
+    assert!(screen.contains("destinations 95 per bucket"), "{screen}");
+    assert!(screen.contains("flows 310 per bucket"), "{screen}");
+}
+
+#[test]
+fn forecast_pane_shows_the_sequence_signal_and_every_series() {
+    let live = std::sync::Arc::new(fixture::view());
+    let mut a = app();
+    let wide = text(&draw(&a, &live, "dark", 200, 60, false));
+    assert!(wide.contains("↑0.995"), "{wide}");
+    assert!(wide.contains("bytes  LSTM-AE 12×"), "{wide}");
+    // Six series do not fit a third of 200 columns beside the legend: the switcher says
+    // which one of how many.
+    assert!(wide.contains("flows 1/6 ←→"), "{wide}");
+    // Right three times: distinct destinations, drawn with their own forecast.
+    for _ in 0..3 {
+        crate::app::update(&mut a, crate::app::Action::Right, &live);
+    }
+    assert_eq!(a.series, crate::app::SeriesKind::Sources);
+    crate::app::update(&mut a, crate::app::Action::Right, &live);
+    let dst = text(&draw(&a, &live, "dark", 200, 60, false));
+    assert!(dst.contains("Forecast destinations/"), "{dst}");
+    // A format without addresses says so instead of drawing zeros.
+    let mut bare = fixture::view();
+    bare.snapshot.seen.hosts = false;
+    let none = text(&draw(&a, &bare, "dark", 200, 60, false));
+    assert!(
+        none.contains("destinations: the flows carry no addresses"),
+        "{none}"
+    );
 }

@@ -39,13 +39,19 @@ pub fn level_slot(l: Level) -> &'static str {
 
 pub fn endpoints(e: &AnomalyEvent) -> String {
     if let Some(v) = &e.volume {
+        let others: Vec<&str> = v.also.iter().map(|o| o.series.as_str()).collect();
         return format!(
-            "volume: {} {} (expected {}, 95% {}–{})",
+            "volume: {} {} (expected {}, 95% {}–{}){}",
             v.series,
             volume_value(&v.series, v.observed),
             volume_value(&v.series, v.expected),
             volume_value(&v.series, v.lo.max(0.0)),
-            volume_value(&v.series, v.hi)
+            volume_value(&v.series, v.hi),
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(" + {}", others.join(", "))
+            }
         );
     }
     let side = |h: &Option<std::sync::Arc<str>>, p: Option<u16>| match (h.as_deref(), p) {

@@ -80,12 +80,17 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             crate::ui::format::duration(s.lateness_s)
         ));
     }
-    let [status, legend, chart] = Layout::vertical([
+    let [status, legend, sequence, chart] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
     ])
     .areas(inner);
+    frame.render_widget(
+        Paragraph::new(sequence_line(ctx, sequence.width as usize)),
+        sequence,
+    );
     frame.render_widget(
         Paragraph::new(Line::styled(state, ctx.style("muted"))),
         status,
@@ -165,4 +170,74 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         label_style: ctx.style("muted"),
     };
     frame.render_widget(plot, chart);
+}
+
+/// Calibrated window scores from which each sparkline level starts: only the tail stands out
+/// (half of all windows score above 0.5 by construction).
+const LEVELS: [f64; 8] = [0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999];
+
+/// The LSTM autoencoder's signal in one row: the latest windows' scores as a sparkline, the
+/// newest score, and the highest with its time and the series that drove it.
+fn sequence_line<'a>(ctx: &ViewCtx, width: usize) -> Line<'a> {
+    let label = Span::styled("seq ", ctx.style("muted"));
+    let v = match ctx.view.sequence.as_deref() {
+        None => {
+            return Line::from(vec![
+                label,
+                Span::styled("LSTM autoencoder: waiting for buckets", ctx.style("muted")),
+            ]);
+        }
+        Some(Err(e)) => {
+            return Line::from(vec![
+                label,
+                Span::styled(format!("LSTM autoencoder: {e}"), ctx.style("muted")),
+            ]);
+        }
+        Some(Ok(v)) => v,
+    };
+    let Some(&(_, last, _)) = v.scores.last() else {
+        return Line::from(label);
+    };
+    let glyphs: &[&str] = if ctx.ascii {
+        &["_", ".", ":", "-", "=", "+", "*", "#"]
+    } else {
+        &["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+    };
+    let (t_max, max, top) = v
+        .scores
+        .iter()
+        .copied()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((0.0, 0.0, ""));
+    // Most important first; each part only if the sparkline keeps a dozen cells.
+    let parts = [
+        format!(" {last:.2}"),
+        format!("  {}{max:.3} {} {top}", ctx.glyph("↑", "^"), time(t_max)),
+        format!(
+            "  LSTM-AE {}×{}",
+            v.window,
+            crate::ui::format::duration(v.bucket_s)
+        ),
+    ];
+    let mut tail = String::new();
+    for p in parts {
+        if 4 + tail.chars().count() + p.chars().count() + 12 > width {
+            break;
+        }
+        tail.push_str(&p);
+    }
+    let room = width.saturating_sub(4 + tail.chars().count()).max(1);
+    let recent = &v.scores[v.scores.len().saturating_sub(room)..];
+    let mut spans = vec![label];
+    for &(_, score, _) in recent {
+        let level = LEVELS.iter().rposition(|l| score >= *l).unwrap_or(0);
+        let style = if score >= 0.99 {
+            ctx.style("anomaly-high")
+        } else {
+            ctx.style("series")
+        };
+        spans.push(Span::styled(glyphs[level], style));
+    }
+    spans.push(Span::raw(tail));
+    Line::from(spans)
 }
