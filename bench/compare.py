@@ -10,6 +10,8 @@ ROC-AUC and PR-AUC of each detector on both sides, and the ratio of scoring rows
     cargo build --release
     python3 bench/compare.py [--attack-share 0.1] FILE...
     python3 bench/compare.py --supervised [--folds 5] FILE...   # classifiers vs scikit-learn RF
+    python3 bench/compare.py --forecast [--bucket 600] [--horizon 30] ZEEK_CONN_LOG...
+        # automatic ARIMA vs statsmodels ARIMA(2,1,2) and pmdarima on the same buckets
 
 The Python counterparts use the parameters flowtop uses (IF 100 trees x 256 rows; LOF k=20 in
 novelty mode; OCSVM nu=0.1, gamma='scale'; DBSCAN min_samples=10 with eps the 0.9 quantile of
@@ -189,9 +191,20 @@ def main():
     ap.add_argument("--supervised", action="store_true",
                     help="compare the classifiers (eval --supervised) with scikit-learn's forest")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--forecast", action="store_true",
+                    help="compare the automatic ARIMA with statsmodels / pmdarima (Zeek conn.log files)")
+    ap.add_argument("--bucket", type=float, default=600, help="--forecast: bucket width, seconds")
+    ap.add_argument("--horizon", type=int, default=30, help="--forecast: buckets held out")
     a = ap.parse_args()
     if a.supervised:
         return supervised(a)
+    if a.forecast:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from compare_forecast import compare
+        for f in a.files:
+            compare(f, a.bucket, a.horizon)
+            print()
+        return
     for f in a.files:
         with tempfile.TemporaryDirectory() as d:
             cmd = [FLOWTOP, "eval", f, "--json", "--seed", str(a.seed), "--export-split", d]

@@ -6,6 +6,8 @@ flowtop buckets a flow at floor(ts / width); this script does the same from the 
 checks that its held-out values equal the `actual` values flowtop reports.
 
     python3 bench/compare_forecast.py ../shared/datasets/zeek/trickbot_conn.log --bucket 600
+
+`bench/compare.py --forecast FILE...` runs the same comparison.
 """
 import argparse
 import json
@@ -42,10 +44,18 @@ def scores(mean, lo, hi, actual, last):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("file")
+    ap.add_argument("files", nargs="+")
     ap.add_argument("--bucket", type=float, default=600)
     ap.add_argument("--horizon", type=int, default=30)
     a = ap.parse_args()
+    for f in a.files:
+        compare(f, a.bucket, a.horizon)
+
+
+def compare(path, bucket, horizon):
+    """Prints one table for `path` and returns (flowtop RMSE / statsmodels RMSE, flowtop
+    coverage, statsmodels fit ms / flowtop fit ms)."""
+    a = argparse.Namespace(file=path, bucket=bucket, horizon=horizon)
     out = subprocess.run(
         [BIN, "forecast", a.file, "--bucket", str(a.bucket), "--horizon", str(a.horizon), "--json"],
         capture_output=True, text=True, check=True,
@@ -82,6 +92,7 @@ def main():
     for name, r, c, ms in rows:
         print(f"{name:34} {r:8.2f} {100 * c:8.0f}% {ms:9.1f}")
     print(f"flowtop RMSE / statsmodels RMSE = {rmse / rmse_sm:.3f}; statsmodels fit time / flowtop = {sm_ms / ft['fit_ms']:.1f}x")
+    return rmse / rmse_sm, cover, sm_ms / ft["fit_ms"]
 
 
 if __name__ == "__main__":
