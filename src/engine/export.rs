@@ -28,6 +28,8 @@ struct Row<'a> {
     level: &'static str,
     voting: String,
     top_features: String,
+    /// Volume rows: every series out of its interval, `series=observed [lo, hi] expected E`.
+    volume: String,
 }
 
 fn row(e: &AnomalyEvent) -> Row<'_> {
@@ -53,6 +55,18 @@ fn row(e: &AnomalyEvent) -> Row<'_> {
             .map(|(n, z)| format!("{n}={z:+.1}"))
             .collect::<Vec<_>>()
             .join(" "),
+        volume: e.volume.as_ref().map_or_else(String::new, |v| {
+            std::iter::once(v)
+                .chain(&v.also)
+                .map(|v| {
+                    format!(
+                        "{}={} [{:.1}, {:.1}] expected {:.1}",
+                        v.series, v.observed, v.lo, v.hi, v.expected
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }),
     }
 }
 
@@ -67,6 +81,7 @@ pub fn export(
     let json_path = stem.with_extension("jsonl");
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = [
+        "kind",
         "line",
         "ts",
         "src",
@@ -82,6 +97,7 @@ pub fn export(
         "level",
         "voting",
         "top_features",
+        "volume",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -92,6 +108,7 @@ pub fn export(
     for e in events {
         let r = row(e);
         let mut cells = vec![
+            r.kind.to_string(),
             r.line.to_string(),
             opt(r.ts),
             r.src.unwrap_or("").to_string(),
@@ -107,12 +124,18 @@ pub fn export(
             r.level.to_string(),
             r.voting.clone(),
             r.top_features.clone(),
+            r.volume.clone(),
         ];
-        cells.extend(
-            e.detector_scores
-                .iter()
-                .map(|p| opt(p.map(|p| format!("{p:.6}")))),
-        );
+        // One cell per detector column whatever the row: volume rows have no detector scores,
+        // and a row from an older model may have had other detectors.
+        cells.extend((0..detectors.len()).map(|j| {
+            opt(e
+                .detector_scores
+                .get(j)
+                .copied()
+                .flatten()
+                .map(|p| format!("{p:.6}")))
+        }));
         w.write_record(&cells)?;
         serde_json::to_writer(&mut jsonl, &r)?;
         jsonl.push(b'\n');
@@ -133,4 +156,43 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.write_all(bytes)?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flow_and_volume_rows_share_one_csv_layout() {
+        let view = crate::engine::fixture::view();
+        let feed = &view.snapshot.feed;
+        assert!(feed.iter().any(|e| e.volume.is_some()) && feed.iter().any(|e| e.volume.is_none()));
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (csv_path, json_path) = export(
+            feed,
+            &crate::engine::fixture::KINDS,
+            &dir.path().join("feed"),
+        )
+        .expect("export");
+        let mut r = csv::Reader::from_path(&csv_path).expect("csv");
+        let header = r.headers().expect("header").clone();
+        assert_eq!(header.get(0), Some("kind"));
+        let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
+        assert_eq!(rows.len(), feed.len());
+        assert!(rows.iter().all(|row| row.len() == header.len()));
+        let volume = rows
+            .iter()
+            .find(|row| &row[0] == "volume")
+            .expect("a volume row");
+        let col = header
+            .iter()
+            .position(|h| h == "volume")
+            .expect("volume column");
+        assert_eq!(
+            &volume[col],
+            "flows=310 [40.0, 120.0] expected 80.0; destinations=95 [0.0, 14.0] expected 6.0"
+        );
+        let lines = std::fs::read_to_string(json_path).expect("jsonl");
+        assert_eq!(lines.lines().count(), feed.len());
+    }
 }
