@@ -358,6 +358,10 @@ pub struct ForecastArgs {
     /// Buckets held out and forecast.
     #[arg(long, default_value_t = 30)]
     pub horizon: usize,
+    /// Repeat the automatic fit N times in this process and report the median time (a warm
+    /// benchmark; the forecast is the same every time).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub runs: usize,
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

@@ -127,6 +127,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 series,
                 bucket,
                 a.horizon,
+                a.runs,
             )
             .map_err(|e| eyre!(e))?;
             if a.json {

@@ -15,10 +15,14 @@ fn forecast_json_scores_the_held_out_tail() {
         "2m",
         "--horizon",
         "12",
+        "--runs",
+        "3",
         "--json",
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["runs"], 3);
+    assert!(v["fit_ms_best"].as_f64() <= v["fit_ms"].as_f64(), "{v}");
     let order = v["order"].as_array().expect("an ARIMA order");
     assert_eq!(order.len(), 3);
     for key in ["aic", "rmse", "coverage", "naive_rmse", "fit_ms"] {

@@ -2,18 +2,38 @@
 //! estimates the innovations, then least squares of the series on its own lags and the lagged
 //! innovations gives φ and θ. Close to the maximum, so Nelder-Mead needs few steps.
 
-/// Solves the normal equations `XᵀX b = Xᵀy` (k ≤ 11) by Gaussian elimination.
-fn least_squares(rows: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
-    let k = rows.first()?.len();
-    let mut a = vec![vec![0.0; k + 1]; k];
-    for (x, &t) in rows.iter().zip(y) {
+/// Solves the normal equations `XᵀX b = Xᵀy` (k ≤ 15) for the rows of `x`, stored one after
+/// another (`k` values each), by Gaussian elimination. Only the upper triangle is accumulated.
+fn least_squares(x: &[f64], k: usize, y: &[f64]) -> Option<Vec<f64>> {
+    if k == 0 {
+        return None;
+    }
+    let mut xtx = vec![0.0; k * k];
+    let mut xty = vec![0.0; k];
+    for (row, &t) in x.chunks_exact(k).zip(y) {
         for i in 0..k {
-            for j in 0..k {
-                a[i][j] += x[i] * x[j];
+            let xi = row[i];
+            xty[i] += xi * t;
+            for (acc, xj) in xtx[i * k + i..(i + 1) * k].iter_mut().zip(&row[i..]) {
+                *acc += xi * xj;
             }
-            a[i][k] += x[i] * t;
         }
     }
+    let mut a: Vec<Vec<f64>> = (0..k)
+        .map(|i| {
+            let mut r: Vec<f64> = (0..k)
+                .map(|j| {
+                    if j >= i {
+                        xtx[i * k + j]
+                    } else {
+                        xtx[j * k + i]
+                    }
+                })
+                .collect();
+            r.push(xty[i]);
+            r
+        })
+        .collect();
     solve(&mut a)
 }
 
@@ -56,10 +76,11 @@ pub fn hannan_rissanen(w: &[f64], p: usize, q: usize) -> Option<(Vec<f64>, Vec<f
     }
     let mut resid = vec![0.0; n];
     if q > 0 {
-        let rows: Vec<Vec<f64>> = (m..n)
-            .map(|t| (1..=m).map(|j| w[t - j]).collect())
+        // Row t holds w[t-1], …, w[t-m]: the series reversed, one window per row.
+        let rows: Vec<f64> = (m..n)
+            .flat_map(|t| w[t - m..t].iter().rev().copied())
             .collect();
-        let coef = least_squares(&rows, &w[m..])?;
+        let coef = least_squares(&rows, m, &w[m..])?;
         for t in m..n {
             resid[t] = w[t] - (1..=m).map(|j| coef[j - 1] * w[t - j]).sum::<f64>();
         }
@@ -68,14 +89,11 @@ pub fn hannan_rissanen(w: &[f64], p: usize, q: usize) -> Option<(Vec<f64>, Vec<f
     if n <= s + p + q + 1 {
         return None;
     }
-    let rows: Vec<Vec<f64>> = (s..n)
-        .map(|t| {
-            (1..=p)
-                .map(|j| w[t - j])
-                .chain((1..=q).map(|j| resid[t - j]))
-                .collect()
-        })
-        .collect();
-    let b = least_squares(&rows, &w[s..])?;
+    let mut rows: Vec<f64> = Vec::with_capacity((n - s) * (p + q));
+    for t in s..n {
+        rows.extend(w[t - p..t].iter().rev());
+        rows.extend(resid[t - q..t].iter().rev());
+    }
+    let b = least_squares(&rows, p + q, &w[s..])?;
     Some((b[..p].to_vec(), b[p..].to_vec()))
 }
