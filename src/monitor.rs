@@ -103,6 +103,7 @@ pub fn prepare(
         bucket_s: bucket.unwrap_or(1.0),
         lateness_s: lateness.unwrap_or(crate::engine::DEFAULT_LATENESS_S),
         volume_vote: args.volume_vote || cfg.engine.volume_vote.unwrap_or(false),
+        live_clock: matches!(mode, IngestMode::Follow { from_start: false }),
         ..EngineConfig::default()
     };
     if !std::io::stdout().is_terminal() {

@@ -63,6 +63,9 @@ pub struct EngineConfig {
     pub lateness_s: f64,
     /// A flow whose bucket has already passed its forecast's upper bound gets one more vote.
     pub volume_vote: bool,
+    /// Live traffic: the series' clock runs on between flows (see `advance_clock`), so a
+    /// silent source closes buckets. Off for replays, whose pauses are not silence.
+    pub live_clock: bool,
 }
 
 impl Default for EngineConfig {
@@ -82,6 +85,7 @@ impl Default for EngineConfig {
             auto_bucket: false,
             lateness_s: DEFAULT_LATENESS_S,
             volume_vote: false,
+            live_clock: false,
         }
     }
 }
@@ -121,6 +125,8 @@ pub struct Engine {
     volume_seq: u64,
     /// The latest forecasts, for the volume vote.
     forecasts: Option<Arc<forecaster::Forecasts>>,
+    /// Series time of the newest flow and when it arrived.
+    newest: Option<(f64, Instant)>,
     projection: VecDeque<ProjectedPoint>,
     clusters: ClusterStats,
     quality: Option<LiveQuality>,
@@ -149,6 +155,7 @@ impl Engine {
             feed: VecDeque::new(),
             volume_seq: 0,
             forecasts: None,
+            newest: None,
             projection: VecDeque::new(),
             clusters: ClusterStats::new(0),
             quality: None,
@@ -187,6 +194,15 @@ impl Engine {
 
     pub fn series_seen(&self) -> Seen {
         self.series.seen
+    }
+
+    /// Live sources: runs the series' clock on from the newest flow by the wall time since it
+    /// arrived, so buckets keep closing through silence. Call on a timer.
+    pub fn advance_clock(&mut self, now: Instant) {
+        if let (true, Some((t, at))) = (self.cfg.live_clock, self.newest) {
+            self.series
+                .advance_to(t + now.saturating_duration_since(at).as_secs_f64());
+        }
     }
 
     /// The latest forecasts of the series (the volume vote compares buckets with them).
@@ -244,6 +260,9 @@ impl Engine {
                 .ts
                 .unwrap_or_else(|| self.started.elapsed().as_secs_f64());
             let bucket = self.series.add(t, Sample::of(flow, false));
+            if self.newest.is_none_or(|(n, _)| t > n) {
+                self.newest = Some((t, Instant::now()));
+            }
             times.push(t);
             votes.push(match (&self.forecasts, bucket) {
                 (Some(fc), Some(b)) if self.cfg.volume_vote => {

@@ -360,6 +360,9 @@ impl Runner {
 
     fn tick(&mut self) {
         let now = Instant::now();
+        if let Some(e) = self.engine.as_mut() {
+            e.advance_clock(now);
+        }
         let flows = self.engine.as_ref().map_or(0, |e| e.counters().flows);
         self.rate.push_back((now, flows));
         while self

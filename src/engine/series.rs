@@ -186,6 +186,18 @@ impl Series {
         self.lateness_s = 0.0;
     }
 
+    /// Moves the series' clock to `t` with no flow: buckets it passes are added empty and close
+    /// as usual, so silence (a sensor that stopped) shows as empty buckets instead of a
+    /// series frozen at its last flow.
+    pub fn advance_to(&mut self, t: f64) {
+        if !t.is_finite() || t <= self.latest || self.buckets.is_empty() {
+            return;
+        }
+        self.latest = t;
+        let start = (t / self.bucket_s).floor() * self.bucket_s;
+        let _ = self.bucket_index(start);
+    }
+
     fn coarsen(&mut self) {
         let bs = self.bucket_s * 2.0;
         let mut merged: VecDeque<Bucket> = VecDeque::with_capacity(self.buckets.len() / 2 + 1);
@@ -362,6 +374,32 @@ mod tests {
             s.closed_len(),
             7,
             "buckets 198 to 200 are still open at 200"
+        );
+    }
+
+    #[test]
+    fn silence_adds_empty_buckets_that_close() {
+        let mut s = Series::new(10.0, 100).lateness(5.0);
+        s.add(3.0, flow(1.0));
+        s.advance_to(2.0);
+        assert_eq!(
+            (s.buckets().len(), s.closed_len()),
+            (1, 0),
+            "never backwards"
+        );
+        s.advance_to(47.0);
+        let b = s.buckets();
+        assert_eq!(
+            b.iter().map(|b| b.flows).collect::<Vec<_>>(),
+            vec![1, 0, 0, 0, 0]
+        );
+        assert_eq!(s.closed_len(), 4, "the bucket at 40 is still open");
+        assert!(s.add(12.0, flow(1.0)).is_none(), "closed while silent");
+        let mut empty = Series::new(10.0, 100);
+        empty.advance_to(50.0);
+        assert!(
+            empty.buckets().is_empty(),
+            "no series before the first flow"
         );
     }
 

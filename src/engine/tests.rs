@@ -172,3 +172,30 @@ fn the_volume_vote_adds_one_vote_to_flows_in_buckets_above_their_forecast() {
     }
     assert!(off.feed.iter().all(|e| e.volume_vote.is_none()));
 }
+
+#[test]
+fn a_live_source_that_falls_silent_keeps_closing_buckets() {
+    let (schema, mut rows) = load("sample-data/trickbot-conn.log");
+    rows.truncate(50);
+    let run = |live_clock: bool| {
+        let mut e = Engine::new(
+            schema.clone(),
+            EngineConfig {
+                warmup: 1000,
+                bucket_s: 1.0,
+                live_clock,
+                ..Default::default()
+            },
+        );
+        e.ingest(rows.clone());
+        let before = e.closed_buckets();
+        // Two minutes of wall time without a flow.
+        e.advance_clock(Instant::now() + std::time::Duration::from_secs(120));
+        (before, e.closed_buckets(), e.series_buckets())
+    };
+    let (before, after, buckets) = run(true);
+    assert!(after >= before + 60, "{before} → {after}");
+    assert!(buckets.iter().rev().take(60).all(|b| b.flows == 0));
+    let (before, after, _) = run(false);
+    assert_eq!(before, after, "a replay's pause is not silence");
+}
