@@ -49,42 +49,41 @@ fn forecast_json_scores_the_held_out_tail() {
 
 #[test]
 fn forecast_refuses_files_without_time_and_bad_options() {
-    let (code, _, err) = flowtop(&["forecast", "sample-data/cicids2017-sample.csv"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("no timestamps"), "{err}");
-    let (code, _, err) = flowtop(&[
-        "forecast",
-        "sample-data/trickbot-conn.log",
-        "--bucket",
-        "soon",
-    ]);
-    assert_eq!(code, 1);
-    assert!(err.contains("'soon'"), "{err}");
-    let (code, _, err) = flowtop(&[
-        "forecast",
-        "sample-data/trickbot-conn.log",
-        "--series",
-        "pkts",
-    ]);
-    assert_eq!(code, 1);
-    assert!(err.contains("--series"), "{err}");
-    let (code, _, err) = flowtop(&[
-        "forecast",
-        "tests/fixtures/generic-telemetry.csv",
-        "--series",
-        "sources",
-    ]);
-    assert_eq!(code, 1);
-    assert!(err.contains("carry no addresses"), "{err}");
+    for (args, says) in [
+        (&["sample-data/cicids2017-sample.csv"][..], "no timestamps"),
+        (
+            &["sample-data/trickbot-conn.log", "--bucket", "soon"],
+            "'soon'",
+        ),
+        (
+            &["sample-data/trickbot-conn.log", "--series", "pkts"],
+            "--series",
+        ),
+        (
+            &[
+                "tests/fixtures/generic-telemetry.csv",
+                "--series",
+                "sources",
+            ],
+            "carry no addresses",
+        ),
+    ] {
+        let all: Vec<&str> = std::iter::once("forecast")
+            .chain(args.iter().copied())
+            .collect();
+        let (code, _, err) = flowtop(&all);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
 }
 
-#[test]
-fn forecast_counts_distinct_destinations_per_bucket() {
+/// The held-out actual values of `flowtop forecast` on the sample Zeek log at 2-minute buckets.
+fn held_out(series: &str) -> Vec<f64> {
     let (code, out, err) = flowtop(&[
         "forecast",
         "sample-data/trickbot-conn.log",
         "--series",
-        "destinations",
+        series,
         "--bucket",
         "2m",
         "--horizon",
@@ -93,34 +92,24 @@ fn forecast_counts_distinct_destinations_per_bucket() {
     ]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(v["series"], "destinations");
-    let actual: Vec<f64> = v["forecast"]
+    assert_eq!(v["series"], series);
+    v["forecast"]
         .as_array()
         .expect("forecast")
         .iter()
         .map(|s| s["actual"].as_f64().expect("actual"))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn forecast_counts_distinct_destinations_per_bucket() {
+    let actual = held_out("destinations");
     // Distinct hosts, not connections: whole numbers, and fewer than the flows of a bucket.
     assert!(
         actual.iter().all(|a| a.fract() == 0.0 && *a >= 0.0),
         "{actual:?}"
     );
-    let (_, flows, _) = flowtop(&[
-        "forecast",
-        "sample-data/trickbot-conn.log",
-        "--bucket",
-        "2m",
-        "--horizon",
-        "12",
-        "--json",
-    ]);
-    let flows: serde_json::Value = serde_json::from_str(&flows).expect("json");
-    let flow_counts: Vec<f64> = flows["forecast"]
-        .as_array()
-        .expect("forecast")
-        .iter()
-        .map(|s| s["actual"].as_f64().expect("actual"))
-        .collect();
+    let flow_counts = held_out("flows");
     assert!(actual.iter().zip(&flow_counts).all(|(d, f)| d <= f));
     assert!(
         actual.iter().zip(&flow_counts).any(|(d, f)| d < f),

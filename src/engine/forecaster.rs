@@ -286,6 +286,13 @@ mod volume_tests {
         Err("not enough data".into())
     }
 
+    /// A forecast of the flows series alone.
+    fn flows_only(f: SeriesForecast) -> Forecasts {
+        let mut fc: Forecasts = std::array::from_fn(|_| missing());
+        fc[0] = Ok(f);
+        fc
+    }
+
     #[test]
     fn closed_buckets_outside_the_interval_become_events_once() {
         let fc: Forecasts = [
@@ -324,14 +331,7 @@ mod volume_tests {
 
     #[test]
     fn a_forecast_without_an_interval_flags_nothing() {
-        let fc: Forecasts = [
-            Ok(forecast(100.0, 10.0, 10.0)),
-            missing(),
-            missing(),
-            missing(),
-            missing(),
-            missing(),
-        ];
+        let fc = flows_only(forecast(100.0, 10.0, 10.0));
         let closed = vec![bucket(100.0, 500, 0.0)];
         assert!(volume_events(&closed, 10.0, &fc, &mut [f64::NEG_INFINITY; 6]).is_empty());
         assert!(volume_vote(&closed[0], 10.0, &fc).is_none());
@@ -339,14 +339,7 @@ mod volume_tests {
 
     #[test]
     fn the_vote_is_cast_once_a_filling_bucket_passes_its_upper_bound() {
-        let fc: Forecasts = [
-            Ok(forecast(100.0, 10.0, 20.0)),
-            missing(),
-            missing(),
-            missing(),
-            missing(),
-            missing(),
-        ];
+        let fc = flows_only(forecast(100.0, 10.0, 20.0));
         assert!(volume_vote(&bucket(120.0, 20, 0.0), 10.0, &fc).is_none());
         let v = volume_vote(&bucket(120.0, 21, 0.0), 10.0, &fc).expect("over the bound");
         assert_eq!((v.series.as_str(), v.observed, v.hi), ("flows", 21.0, 20.0));
