@@ -144,19 +144,19 @@ mod tests {
             ..SequenceOptions::default()
         });
         let early = s.update(&buckets(20, 0), 60.0, SEEN);
-        assert_eq!(early, Err("warming up (20/36 buckets)".into()));
-        let v = s.update(&buckets(100, 0), 60.0, SEEN).expect("trained");
+        assert_eq!(early, Err("warming up (20/140 buckets)".into()));
+        let v = s.update(&buckets(160, 0), 60.0, SEEN).expect("trained");
         assert!(v.retrained);
         assert_eq!(v.series, vec!["flows", "bytes"]);
-        assert_eq!(v.scores.len(), 100 - 12 + 1);
-        assert_eq!(v.scores.last().map(|w| w.0), Some(99.0 * 60.0));
+        assert_eq!(v.scores.len(), 160 - 12 + 1);
+        assert_eq!(v.scores.last().map(|w| w.0), Some(159.0 * 60.0));
         assert!(v.scores.iter().all(|w| (0.0..=1.0).contains(&w.1)));
-        let v = s.update(&buckets(105, 0), 60.0, SEEN).expect("scored");
+        let v = s.update(&buckets(165, 0), 60.0, SEEN).expect("scored");
         assert!(!v.retrained, "five new buckets reuse the model");
-        assert_eq!(v.scores.len(), 105 - 12 + 1);
-        let v = s.update(&buckets(130, 0), 60.0, SEEN).expect("scored");
-        assert!(v.retrained, "thirty new buckets retrain it");
-        let v = s.update(&buckets(130, 0), 120.0, SEEN).expect("scored");
+        assert_eq!(v.scores.len(), 165 - 12 + 1);
+        let v = s.update(&buckets(200, 0), 60.0, SEEN).expect("scored");
+        assert!(v.retrained, "forty new buckets retrain it");
+        let v = s.update(&buckets(200, 0), 120.0, SEEN).expect("scored");
         assert!(v.retrained, "new bucket width");
     }
 }

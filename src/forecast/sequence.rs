@@ -1,14 +1,14 @@
 //! The sequence detector: an LSTM autoencoder over sliding windows of the bucketed series
 //! (flows, bytes, packets, distinct hosts). An encoder LSTM reads a window into its last
 //! hidden state; a decoder LSTM fed that state at every step rebuilds the window through a
-//! linear output. A window's score is its mean squared reconstruction error, calibrated
-//! against the training windows' errors like every other detector (0.99 = worse than 99 % of
-//! the history it learnt from). It catches shapes a per-bucket interval cannot: a familiar
+//! linear output. A window's score is its mean squared reconstruction error, calibrated like
+//! every other detector, on windows of the newest quarter of the history, which training does
+//! not see (0.99 = worse than 99 % of recent windows the model had not learnt). It catches shapes a per-bucket interval cannot: a familiar
 //! volume with an unfamiliar mix, or a rhythm that stops.
 
 use std::time::Instant;
 
-use ndarray::{Array, Array1, Array2, ArrayView2, Axis, Dimension, Zip};
+use ndarray::{Array, Array1, Array2, ArrayView2, Axis, Dimension, Slice, Zip};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -49,10 +49,18 @@ pub enum SequenceError {
     NoSeries,
 }
 
-/// Windows needed to train: a few per weight group would be better, but the history of a
-/// live monitor is short; three windows' worth of buckets is the floor.
+/// Share of the history (its newest buckets) kept out of training to calibrate on. A network
+/// this size memorises a short history: calibrated on its own training windows, every new
+/// window would look worse than all of them and score 1.0.
+const HOLDOUT_SHARE: f64 = 0.25;
+/// Held-out windows needed for a calibration worth the name: with 8 (a 76-bucket history),
+/// half of all fresh windows of unchanged traffic scored 0.99 or more.
+const MIN_CALIBRATION_WINDOWS: usize = 24;
+
+/// Buckets needed: enough that the held-out quarter holds `MIN_CALIBRATION_WINDOWS` windows
+/// (140 for 12-bucket windows).
 pub fn min_buckets(window: usize) -> usize {
-    3 * window
+    4 * (window + MIN_CALIBRATION_WINDOWS - 1)
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +79,8 @@ pub struct SequenceModel {
     pub window: usize,
     calibration: Calibration,
     pub train_windows: usize,
+    /// Held-out windows the calibration was fitted on.
+    pub calibration_windows: usize,
     pub train_ms: f64,
     /// Mean squared error on the training windows after the last epoch.
     pub train_loss: f64,
@@ -290,7 +300,10 @@ impl SequenceModel {
                 need,
             });
         }
-        let scale: Vec<(f64, f64)> = data
+        // Train on the older buckets, calibrate on windows wholly inside the newest quarter.
+        let cut = data.nrows() - (data.nrows() as f64 * HOLDOUT_SHARE).ceil() as usize;
+        let older = data.slice_axis(Axis(0), Slice::from(0..cut));
+        let scale: Vec<(f64, f64)> = older
             .columns()
             .into_iter()
             .map(|c| {
@@ -311,10 +324,11 @@ impl SequenceModel {
             window,
             calibration: Calibration::fit(&[0.0]),
             train_windows: 0,
+            calibration_windows: 0,
             train_ms: 0.0,
             train_loss: f64::NAN,
         };
-        let z = model.standardise(data);
+        let z = model.standardise(older);
         let mut starts: Vec<usize> = (0..=z.nrows() - window).collect();
         let mut rng = StdRng::seed_from_u64(opts.seed ^ 0x5eed);
         let mut adam = Adam {
@@ -332,10 +346,13 @@ impl SequenceModel {
                 adam.apply(&mut model.net, &g);
             }
         }
-        let errors = model.errors(&z);
-        model.train_loss = errors.iter().map(|e| e.0).sum::<f64>() / errors.len().max(1) as f64;
-        model.calibration = Calibration::fit(&errors.iter().map(|e| e.0).collect::<Vec<_>>());
-        model.train_windows = errors.len();
+        let train = model.errors(&z);
+        model.train_loss = train.iter().map(|e| e.0).sum::<f64>() / train.len().max(1) as f64;
+        model.train_windows = train.len();
+        let held_out =
+            model.errors(&model.standardise(data.slice_axis(Axis(0), Slice::from(cut..))));
+        model.calibration = Calibration::fit(&held_out.iter().map(|e| e.0).collect::<Vec<_>>());
+        model.calibration_windows = held_out.len();
         model.train_ms = started.elapsed().as_secs_f64() * 1e3;
         Ok(model)
     }
@@ -474,7 +491,9 @@ mod tests {
             trained.train_loss,
             untrained.train_loss
         );
-        assert_eq!(trained.train_windows, 240 - 12 + 1);
+        // The newest quarter (60 buckets) is held out to calibrate on.
+        assert_eq!(trained.train_windows, 180 - 12 + 1);
+        assert_eq!(trained.calibration_windows, 60 - 12 + 1);
     }
 
     #[test]
@@ -500,18 +519,49 @@ mod tests {
     }
 
     #[test]
+    fn a_short_history_does_not_make_every_new_window_an_outlier() {
+        // Steady traffic with noise and no rhythm, the minimum history (140 buckets): a network
+        // this size memorises its training windows, so calibrating on them put every fresh
+        // window of the same traffic at 1.0; calibrated on 8 held-out windows, half of them
+        // still scored 0.99 or more. 29 held-out windows keep ordinary traffic ordinary.
+        let noise = |n: usize, seed: u64| {
+            let mut rng = StdRng::seed_from_u64(seed);
+            Array2::from_shape_fn((n, 3), |(_, c)| match c {
+                0 => 50.0 + rng.gen_range(-8.0..8.0),
+                1 => 40_000.0 * rng.gen_range(0.8..1.2),
+                _ => f64::from(rng.gen_range(3..9)),
+            })
+        };
+        let model =
+            SequenceModel::fit(noise(140, 1).view(), &SequenceOptions::default()).expect("fit");
+        let scores = model.score(noise(120, 2).view());
+        let mut s: Vec<f64> = scores.iter().map(|w| w.calibrated).collect();
+        s.sort_by(f64::total_cmp);
+        let high = s.iter().filter(|v| **v >= 0.99).count() as f64 / s.len() as f64;
+        assert!(s[s.len() / 2] < 0.9, "median {}", s[s.len() / 2]);
+        assert!(
+            high < 0.2,
+            "{:.0} % of ordinary windows at 0.99 or more",
+            100.0 * high
+        );
+    }
+
+    #[test]
     fn short_or_empty_input_is_a_clear_state() {
         let opts = SequenceOptions::default();
         assert_eq!(
             SequenceModel::fit(traffic(20, 1).view(), &opts).err(),
-            Some(SequenceError::TooShort { have: 20, need: 36 })
+            Some(SequenceError::TooShort {
+                have: 20,
+                need: 140
+            })
         );
         assert_eq!(
             SequenceModel::fit(Array2::zeros((50, 0)).view(), &opts).err(),
             Some(SequenceError::NoSeries)
         );
         // A constant series trains (nothing to learn) and scores without NaN.
-        let flat = Array2::from_elem((50, 2), 7.0);
+        let flat = Array2::from_elem((150, 2), 7.0);
         let m = SequenceModel::fit(flat.view(), &opts).expect("fit");
         assert!(
             m.score(flat.view())
