@@ -8,17 +8,25 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 const P: u32 = 10;
 const M: usize = 1 << P;
 
+/// Fixed point of the register sum: 2^-rank scaled by 2^56 is an integer for every rank (≤ 55).
+const ONE: u128 = 1 << 56;
+
+/// The sketch keeps its zero-register count and Σ 2^-rank up to date as registers change, so
+/// `estimate` is O(1): the series reads it after every flow it adds.
 #[derive(Clone, PartialEq)]
 pub struct Distinct {
     registers: Box<[u8; M]>,
-    empty: bool,
+    zeros: usize,
+    /// Σ 2^-register over all registers, in units of 2^-56 (exact).
+    sum: u128,
 }
 
 impl Default for Distinct {
     fn default() -> Self {
         Distinct {
             registers: Box::new([0; M]),
-            empty: true,
+            zeros: M,
+            sum: M as u128 * ONE,
         }
     }
 }
@@ -43,36 +51,40 @@ impl Distinct {
         // Rank of the first set bit in the remaining 54 bits (a guard bit bounds it).
         let rest = (h << P) | (1 << (P - 1));
         let rank = rest.leading_zeros() as u8 + 1;
-        let r = &mut self.registers[index];
-        *r = (*r).max(rank);
-        self.empty = false;
+        let old = self.registers[index];
+        if rank > old {
+            self.registers[index] = rank;
+            self.zeros -= usize::from(old == 0);
+            self.sum = self.sum - (ONE >> old) + (ONE >> rank);
+        }
     }
 
     pub fn merge(&mut self, other: &Distinct) {
         for (a, b) in self.registers.iter_mut().zip(other.registers.iter()) {
             *a = (*a).max(*b);
         }
-        self.empty &= other.empty;
+        (self.zeros, self.sum) = self.recount();
+    }
+
+    /// Zero registers and Σ 2^-register counted from the registers themselves.
+    fn recount(&self) -> (usize, u128) {
+        let zeros = self.registers.iter().filter(|r| **r == 0).count();
+        (zeros, self.registers.iter().map(|r| ONE >> r).sum())
     }
 
     /// Estimated number of distinct values inserted, rounded.
     pub fn estimate(&self) -> u32 {
-        if self.empty {
+        if self.zeros == M {
             return 0;
         }
         let m = M as f64;
-        let zeros = self.registers.iter().filter(|r| **r == 0).count();
         let raw = {
-            let sum: f64 = self
-                .registers
-                .iter()
-                .map(|r| 2f64.powi(-i32::from(*r)))
-                .sum();
+            let sum = self.sum as f64 / ONE as f64;
             let alpha = 0.7213 / (1.0 + 1.079 / m);
             alpha * m * m / sum
         };
-        let e = if raw <= 2.5 * m && zeros > 0 {
-            m * (m / zeros as f64).ln()
+        let e = if raw <= 2.5 * m && self.zeros > 0 {
+            m * (m / self.zeros as f64).ln()
         } else {
             raw
         };
@@ -107,6 +119,11 @@ mod tests {
         }
         let within = |got: u32, want: f64| (f64::from(got) - want).abs() / want < 0.08;
         assert!(within(a.estimate(), 60_000.0), "{}", a.estimate());
+        assert_eq!(
+            (a.zeros, a.sum),
+            a.recount(),
+            "the running totals match the registers"
+        );
         a.merge(&b);
         assert!(within(a.estimate(), 100_000.0), "{}", a.estimate());
     }
