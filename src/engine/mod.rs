@@ -187,9 +187,9 @@ impl Engine {
         self.series.buckets()
     }
 
-    /// How many of `series_buckets()` are closed (final).
-    pub fn closed_buckets(&self) -> usize {
-        self.series.closed_len()
+    /// The closed (final) buckets: what forecasts and volume events look at.
+    pub fn closed_series(&self) -> Vec<Bucket> {
+        self.series.closed()
     }
 
     pub fn series_seen(&self) -> Seen {

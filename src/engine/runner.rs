@@ -184,7 +184,7 @@ struct Runner {
     /// (buckets, last bucket start, bucket width) of the last forecast request.
     forecast_key: Option<(usize, f64, f64)>,
     forecast_asked: Instant,
-    /// Start of the last bucket compared with its forecast, per series (flows, bytes).
+    /// Start of the last bucket compared with its forecast, per series (`SeriesKind::ALL`).
     volume_checked: [f64; 6],
 }
 
@@ -442,8 +442,7 @@ impl Runner {
         if now.duration_since(self.forecast_asked) < Duration::from_secs(1) {
             return;
         }
-        let mut closed = e.series_buckets();
-        closed.truncate(e.closed_buckets());
+        let closed = e.closed_series();
         let key = (
             closed.len(),
             closed.last().map_or(0.0, |b| b.start),
@@ -470,8 +469,7 @@ impl Runner {
         let (Some(e), Some((_, fc))) = (self.engine.as_mut(), &self.view.forecasts) else {
             return;
         };
-        let mut closed = e.series_buckets();
-        closed.truncate(e.closed_buckets());
+        let closed = e.closed_series();
         let events =
             super::forecaster::volume_events(&closed, e.bucket_s(), fc, &mut self.volume_checked);
         if !events.is_empty() {

@@ -329,6 +329,15 @@ impl Series {
     pub fn buckets(&self) -> Vec<Bucket> {
         self.buckets.iter().copied().collect()
     }
+
+    /// The closed buckets, oldest first.
+    pub fn closed(&self) -> Vec<Bucket> {
+        self.buckets
+            .iter()
+            .take(self.closed_len())
+            .copied()
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -188,10 +188,10 @@ fn a_live_source_that_falls_silent_keeps_closing_buckets() {
             },
         );
         e.ingest(rows.clone());
-        let before = e.closed_buckets();
+        let before = e.closed_series().len();
         // Two minutes of wall time without a flow.
         e.advance_clock(Instant::now() + std::time::Duration::from_secs(120));
-        (before, e.closed_buckets(), e.series_buckets())
+        (before, e.closed_series().len(), e.series_buckets())
     };
     let (before, after, buckets) = run(true);
     assert!(after >= before + 60, "{before} → {after}");
