@@ -3,7 +3,7 @@
 //! one; networks this size need no framework, and candle would add about two minutes of
 //! release build and tokenizers/zip dependencies.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array, Array1, Array2, ArrayView2, Axis, Dimension, Zip};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -103,34 +103,57 @@ impl Adam {
     }
 
     pub fn apply(&mut self, layers: &mut [Layer], grads: &Gradients) {
-        const B1: f64 = 0.9;
-        const B2: f64 = 0.999;
-        const EPS: f64 = 1e-8;
         self.t += 1;
-        let c1 = 1.0 - B1.powi(self.t);
-        let c2 = 1.0 - B2.powi(self.t);
-        let lr = self.learning_rate;
+        let step = AdamStep::new(self.learning_rate, self.t, 1.0);
         for (((l, (gw, gb)), (mw, mb)), (vw, vb)) in layers
             .iter_mut()
             .zip(grads)
             .zip(self.m.iter_mut())
             .zip(self.v.iter_mut())
         {
-            let update = |p: &mut f64, g: f64, m: &mut f64, v: &mut f64| {
-                *m = B1 * *m + (1.0 - B1) * g;
-                *v = B2 * *v + (1.0 - B2) * g * g;
-                *p -= lr * (*m / c1) / ((*v / c2).sqrt() + EPS);
-            };
-            Zip::from(&mut l.w)
-                .and(gw)
-                .and(mw)
-                .and(vw)
-                .for_each(|p, &g, m, v| update(p, g, m, v));
-            Zip::from(&mut l.b)
-                .and(gb)
-                .and(mb)
-                .and(vb)
-                .for_each(|p, &g, m, v| update(p, g, m, v));
+            step.apply(&mut l.w, gw, mw, vw);
+            step.apply(&mut l.b, gb, mb, vb);
         }
+    }
+}
+
+/// One Adam step's constants: learning rate, bias corrections for step `t`, and a factor on
+/// the gradient (gradient-norm clipping). Shared by every network here.
+#[derive(Debug, Clone, Copy)]
+pub struct AdamStep {
+    lr: f64,
+    c1: f64,
+    c2: f64,
+    scale: f64,
+}
+
+impl AdamStep {
+    const B1: f64 = 0.9;
+    const B2: f64 = 0.999;
+    const EPS: f64 = 1e-8;
+
+    pub fn new(lr: f64, t: i32, scale: f64) -> AdamStep {
+        AdamStep {
+            lr,
+            c1: 1.0 - Self::B1.powi(t),
+            c2: 1.0 - Self::B2.powi(t),
+            scale,
+        }
+    }
+
+    /// Updates parameters `p` from gradient `g` and the moments `m`, `v` of the same shape.
+    pub fn apply<D: Dimension>(
+        &self,
+        p: &mut Array<f64, D>,
+        g: &Array<f64, D>,
+        m: &mut Array<f64, D>,
+        v: &mut Array<f64, D>,
+    ) {
+        Zip::from(p).and(g).and(m).and(v).for_each(|p, &g, m, v| {
+            let g = g * self.scale;
+            *m = Self::B1 * *m + (1.0 - Self::B1) * g;
+            *v = Self::B2 * *v + (1.0 - Self::B2) * g * g;
+            *p -= self.lr * (*m / self.c1) / ((*v / self.c2).sqrt() + Self::EPS);
+        });
     }
 }

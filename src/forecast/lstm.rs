@@ -32,13 +32,6 @@ pub struct Trace {
     pub hs: Vec<Array2<f64>>,
 }
 
-#[derive(Debug, Clone)]
-pub struct LstmGrads {
-    pub w: Array2<f64>,
-    pub u: Array2<f64>,
-    pub b: Array1<f64>,
-}
-
 /// Columns `r` of a batch × 4h gate matrix.
 fn cols(a: &Array2<f64>, r: Range<usize>) -> ArrayView2<'_, f64> {
     a.slice_axis(Axis(1), Slice::from(r))
@@ -110,15 +103,22 @@ impl Lstm {
         Trace { steps, hs }
     }
 
-    /// Backpropagation through time: `dh[t]` is the loss gradient reaching h_t from outside
-    /// the layer. Returns the parameter gradients and the gradient for every input x_t.
-    pub fn backward(&self, trace: &Trace, dh: &[Array2<f64>]) -> (LstmGrads, Vec<Array2<f64>>) {
-        let h = self.hidden();
-        let mut grads = LstmGrads {
+    /// A layer of the same shape with every parameter zero (gradient accumulators, Adam's
+    /// moments).
+    pub fn zeros_like(&self) -> Lstm {
+        Lstm {
             w: Array2::zeros(self.w.raw_dim()),
             u: Array2::zeros(self.u.raw_dim()),
             b: Array1::zeros(self.b.len()),
-        };
+        }
+    }
+
+    /// Backpropagation through time: `dh[t]` is the loss gradient reaching h_t from outside
+    /// the layer. Returns the parameter gradients (as a layer of the same shape) and the
+    /// gradient for every input x_t.
+    pub fn backward(&self, trace: &Trace, dh: &[Array2<f64>]) -> (Lstm, Vec<Array2<f64>>) {
+        let h = self.hidden();
+        let mut grads = self.zeros_like();
         let batch = trace.steps.first().map_or(0, |s| s.x.nrows());
         let mut dh_next = Array2::<f64>::zeros((batch, h));
         let mut dc_next = Array2::<f64>::zeros((batch, h));

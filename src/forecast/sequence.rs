@@ -3,19 +3,21 @@
 //! hidden state; a decoder LSTM fed that state at every step rebuilds the window through a
 //! linear output. A window's score is its mean squared reconstruction error, calibrated like
 //! every other detector, on windows of the newest quarter of the history, which training does
-//! not see (0.99 = worse than 99 % of recent windows the model had not learnt). It catches shapes a per-bucket interval cannot: a familiar
-//! volume with an unfamiliar mix, or a rhythm that stops.
+//! not see (0.99 = worse than 99 % of recent windows the model had not learnt). It catches
+//! shapes a per-bucket interval cannot: a familiar volume with an unfamiliar mix, or a rhythm
+//! that stops.
 
 use std::time::Instant;
 
-use ndarray::{Array, Array1, Array2, ArrayView2, Axis, Dimension, Slice, Zip};
+use ndarray::{Array1, Array2, ArrayView2, Axis, Slice};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use thiserror::Error;
 
-use super::lstm::{Lstm, LstmGrads};
+use super::lstm::Lstm;
 use crate::detect::Calibration;
+use crate::nn::AdamStep;
 
 #[derive(Debug, Clone)]
 pub struct SequenceOptions {
@@ -157,8 +159,8 @@ impl Net {
         }
         let (enc, _) = self.enc.backward(&f.enc, &dh_enc);
         let grads = Net {
-            enc: lstm_of(enc),
-            dec: lstm_of(dec),
+            enc,
+            dec,
             out_w,
             out_b,
         };
@@ -166,25 +168,12 @@ impl Net {
     }
 
     fn zeros_like(&self) -> Net {
-        let z = |l: &Lstm| Lstm {
-            w: Array2::zeros(l.w.raw_dim()),
-            u: Array2::zeros(l.u.raw_dim()),
-            b: Array1::zeros(l.b.len()),
-        };
         Net {
-            enc: z(&self.enc),
-            dec: z(&self.dec),
+            enc: self.enc.zeros_like(),
+            dec: self.dec.zeros_like(),
             out_w: Array2::zeros(self.out_w.raw_dim()),
             out_b: Array1::zeros(self.out_b.len()),
         }
-    }
-}
-
-fn lstm_of(g: LstmGrads) -> Lstm {
-    Lstm {
-        w: g.w,
-        u: g.u,
-        b: g.b,
     }
 }
 
@@ -202,23 +191,6 @@ struct Adam {
     lr: f64,
 }
 
-fn adam_step<D: Dimension>(
-    p: &mut Array<f64, D>,
-    g: &Array<f64, D>,
-    m: &mut Array<f64, D>,
-    v: &mut Array<f64, D>,
-    (lr, c1, c2, clip): (f64, f64, f64, f64),
-) {
-    const B1: f64 = 0.9;
-    const B2: f64 = 0.999;
-    Zip::from(p).and(g).and(m).and(v).for_each(|p, &g, m, v| {
-        let g = g * clip;
-        *m = B1 * *m + (1.0 - B1) * g;
-        *v = B2 * *v + (1.0 - B2) * g * g;
-        *p -= lr * (*m / c1) / ((*v / c2).sqrt() + 1e-8);
-    });
-}
-
 impl Adam {
     fn apply(&mut self, net: &mut Net, g: &Net) {
         /// Gradient norm above which the step is scaled down (exploding gradients in BPTT).
@@ -230,33 +202,26 @@ impl Adam {
         } else {
             1.0
         };
-        let k = (
-            self.lr,
-            1.0 - 0.9f64.powi(self.t),
-            1.0 - 0.999f64.powi(self.t),
-            clip,
-        );
+        let step = AdamStep::new(self.lr, self.t, clip);
         for (p, g, m, v) in [
             (&mut net.enc, &g.enc, &mut self.m.enc, &mut self.v.enc),
             (&mut net.dec, &g.dec, &mut self.m.dec, &mut self.v.dec),
         ] {
-            adam_step(&mut p.w, &g.w, &mut m.w, &mut v.w, k);
-            adam_step(&mut p.u, &g.u, &mut m.u, &mut v.u, k);
-            adam_step(&mut p.b, &g.b, &mut m.b, &mut v.b, k);
+            step.apply(&mut p.w, &g.w, &mut m.w, &mut v.w);
+            step.apply(&mut p.u, &g.u, &mut m.u, &mut v.u);
+            step.apply(&mut p.b, &g.b, &mut m.b, &mut v.b);
         }
-        adam_step(
+        step.apply(
             &mut net.out_w,
             &g.out_w,
             &mut self.m.out_w,
             &mut self.v.out_w,
-            k,
         );
-        adam_step(
+        step.apply(
             &mut net.out_b,
             &g.out_b,
             &mut self.m.out_b,
             &mut self.v.out_b,
-            k,
         );
     }
 }
