@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use std::collections::HashSet;
 
-use crate::engine::{Seen, SeriesKind};
+use crate::engine::{Sample, Seen, SeriesKind};
 use crate::forecast::{Step, auto_forecast};
 use crate::ingest::read_all;
 use crate::model::{FitOptions, ModelSet};
@@ -72,43 +72,37 @@ pub struct ForecastReport {
     pub forecast: Vec<Point>,
 }
 
-/// Bucket index = floor(t / width); every bucket from the first to the last is present.
+/// The bucket grid of `times`: bucket index = floor(t / width) − the first one; every bucket
+/// from the first to the last is present. Returns the first bucket's index and the count.
+fn grid(times: impl Iterator<Item = f64> + Clone, width: f64) -> Option<(f64, usize)> {
+    let index = |t: f64| (t / width).floor();
+    let min = times.clone().map(index).reduce(f64::min)?;
+    let max = times.map(index).fold(min, f64::max);
+    Some((min, (max - min) as usize + 1))
+}
+
+/// Sums per bucket, on `grid`; returns the first bucket's start time and the sums.
 pub fn bucketize(points: &[(f64, f64)], width: f64) -> (f64, Vec<f64>) {
-    let Some(min) = points
-        .iter()
-        .map(|p| (p.0 / width).floor())
-        .reduce(f64::min)
-    else {
+    let Some((min, len)) = grid(points.iter().map(|p| p.0), width) else {
         return (0.0, Vec::new());
     };
-    let max = points
-        .iter()
-        .map(|p| (p.0 / width).floor())
-        .fold(min, f64::max);
-    let mut out = vec![0.0; (max - min) as usize + 1];
+    let mut out = vec![0.0; len];
     for (t, v) in points {
-        let i = ((t / width).floor() - min) as usize;
-        out[i] += v;
+        out[((t / width).floor() - min) as usize] += v;
     }
     (min * width, out)
 }
 
-/// Distinct values per bucket (exact: this is a one-off pass over a file), on the same grid
-/// as `bucketize`.
+/// Distinct values per bucket (exact: this is a one-off pass over a file), on `grid`.
 pub fn distinct_per_bucket(points: &[(f64, &str)], width: f64) -> (f64, Vec<f64>) {
-    let grid: Vec<(f64, f64)> = points.iter().map(|(t, _)| (*t, 0.0)).collect();
-    let (start, mut out) = bucketize(&grid, width);
-    let mut sets: Vec<HashSet<&str>> = vec![HashSet::new(); out.len()];
+    let Some((min, len)) = grid(points.iter().map(|p| p.0), width) else {
+        return (0.0, Vec::new());
+    };
+    let mut sets: Vec<HashSet<&str>> = vec![HashSet::new(); len];
     for (t, v) in points {
-        let i = ((t / width).floor() - (start / width).round()) as usize;
-        if let Some(set) = sets.get_mut(i) {
-            set.insert(v);
-        }
+        sets[((t / width).floor() - min) as usize].insert(v);
     }
-    for (o, set) in out.iter_mut().zip(&sets) {
-        *o = set.len() as f64;
-    }
-    (start, out)
+    (min * width, sets.iter().map(|s| s.len() as f64).collect())
 }
 
 pub fn run(
@@ -128,13 +122,10 @@ pub fn run(
             input.display_name()
         ));
     }
-    let seen = Seen {
-        bytes: flows.iter().any(|f| f.core.bytes.is_some()),
-        packets: flows.iter().any(|f| f.core.packets.is_some()),
-        hosts: flows
-            .iter()
-            .any(|f| f.meta.src.is_some() || f.meta.dst.is_some()),
-    };
+    let mut seen = Seen::default();
+    for f in &flows {
+        seen.note(&Sample::of(f, false));
+    }
     if let Some(why) = series.missing(&seen) {
         return Err(format!("{}: {why}", input.display_name()));
     }

@@ -92,6 +92,15 @@ pub struct Seen {
     pub hosts: bool,
 }
 
+impl Seen {
+    /// Records which optional fields a flow carries.
+    pub fn note(&mut self, sample: &Sample) {
+        self.bytes |= sample.bytes.is_some();
+        self.packets |= sample.packets.is_some();
+        self.hosts |= sample.src.is_some() || sample.dst.is_some();
+    }
+}
+
 /// What one flow adds to its bucket.
 #[derive(Debug, Clone, Copy)]
 pub struct Sample<'a> {
@@ -250,25 +259,18 @@ impl Series {
             self.too_late += 1;
             return None;
         };
+        self.seen.note(&sample);
         let (bucket, hosts) = (&mut self.buckets[i], &mut self.hosts[i]);
         bucket.flows += 1;
-        if let Some(b) = sample.bytes {
-            bucket.bytes += b;
-            self.seen.bytes = true;
-        }
-        if let Some(p) = sample.packets {
-            bucket.packets += p;
-            self.seen.packets = true;
-        }
+        bucket.bytes += sample.bytes.unwrap_or(0.0);
+        bucket.packets += sample.packets.unwrap_or(0.0);
         if let Some(s) = sample.src {
             hosts.sources.insert(s);
             bucket.sources = hosts.sources.estimate();
-            self.seen.hosts = true;
         }
         if let Some(d) = sample.dst {
             hosts.destinations.insert(d);
             bucket.destinations = hosts.destinations.estimate();
-            self.seen.hosts = true;
         }
         bucket.anomalies += u64::from(sample.anomaly);
         Some(*bucket)
