@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use serde::Serialize;
 
 use super::sequencer::{SequenceState, Sequencer};
-use super::series::{Seen, SeriesKind};
+use super::series::{Seen, SeriesKind, same_width};
 use super::{Bucket, VolumeInfo};
 use crate::forecast::{MAX_ORDER, Step, auto_forecast};
 
@@ -34,7 +34,7 @@ pub struct SeriesForecast {
 /// of this width and reaches that far; `None` also for a fallback without an interval.
 fn step_for(f: &SeriesForecast, start: f64, bucket_s: f64) -> Option<&Step> {
     // A forecast on buckets of another width (a replay's buckets just doubled).
-    if (f.bucket_s - bucket_s).abs() > 1e-9 * bucket_s.max(1.0) || start < f.start {
+    if !same_width(f.bucket_s, bucket_s) || start < f.start {
         return None;
     }
     let step = f
@@ -56,16 +56,6 @@ fn outside(kind: SeriesKind, b: &Bucket, step: &Step, bucket_s: f64) -> Option<V
     })
 }
 
-/// The series a volume event or vote looks at: all but the anomalies, which the detectors
-/// already count.
-const VOLUME_SERIES: [SeriesKind; 5] = [
-    SeriesKind::Flows,
-    SeriesKind::Bytes,
-    SeriesKind::Packets,
-    SeriesKind::Sources,
-    SeriesKind::Destinations,
-];
-
 /// Closed buckets not yet compared with `fc` (`checked` holds the last bucket start compared
 /// per series) that fall outside their forecast step's 95 % interval, as (bucket start, event),
 /// one event per bucket: its first series out of bounds, the others under `also`.
@@ -76,7 +66,7 @@ pub fn volume_events(
     checked: &mut [f64; 6],
 ) -> Vec<(f64, VolumeInfo)> {
     let mut events = Vec::new();
-    for kind in VOLUME_SERIES {
+    for kind in SeriesKind::TRAFFIC {
         let s = kind.index();
         let Some(Ok(f)) = fc.get(s) else { continue };
         for b in closed {
@@ -107,7 +97,7 @@ pub fn volume_events(
 /// first series whose running total has already passed its forecast's upper bound. (A bucket
 /// can only be called too quiet once it has closed, so the vote is for excess alone.)
 pub fn volume_vote(b: &Bucket, bucket_s: f64, fc: &Forecasts) -> Option<VolumeInfo> {
-    VOLUME_SERIES.into_iter().find_map(|kind| {
+    SeriesKind::TRAFFIC.into_iter().find_map(|kind| {
         let Some(Ok(f)) = fc.get(kind.index()) else {
             return None;
         };

@@ -7,7 +7,7 @@ use ndarray::Array2;
 use serde::Serialize;
 
 use super::Bucket;
-use super::series::{Seen, SeriesKind};
+use super::series::{Seen, SeriesKind, same_width};
 use crate::forecast::sequence::{SequenceModel, SequenceOptions, min_buckets};
 
 /// What the forecast pane shows of the sequence detector.
@@ -44,15 +44,6 @@ pub struct Sequencer {
     trained: Option<Trained>,
 }
 
-/// The traffic series, not the detectors' own anomaly counts.
-const COLUMNS: [SeriesKind; 5] = [
-    SeriesKind::Flows,
-    SeriesKind::Bytes,
-    SeriesKind::Packets,
-    SeriesKind::Sources,
-    SeriesKind::Destinations,
-];
-
 impl Sequencer {
     pub fn new(opts: SequenceOptions) -> Sequencer {
         Sequencer {
@@ -66,7 +57,7 @@ impl Sequencer {
         if closed.len() < need {
             return Err(format!("warming up ({}/{need} buckets)", closed.len()));
         }
-        let columns: Vec<SeriesKind> = COLUMNS
+        let columns: Vec<SeriesKind> = SeriesKind::TRAFFIC
             .into_iter()
             .filter(|k| k.missing(&seen).is_none())
             .collect();
@@ -79,7 +70,7 @@ impl Sequencer {
             Some(t) => {
                 let new = ((last_start - t.last_start) / bucket_s).round();
                 t.columns != columns
-                    || (t.bucket_s - bucket_s).abs() > 1e-9 * bucket_s
+                    || !same_width(t.bucket_s, bucket_s)
                     || new >= (t.buckets / 4).max(2 * self.opts.window) as f64
             }
         };

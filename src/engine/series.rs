@@ -52,6 +52,16 @@ impl SeriesKind {
         }
     }
 
+    /// The traffic itself: every series but the detectors' own anomaly counts. Volume events,
+    /// the volume vote and the sequence detector look at these.
+    pub const TRAFFIC: [SeriesKind; 5] = [
+        SeriesKind::Flows,
+        SeriesKind::Bytes,
+        SeriesKind::Packets,
+        SeriesKind::Sources,
+        SeriesKind::Destinations,
+    ];
+
     pub fn parse(s: &str) -> Option<SeriesKind> {
         SeriesKind::ALL.into_iter().find(|k| k.name() == s)
     }
@@ -82,6 +92,12 @@ impl SeriesKind {
             _ => None,
         }
     }
+}
+
+/// Two bucket widths are the same (a replay's buckets double, so a forecast or a model made on
+/// the old width no longer lines up).
+pub fn same_width(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * b.max(1.0)
 }
 
 /// Which optional fields the flows have carried so far.
