@@ -83,14 +83,14 @@ fn event(i: u64) -> AnomalyEvent {
 
 fn volume_event() -> AnomalyEvent {
     let info = super::VolumeInfo {
-        series: "flows".into(),
+        series: super::SeriesKind::Flows,
         observed: 310.0,
         expected: 80.0,
         lo: 40.0,
         hi: 120.0,
         bucket_s: 1.0,
         also: vec![super::VolumeInfo {
-            series: "destinations".into(),
+            series: super::SeriesKind::Destinations,
             observed: 95.0,
             expected: 6.0,
             lo: 0.0,

@@ -46,7 +46,7 @@ fn step_for(f: &SeriesForecast, start: f64, bucket_s: f64) -> Option<&Step> {
 fn outside(kind: SeriesKind, b: &Bucket, step: &Step, bucket_s: f64) -> Option<VolumeInfo> {
     let observed = kind.of(b);
     (observed.is_finite() && (observed > step.hi || observed < step.lo)).then(|| VolumeInfo {
-        series: kind.name().into(),
+        series: kind,
         observed,
         expected: step.mean,
         lo: step.lo,
@@ -306,7 +306,7 @@ mod volume_tests {
         let (t, first) = &events[0];
         let got: Vec<(&str, f64)> = std::iter::once(first)
             .chain(&first.also)
-            .map(|v| (v.series.as_str(), v.observed))
+            .map(|v| (v.series.name(), v.observed))
             .collect();
         assert_eq!(*t, 110.0);
         assert_eq!(
@@ -332,7 +332,7 @@ mod volume_tests {
         let fc = flows_only(forecast(100.0, 10.0, 20.0));
         assert!(volume_vote(&bucket(120.0, 20, 0.0), 10.0, &fc).is_none());
         let v = volume_vote(&bucket(120.0, 21, 0.0), 10.0, &fc).expect("over the bound");
-        assert_eq!((v.series.as_str(), v.observed, v.hi), ("flows", 21.0, 20.0));
+        assert_eq!((v.series.name(), v.observed, v.hi), ("flows", 21.0, 20.0));
         assert!(
             volume_vote(&bucket(120.0, 1, 0.0), 10.0, &fc).is_none(),
             "too quiet is not a vote"

@@ -100,6 +100,12 @@ pub fn same_width(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * b.max(1.0)
 }
 
+impl std::fmt::Display for SeriesKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Which optional fields the flows have carried so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Seen {

@@ -38,7 +38,7 @@ pub struct DetectorState {
 /// A bucket of a series that left the interval forecast for it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct VolumeInfo {
-    pub series: String,
+    pub series: super::series::SeriesKind,
     pub observed: f64,
     pub expected: f64,
     pub lo: f64,
@@ -121,7 +121,7 @@ pub struct Counters {
     pub flagged: u64,
     /// Flows seen while no model was ready.
     pub unscored: u64,
-    /// Buckets whose flows or bytes left the forecast's 95 % interval.
+    /// Buckets with a traffic series outside the forecast's 95 % interval.
     pub volume_events: u64,
 }
 
@@ -200,7 +200,13 @@ impl AnomalyEvent {
     /// A volume event: `id` numbers it apart from input lines, `ts` is the bucket's start.
     pub fn volume(id: u64, ts: f64, info: VolumeInfo, bands: &crate::threat::Bands) -> Self {
         let assess = |v: &VolumeInfo| {
-            crate::threat::assess_volume(&v.series, v.observed, v.expected, (v.lo, v.hi), bands)
+            crate::threat::assess_volume(
+                v.series.name(),
+                v.observed,
+                v.expected,
+                (v.lo, v.hi),
+                bands,
+            )
         };
         // The bucket's worst series sets the score; every series gives its reason.
         let mut threat = assess(&info);

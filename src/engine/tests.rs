@@ -167,7 +167,7 @@ fn the_volume_vote_adds_one_vote_to_flows_in_buckets_above_their_forecast() {
     );
     for e in by_vote {
         let v = e.volume_vote.as_ref().expect("flagged by the volume vote");
-        assert_eq!((v.series.as_str(), v.hi), ("flows", 0.5));
+        assert_eq!((v.series.name(), v.hi), ("flows", 0.5));
         assert!(e.threat.voting.iter().any(|n| n == "volume (flows)"));
     }
     assert!(off.feed.iter().all(|e| e.volume_vote.is_none()));

@@ -39,14 +39,15 @@ pub fn level_slot(l: Level) -> &'static str {
 
 pub fn endpoints(e: &AnomalyEvent) -> String {
     if let Some(v) = &e.volume {
-        let others: Vec<&str> = v.also.iter().map(|o| o.series.as_str()).collect();
+        let others: Vec<&str> = v.also.iter().map(|o| o.series.name()).collect();
+        let value = crate::ui::format::series_value(v.series);
         return format!(
             "volume: {} {} (expected {}, 95% {}–{}){}",
             v.series,
-            volume_value(&v.series, v.observed),
-            volume_value(&v.series, v.expected),
-            volume_value(&v.series, v.lo.max(0.0)),
-            volume_value(&v.series, v.hi),
+            value(v.observed),
+            value(v.expected),
+            value(v.lo.max(0.0)),
+            value(v.hi),
             if others.is_empty() {
                 String::new()
             } else {
@@ -215,12 +216,4 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         .highlight_symbol(ctx.glyph("▶", ">"));
     let mut state = TableState::default().with_selected(Some(selected - start));
     frame.render_stateful_widget(table, area, &mut state);
-}
-
-fn volume_value(series: &str, v: f64) -> String {
-    if series == "bytes" {
-        crate::ui::format::bytes(v)
-    } else {
-        crate::ui::format::count(v)
-    }
 }

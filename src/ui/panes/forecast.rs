@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use crate::app::{Pane, SeriesKind};
 use crate::engine::MIN_FORECAST_BUCKETS;
 use crate::ui::ViewCtx;
-use crate::ui::format::{bytes, count, time};
+use crate::ui::format::{count, series_value, time};
 use crate::ui::plot::{Plot, PlotSeries};
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
@@ -52,14 +52,14 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let n = s.closed_buckets;
     let ready = n >= MIN_FORECAST_BUCKETS;
     let missing = series.missing(&s.seen);
-    let mut state = match &fc {
-        _ if missing.is_some() => format!("{}: {}", series.name(), missing.unwrap_or_default()),
+    let mut state = match (missing, &fc) {
+        (Some(why), _) => format!("{series}: {why}"),
         _ if !ready => {
             format!("forecast: warming up ({n}/{MIN_FORECAST_BUCKETS} buckets)")
         }
-        None => format!("forecast: fitting on {n} buckets…"),
-        Some(Err(e)) => format!("forecast: {e}"),
-        Some(Ok(f)) => {
+        (None, None) => format!("forecast: fitting on {n} buckets…"),
+        (None, Some(Err(e))) => format!("forecast: {e}"),
+        (None, Some(Ok(f))) => {
             let mut text = format!(
                 "{} buckets ahead{}, fitted in {:.0} ms",
                 f.steps.len(),
@@ -161,11 +161,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
                 style: ctx.style("forecast"),
             },
         ],
-        y_format: if series == SeriesKind::Bytes {
-            bytes
-        } else {
-            count
-        },
+        y_format: series_value(series),
         x_labels: [time(first), time(last)],
         label_style: ctx.style("muted"),
     };
