@@ -59,9 +59,8 @@ def main():
 def compare(path, bucket, horizon):
     """Prints one table for `path` and returns (flowtop RMSE / statsmodels RMSE, flowtop
     coverage, statsmodels fit ms / flowtop fit ms)."""
-    a = argparse.Namespace(file=path, bucket=bucket, horizon=horizon)
     out = subprocess.run(
-        [BIN, "forecast", a.file, "--bucket", str(a.bucket), "--horizon", str(a.horizon), "--json",
+        [BIN, "forecast", path, "--bucket", str(bucket), "--horizon", str(horizon), "--json",
          "--runs", str(RUNS)],
         capture_output=True, text=True,
     )
@@ -69,8 +68,8 @@ def compare(path, bucket, horizon):
         print(out.stderr.strip())
         return None
     ft = json.loads(out.stdout)
-    y = zeek_buckets(a.file, a.bucket)
-    train, test = y[: -a.horizon], y[-a.horizon:]
+    y = zeek_buckets(path, bucket)
+    train, test = y[: -horizon], y[-horizon:]
     assert np.allclose(test, [p["actual"] for p in ft["forecast"]]), "bucket mismatch"
     rows = []
     f = ft["forecast"]
@@ -84,7 +83,7 @@ def compare(path, bucket, horizon):
         res = ARIMA(train, order=(2, 1, 2)).fit()
         sm_times.append((time.perf_counter() - t0) * 1e3)
     sm_ms = float(np.median(sm_times))
-    fc = res.get_forecast(a.horizon)
+    fc = res.get_forecast(horizon)
     ci = np.asarray(fc.conf_int(alpha=0.05))
     rmse_sm, cover_sm, _ = scores(fc.predicted_mean, ci[:, 0], ci[:, 1], test, train[-1])
     rows.append(("statsmodels ARIMA(2,1,2)", rmse_sm, cover_sm, sm_ms))
@@ -93,12 +92,12 @@ def compare(path, bucket, horizon):
         t0 = time.perf_counter()
         m = pmdarima.auto_arima(train, stepwise=True, seasonal=False, suppress_warnings=True)
         pm_ms = (time.perf_counter() - t0) * 1e3
-        mean, ci = m.predict(a.horizon, return_conf_int=True, alpha=0.05)
+        mean, ci = m.predict(horizon, return_conf_int=True, alpha=0.05)
         r, c, _ = scores(mean, ci[:, 0], ci[:, 1], test, train[-1])
         rows.append((f"pmdarima auto_arima {m.order}", r, c, pm_ms))
     except ImportError:
         rows.append(("pmdarima (not installed)", float("nan"), float("nan"), float("nan")))
-    print(f"{a.file}: {len(y)} buckets of {a.bucket:g} s, last {a.horizon} held out; naive RMSE {naive:.2f}")
+    print(f"{path}: {len(y)} buckets of {bucket:g} s, last {horizon} held out; naive RMSE {naive:.2f}")
     print(f"{'model':34} {'RMSE':>8} {'coverage':>9} {'fit ms':>9}   (median of {RUNS} / {SM_RUNS} / 1 fits)")
     for name, r, c, ms in rows:
         print(f"{name:34} {r:8.2f} {100 * c:8.0f}% {ms:9.1f}")
