@@ -303,8 +303,6 @@ pub fn view() -> LiveView {
                 (b.start, score, if i == 21 { "bytes" } else { "flows" })
             })
             .collect(),
-        train_windows: closed.len() - window + 1,
-        train_ms: 120.0,
         retrained: true,
     })));
     v.message = Some(Message {

@@ -20,8 +20,6 @@ pub struct SequenceView {
     /// Per window, oldest first: (start of its last bucket, calibrated score, series with the
     /// largest share of the error).
     pub scores: Vec<(f64, f64, &'static str)>,
-    pub train_windows: usize,
-    pub train_ms: f64,
     /// Whether this result came with a fresh training.
     pub retrained: bool,
 }
@@ -97,8 +95,6 @@ impl Sequencer {
                 .into_iter()
                 .map(|w| (closed[w.end].start, w.calibrated, columns[w.top].name()))
                 .collect(),
-            train_windows: t.model.train_windows,
-            train_ms: t.model.train_ms,
             retrained: stale,
         })
     }
