@@ -4,7 +4,10 @@ read the bytes and count newlines), pandas.read_csv (what a notebook would do), 
 `flowtop bench parse` (read, split, detect the format, decode every field into a FlowRecord).
 
 Each shared data set is enlarged to about --mb megabytes by repeating its data rows (the header
-is kept once), so timings are not dominated by start-up. Best of --runs runs for every tool.
+is kept once), so timings are not dominated by start-up. The tools take turns, one run each per
+round, for --runs rounds: the speed of a shared 2-core machine drifts over seconds, and taking
+turns exposes both sides to the same drift. Reported: each tool's best run, and the median over
+rounds of the ratio within a round.
 
     pip install pandas
     cargo build --release
@@ -14,6 +17,7 @@ is kept once), so timings are not dominated by start-up. Best of --runs runs for
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,14 +56,10 @@ def enlarge(src, dst, target_bytes):
     return len(head) and sum(1 for _ in open(dst, "rb")) - len(head) - len(close)
 
 
-def best(runs, fn):
-    times = []
-    result = None
-    for _ in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), result
+def timed(fn):
+    t = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - t, result
 
 
 def read_pandas(path, kind):
@@ -73,7 +73,7 @@ def read_pandas(path, kind):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=float, default=100)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--flowtop", default=os.path.join(ROOT, "target", "release", "flowtop"))
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -89,27 +89,34 @@ def main():
             path = os.path.join(tmp, os.path.basename(rel))
             rows = enlarge(src, path, int(args.mb * 1e6))
             size = os.path.getsize(path)
-            wc_s, _ = best(args.runs, lambda: subprocess.run(["wc", "-l", path], check=True, capture_output=True))
-            pd_s, df = best(args.runs, lambda: read_pandas(path, kind))
-            out = subprocess.run([args.flowtop, "bench", "parse", path, "--runs", str(args.runs), "--json"],
-                                 check=True, capture_output=True, text=True)
-            ft = json.loads(out.stdout)
-            assert ft["rows"] == len(df), f"{name}: flowtop read {ft['rows']} rows, pandas {len(df)}"
+            wc, pandas, flowtop, ratios = [], [], [], []
+            for _ in range(args.runs):
+                wc.append(timed(lambda: subprocess.run(["wc", "-l", path], check=True, capture_output=True))[0])
+                pd_s, df = timed(lambda: read_pandas(path, kind))
+                out = subprocess.run([args.flowtop, "bench", "parse", path, "--runs", "1", "--json"],
+                                     check=True, capture_output=True, text=True)
+                ft = json.loads(out.stdout)
+                assert ft["rows"] == len(df), f"{name}: flowtop read {ft['rows']} rows, pandas {len(df)}"
+                pandas.append(pd_s)
+                flowtop.append(ft["best_s"])
+                ratios.append(pd_s / ft["best_s"])
             rows_out.append({
                 "case": name, "mb": size / 1e6, "rows": ft["rows"],
-                "wc_s": wc_s, "pandas_s": pd_s, "flowtop_s": ft["best_s"],
-                "flowtop_vs_pandas": pd_s / ft["best_s"], "flowtop_vs_wc": wc_s / ft["best_s"],
+                "wc_s": min(wc), "pandas_s": min(pandas), "flowtop_s": min(flowtop),
+                "flowtop_vs_pandas": statistics.median(ratios),
+                "flowtop_vs_pandas_range": [min(ratios), max(ratios)],
+                "flowtop_vs_wc": min(wc) / min(flowtop),
             })
             del df
     if args.json:
         print(json.dumps(rows_out, indent=1))
         return
-    print(f"{'file':42} {'MB':>6} {'rows':>9} {'wc -l':>14} {'pandas':>14} {'flowtop':>14} {'×pandas':>8} {'of wc':>6}")
+    print(f"{'file':42} {'MB':>6} {'rows':>9} {'wc -l':>14} {'pandas':>14} {'flowtop':>14} {'×pandas':>8} {'range':>11}")
     for r in rows_out:
         mbps = lambda s: f"{s:6.3f}s {r['mb'] / s:5.0f}MB/s"
+        lo, hi = r["flowtop_vs_pandas_range"]
         print(f"{r['case']:42} {r['mb']:6.0f} {r['rows']:9d} {mbps(r['wc_s']):>14} {mbps(r['pandas_s']):>14} "
-              f"{mbps(r['flowtop_s']):>14} {r['flowtop_vs_pandas']:7.1f}× {100 * r['flowtop_vs_wc']:5.0f}%")
-
+              f"{mbps(r['flowtop_s']):>14} {r['flowtop_vs_pandas']:7.1f}× {lo:4.1f}–{hi:.1f}×")
 
 if __name__ == "__main__":
     main()

@@ -4,6 +4,7 @@
 //! `ReplayCommand`s, sending batches over a bounded channel (the TUI).
 
 pub mod live;
+mod pipeline;
 
 use std::collections::BTreeMap;
 use std::io;
@@ -17,6 +18,7 @@ use crate::schema::{
 use crate::source::{Input, LineBatch, LineSource, SourceEvent, SourceStatus};
 
 pub use live::{IngestConfig, IngestEvent, IngestHandle, IngestMode, IngestStats, spawn};
+pub use pipeline::worker_count;
 
 /// Batches at least this long are decoded on two cores when their lines are independent.
 const PARALLEL_MIN_LINES: usize = 256;
@@ -94,7 +96,7 @@ impl Decoding {
         mut on_reject: impl FnMut(&Rejected),
     ) {
         let all: Vec<(u64, &[u8])> = lines.iter().collect();
-        let independent = self.decoder.independent(&all);
+        let independent = !all.iter().any(|(_, l)| self.decoder.changes_state(l));
         if !independent {
             self.helper = None;
         }
@@ -103,15 +105,21 @@ impl Decoding {
                 let d = self.decoder.decode(line, no);
                 self.account(no, d, &mut on_flow, &mut on_reject);
             }
+            self.decoder.release_strings();
             return;
         }
         let (first, second) = all.split_at(all.len() / 2);
         let main = &mut self.decoder;
         let helper = self.helper.get_or_insert_with(|| main.fork());
+        // Each copy forgets its strings after its half: the flows go to another thread, which
+        // would otherwise contend with the next batch for the shared reference counts.
         let decode_all = |d: &mut Box<dyn crate::schema::Decoder>, part: &[(u64, &[u8])]| {
-            part.iter()
+            let out = part
+                .iter()
                 .map(|&(no, l)| (no, d.decode(l, no)))
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            d.release_strings();
+            out
         };
         let (a, b) = std::thread::scope(|s| {
             let b = s.spawn(|| decode_all(helper, second));
@@ -130,12 +138,25 @@ impl Decoding {
         on_flow: &mut impl FnMut(FlowRecord),
         on_reject: &mut impl FnMut(&Rejected),
     ) {
+        match self.tally(no, decoded) {
+            Some(Ok(f)) => on_flow(f),
+            Some(Err(r)) => on_reject(&r),
+            None => {}
+        }
+    }
+
+    /// Counts one decoded line: its flow, or the reason it was rejected (the first
+    /// `KEEP_REJECTS` are also kept), or nothing for a line skipped by design.
+    fn tally(&mut self, no: u64, decoded: Decoded) -> Option<Result<FlowRecord, Rejected>> {
         match decoded {
             Decoded::Flow(f) => {
                 self.counts.rows += 1;
-                on_flow(*f);
+                Some(Ok(f))
             }
-            Decoded::Skip(s) => *self.counts.skipped.entry(s.name()).or_insert(0) += 1,
+            Decoded::Skip(s) => {
+                *self.counts.skipped.entry(s.name()).or_insert(0) += 1;
+                None
+            }
             Decoded::Reject(reason) => {
                 self.counts.rejected += 1;
                 let r = Rejected {
@@ -143,10 +164,10 @@ impl Decoding {
                     line: no,
                     reason,
                 };
-                on_reject(&r);
                 if self.counts.first_rejects.len() < KEEP_REJECTS {
-                    self.counts.first_rejects.push(r);
+                    self.counts.first_rejects.push(r.clone());
                 }
+                Some(Err(r))
             }
         }
     }
@@ -221,18 +242,13 @@ pub fn read_batches<E: From<IngestError>>(
     let mut dec = Decoding::new(detected, &name);
     on_schema(&dec.schema)?;
     let mut pending = Vec::with_capacity(batch.max(1));
-    loop {
-        dec.decode_batch(&lines, |f| pending.push(f), |_| {});
+    pipeline::decode_source(source.as_mut(), &mut dec, lines, |f| {
+        pending.push(f);
         if pending.len() >= batch.max(1) {
             on_batch(std::mem::take(&mut pending))?;
         }
-        lines.clear();
-        match source.poll(&mut lines).map_err(io_error(&name))? {
-            SourceEvent::Eof if lines.is_empty() => break,
-            SourceEvent::Rotated | SourceEvent::Truncated => dec.new_file(),
-            _ => {}
-        }
-    }
+        Ok::<(), E>(())
+    })?;
     if !pending.is_empty() {
         on_batch(pending)?;
     }
@@ -252,15 +268,10 @@ pub fn read_source(
     let mut batch = LineBatch::new();
     let detected = detect_source(source, opts, &mut batch, || true)?;
     let mut dec = Decoding::new(detected, &name);
-    loop {
-        dec.decode_batch(&batch, &mut on_flow, |_| {});
-        batch.clear();
-        match source.poll(&mut batch).map_err(io_error(&name))? {
-            SourceEvent::Eof if batch.is_empty() => break,
-            SourceEvent::Rotated | SourceEvent::Truncated => dec.new_file(),
-            _ => {}
-        }
-    }
+    pipeline::decode_source(source, &mut dec, batch, |f| {
+        on_flow(f);
+        Ok::<(), IngestError>(())
+    })?;
     Ok(ReadSummary {
         schema: dec.schema,
         counts: dec.counts,

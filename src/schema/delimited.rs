@@ -114,7 +114,7 @@ impl DelimitedDecoder {
                 return Decoded::Reject(e);
             }
         }
-        Decoded::Flow(Box::new(row.finish(&self.plan, line_no)))
+        Decoded::Flow(row.finish(&self.plan, line_no))
     }
 
     fn wrong_count(&self, found: usize) -> Decoded {
@@ -179,7 +179,7 @@ impl DelimitedDecoder {
                 self.positions.len() + 1 + memchr::memchr_iter(delim, &line[start..]).count(),
             );
         }
-        Decoded::Flow(Box::new(row.finish(&self.plan, line_no)))
+        Decoded::Flow(row.finish(&self.plan, line_no))
     }
 }
 
@@ -252,17 +252,21 @@ impl Decoder for DelimitedDecoder {
         self.in_trailer = false;
     }
 
-    fn fork(&self) -> Box<dyn Decoder> {
-        Box::new(self.clone())
+    fn release_strings(&mut self) {
+        self.ctx.release_strings();
     }
 
-    fn independent(&self, lines: &[(u64, &[u8])]) -> bool {
+    fn fork(&self) -> Box<dyn Decoder> {
+        let mut copy = self.clone();
+        copy.release_strings();
+        Box::new(copy)
+    }
+
+    fn changes_state(&self, line: &[u8]) -> bool {
         match self.skip {
-            SkipRule::Zeek => lines.iter().all(|(_, l)| l.first() != Some(&b'#')),
-            SkipRule::NfdumpSummary => {
-                !self.in_trailer && lines.iter().all(|(_, l)| l.trim_ascii() != b"Summary")
-            }
-            SkipRule::None | SkipRule::ArgusMan => true,
+            SkipRule::Zeek => line.first() == Some(&b'#'),
+            SkipRule::NfdumpSummary => self.in_trailer || line.trim_ascii() == b"Summary",
+            SkipRule::None | SkipRule::ArgusMan => false,
         }
     }
 }

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::label::clean_class;
+use super::label::{binary_label, clean_class, is_benign};
 use super::value::{TimestampParser, is_unset, proto_name};
 
 /// Distinct values kept per table.
@@ -14,17 +14,21 @@ const LIMIT: usize = 1 << 16;
 
 /// foldhash rather than SipHash: several lookups per row make the hash a hot spot, and its
 /// per-process random seed still keeps crafted input from choosing the collisions.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Interner {
-    map: HashMap<Box<[u8]>, Option<Arc<str>>, foldhash::fast::RandomState>,
+#[derive(Debug, Clone)]
+pub(crate) struct Interner<V = Option<Arc<str>>> {
+    map: HashMap<Box<[u8]>, V, foldhash::fast::RandomState>,
 }
 
-impl Interner {
-    fn get(
-        &mut self,
-        raw: &[u8],
-        make: impl FnOnce(&[u8]) -> Option<Arc<str>>,
-    ) -> Option<Arc<str>> {
+impl<V> Default for Interner<V> {
+    fn default() -> Self {
+        Self {
+            map: HashMap::default(),
+        }
+    }
+}
+
+impl<V: Clone> Interner<V> {
+    fn get(&mut self, raw: &[u8], make: impl FnOnce(&[u8]) -> V) -> V {
         if let Some(v) = self.map.get(raw) {
             return v.clone();
         }
@@ -43,16 +47,52 @@ fn text(raw: &[u8]) -> Option<Arc<str>> {
     (!is_unset(&s)).then(|| Arc::from(&*s))
 }
 
+/// A cleaned label or class cell and what it says, worked out once per distinct cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LabelCell {
+    pub text: Arc<str>,
+    /// `Some(attack)` for a 0/1 or true/false cell.
+    pub binary: Option<bool>,
+    pub benign: bool,
+    /// The class a record gets when this cell is its only label: the text, or `attack` /
+    /// `benign` for a binary cell.
+    pub class_alone: Arc<str>,
+}
+
+impl LabelCell {
+    pub fn new(text: Arc<str>) -> Self {
+        let binary = binary_label(&text);
+        let class_alone = match binary {
+            Some(true) => Arc::from("attack"),
+            Some(false) => Arc::from("benign"),
+            None => text.clone(),
+        };
+        Self {
+            benign: is_benign(&text),
+            binary,
+            class_alone,
+            text,
+        }
+    }
+}
+
 /// Per-decoder state for turning cells into values.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CellCtx {
     pub ts: TimestampParser,
     texts: Interner,
     protos: Interner,
-    labels: Interner,
+    labels: Interner<Option<LabelCell>>,
 }
 
 impl CellCtx {
+    /// Forgets every shared string (the tables keep their capacity).
+    pub fn release_strings(&mut self) {
+        self.texts.map.clear();
+        self.protos.map.clear();
+        self.labels.map.clear();
+    }
+
     pub fn text(&mut self, raw: &[u8]) -> Option<Arc<str>> {
         self.texts.get(raw, text)
     }
@@ -63,11 +103,11 @@ impl CellCtx {
     }
 
     /// Cleaned label or class name; `None` when empty.
-    pub fn label(&mut self, raw: &[u8]) -> Option<Arc<str>> {
+    pub fn label(&mut self, raw: &[u8]) -> Option<LabelCell> {
         self.labels.get(raw, |r| {
             Some(clean_class(r))
                 .filter(|c| !c.is_empty())
-                .map(Arc::from)
+                .map(|c| LabelCell::new(Arc::from(c)))
         })
     }
 }
@@ -85,13 +125,22 @@ mod tests {
         assert_eq!(&*a, "tcp");
         assert_eq!(c.text(b"-"), None);
         assert_eq!(c.proto(b"6").as_deref(), Some("tcp"));
-        assert_eq!(c.label(b"smurf.").as_deref(), Some("smurf"));
+        let smurf = c.label(b"smurf.").expect("label");
+        assert_eq!(
+            (&*smurf.text, smurf.benign, smurf.binary),
+            ("smurf", false, None)
+        );
+        let zero = c.label(b"0").expect("label");
+        assert_eq!(
+            (zero.benign, zero.binary, &*zero.class_alone),
+            (true, Some(false), "benign")
+        );
         assert_eq!(c.label(b"  "), None);
     }
 
     #[test]
     fn the_table_is_bounded() {
-        let mut i = Interner::default();
+        let mut i: Interner = Interner::default();
         for n in 0..LIMIT + 10 {
             let s = n.to_string();
             assert_eq!(i.get(s.as_bytes(), text).as_deref(), Some(s.as_str()));

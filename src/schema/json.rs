@@ -66,16 +66,22 @@ impl Decoder for JsonDecoder {
                 return Decoded::Reject(e);
             }
         }
-        Decoded::Flow(Box::new(row.finish(&self.plan, line_no)))
+        Decoded::Flow(row.finish(&self.plan, line_no))
     }
 
     fn reset(&mut self) {}
 
-    fn fork(&self) -> Box<dyn Decoder> {
-        Box::new(self.clone())
+    fn release_strings(&mut self) {
+        self.ctx.release_strings();
     }
 
-    fn independent(&self, _lines: &[(u64, &[u8])]) -> bool {
-        true
+    fn fork(&self) -> Box<dyn Decoder> {
+        let mut copy = self.clone();
+        copy.release_strings();
+        Box::new(copy)
+    }
+
+    fn changes_state(&self, _line: &[u8]) -> bool {
+        false
     }
 }

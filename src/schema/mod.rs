@@ -220,9 +220,12 @@ impl Skip {
     }
 }
 
+/// Not boxed although a flow is much larger than the other variants: nearly every line is a
+/// flow, and a box would cost an allocation per row that another thread then frees.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum Decoded {
-    Flow(Box<FlowRecord>),
+    Flow(FlowRecord),
     Skip(Skip),
     Reject(String),
 }
@@ -233,9 +236,15 @@ pub trait Decoder: Send {
     fn decode(&mut self, line: &[u8], line_no: u64) -> Decoded;
     /// A new file begins (rotation or truncation of a followed log).
     fn reset(&mut self);
-    /// An independent copy, to decode part of a batch on another core.
+    /// An independent copy, to decode part of a batch on another core; it shares no strings
+    /// with this decoder (see `release_strings`).
     fn fork(&self) -> Box<dyn Decoder>;
-    /// Whether these lines may be decoded in two halves by two copies with the same results:
-    /// false when a line changes how later lines are read (Zeek `#fields`, nfdump `Summary`).
-    fn independent(&self, lines: &[(u64, &[u8])]) -> bool;
+    /// Whether this line may change how later lines are read (Zeek `#fields`, nfdump
+    /// `Summary`): batches holding such a line are decoded in order by this decoder, every
+    /// other batch may go to a fork on another core.
+    fn changes_state(&self, line: &[u8]) -> bool;
+    /// Forgets the strings shared among the records decoded so far. A worker does this after
+    /// each batch, whose records another thread will drop: records sharing an allocation with
+    /// the next batch would have two cores contending for its reference count.
+    fn release_strings(&mut self);
 }

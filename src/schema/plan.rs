@@ -2,10 +2,9 @@
 //! feature slot, connection attribute and core field; rows are then assembled cell by cell.
 
 use super::infer::{is_class_column_name, role_by_name, role_by_values};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
-use super::intern::CellCtx;
-use super::label::{binary_label, is_benign};
+use super::intern::{CellCtx, LabelCell};
 use super::map::{ColumnMap, MapRole};
 use super::names::normalize;
 use super::value::{Num, parse_num, parse_port};
@@ -239,8 +238,8 @@ pub(crate) struct RowBuilder {
     categories: Vec<Option<Arc<str>>>,
     meta: FlowMeta,
     ts: Option<f64>,
-    label: Option<Arc<str>>,
-    class: Option<Arc<str>>,
+    label: Option<LabelCell>,
+    class: Option<LabelCell>,
 }
 
 impl RowBuilder {
@@ -337,20 +336,14 @@ fn bad(plan: &Plan, col: usize, raw: &[u8], what: &str) -> String {
 }
 
 /// Combines a label cell and an optional class cell into benign/attack + class name.
-fn make_label(label: Option<Arc<str>>, class: Option<Arc<str>>) -> Option<Label> {
-    static BENIGN: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("benign"));
-    static ATTACK: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from("attack"));
-    let label = label.filter(|l| !l.is_empty());
-    let class = class.filter(|c| !c.is_empty());
+fn make_label(label: Option<LabelCell>, class: Option<LabelCell>) -> Option<Label> {
+    let label = label.filter(|l| !l.text.is_empty());
+    let class = class.filter(|c| !c.text.is_empty());
     let (attack, class) = match (label, class) {
         (None, None) => return None,
-        (Some(l), Some(c)) => (binary_label(&l).unwrap_or(!is_benign(&l)), c),
-        (Some(l), None) => match binary_label(&l) {
-            Some(true) => (true, ATTACK.clone()),
-            Some(false) => (false, BENIGN.clone()),
-            None => (!is_benign(&l), l),
-        },
-        (None, Some(c)) => (!is_benign(&c), c),
+        (Some(l), Some(c)) => (l.binary.unwrap_or(!l.benign), c.text),
+        (Some(l), None) => (l.binary.unwrap_or(!l.benign), l.class_alone),
+        (None, Some(c)) => (!c.benign, c.text),
     };
     Some(Label { attack, class })
 }
@@ -361,7 +354,8 @@ mod tests {
 
     #[test]
     fn labels_combine() {
-        let l = |a: Option<&str>, c: Option<&str>| make_label(a.map(Arc::from), c.map(Arc::from));
+        let cell = |s: &str| LabelCell::new(Arc::from(s));
+        let l = |a: Option<&str>, c: Option<&str>| make_label(a.map(cell), c.map(cell));
         assert_eq!(
             l(Some("neptune"), None),
             Some(Label {

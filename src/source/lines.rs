@@ -36,6 +36,26 @@ impl LineBatch {
         self.spans.push((start, self.buf.len(), line_no));
     }
 
+    /// Adds every line of `text`, which ends with a newline, numbering from `first_no`, with
+    /// one copy for all of them; returns how many were added.
+    fn push_lines(&mut self, first_no: u64, text: &[u8]) -> usize {
+        let base = self.buf.len();
+        self.buf.extend_from_slice(text);
+        let mut start = 0;
+        let mut no = first_no;
+        for nl in memchr_iter(b'\n', text) {
+            let end = if nl > start && text[nl - 1] == b'\r' {
+                nl - 1
+            } else {
+                nl
+            };
+            self.spans.push((base + start, base + end, no));
+            no += 1;
+            start = nl + 1;
+        }
+        (no - first_no) as usize
+    }
+
     /// Lines with their 1-based physical line numbers, CR and LF removed.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &[u8])> + '_ {
         self.spans.iter().map(|&(s, e, no)| (no, &self.buf[s..e]))
@@ -108,22 +128,28 @@ impl LineSplitter {
     }
 
     fn push_plain(&mut self, chunk: &[u8], out: &mut LineBatch) -> usize {
-        let mut start = 0;
+        let mut rest = chunk;
         let mut n = 0;
-        for nl in memchr_iter(b'\n', chunk) {
-            if self.partial.is_empty() {
-                self.emit(&chunk[start..nl], out);
-            } else {
-                self.partial.extend_from_slice(&chunk[start..nl]);
-                let line = std::mem::take(&mut self.partial);
-                self.emit(&line, out);
-                self.partial = line;
-                self.partial.clear();
-            }
-            start = nl + 1;
+        if !self.partial.is_empty() {
+            let Some(nl) = memchr::memchr(b'\n', rest) else {
+                self.partial.extend_from_slice(rest);
+                return 0;
+            };
+            self.partial.extend_from_slice(&rest[..nl]);
+            let line = std::mem::take(&mut self.partial);
+            self.emit(&line, out);
+            self.partial = line;
+            self.partial.clear();
+            rest = &rest[nl + 1..];
             n += 1;
         }
-        self.partial.extend_from_slice(&chunk[start..]);
+        if let Some(last) = memchr::memrchr(b'\n', rest) {
+            let added = out.push_lines(self.next_no, &rest[..=last]);
+            self.next_no += added as u64;
+            n += added;
+            rest = &rest[last + 1..];
+        }
+        self.partial.extend_from_slice(rest);
         n
     }
 
@@ -201,6 +227,37 @@ mod tests {
         s.push(b"a", &mut out);
         s.push(b"b\nc\n", &mut out);
         assert_eq!(lines(&out), vec![(1, "ab".into()), (2, "c".into())]);
+    }
+
+    proptest::proptest! {
+        /// However a stream is cut into reads, the lines are those of splitting it whole.
+        #[test]
+        fn any_chunking_gives_the_same_lines(
+            text in proptest::collection::vec(
+                proptest::sample::select(b"ab,\r\n\n".to_vec()), 0..200),
+            cuts in proptest::collection::vec(0usize..200, 0..8),
+        ) {
+            let mut want: Vec<(u64, String)> = Vec::new();
+            let mut parts: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+            if parts.last().is_some_and(|l| l.is_empty()) {
+                parts.pop();
+            }
+            for (i, l) in parts.iter().enumerate() {
+                let l = l.strip_suffix(b"\r").unwrap_or(l);
+                want.push((i as u64 + 1, String::from_utf8_lossy(l).into_owned()));
+            }
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(text.len())).collect();
+            cuts.sort_unstable();
+            let mut s = LineSplitter::new();
+            let mut out = LineBatch::new();
+            let mut from = 0;
+            for c in cuts.into_iter().chain([text.len()]) {
+                s.push(&text[from..c], &mut out);
+                from = c;
+            }
+            s.finish(&mut out);
+            proptest::prop_assert_eq!(lines(&out), want);
+        }
     }
 
     #[test]

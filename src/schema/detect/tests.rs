@@ -18,7 +18,7 @@ fn run(text: &str, opts: &DetectOptions) -> Result<(Schema, Vec<Decoded>), Detec
 fn flows(d: &[Decoded]) -> Vec<&FlowRecord> {
     d.iter()
         .filter_map(|x| match x {
-            Decoded::Flow(f) => Some(&**f),
+            Decoded::Flow(f) => Some(f),
             _ => None,
         })
         .collect()

@@ -1,0 +1,454 @@
+//! Reading a source to its end on every core. The calling thread reads and splits lines and
+//! hands whole batches to the workers in turn; each worker decodes with its own copy of the
+//! decoder and returns batches in the order it got them, so asking the workers in the same
+//! turn gives the results back in line order. Reading the next batch overlaps decoding the
+//! previous ones, and no thread is started per batch.
+//!
+//! A batch holding a line that changes the decoder's state (Zeek `#fields`, nfdump `Summary`)
+//! is decoded on the calling thread once every earlier batch is accounted for; the workers
+//! then get fresh copies of the changed decoder.
+
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::{Scope, ScopedJoinHandle};
+
+use super::{Decoding, IngestError, io_error};
+use crate::schema::{Decoded, Decoder, FlowRecord};
+use crate::source::{LineBatch, LineSource, SourceEvent};
+
+/// Beyond this many workers the calling thread's share (reading, accounting) is the limit.
+const MAX_WORKERS: usize = 4;
+/// Batches waiting per worker: enough to keep it busy while the reader waits on I/O, few
+/// enough to bound memory (a batch is one read of the source, 256 KiB for files).
+const QUEUE_PER_WORKER: usize = 2;
+
+enum Job {
+    Decode(LineBatch),
+    /// The decoder changed state: decode the following batches with this copy.
+    Refresh(Box<dyn Decoder>),
+}
+
+/// A decoded batch: the lines (returned for reuse) and one result per line.
+type Done = (LineBatch, Vec<Decoded>);
+
+struct Worker<'scope> {
+    jobs: SyncSender<Job>,
+    done: Receiver<Done>,
+    thread: ScopedJoinHandle<'scope, ()>,
+}
+
+/// How many decoding threads to use on this machine.
+pub fn worker_count() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, MAX_WORKERS)
+}
+
+fn spawn_worker<'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    mut decoder: Box<dyn Decoder>,
+) -> Worker<'scope> {
+    let (jobs, job_rx) = sync_channel::<Job>(QUEUE_PER_WORKER);
+    let (done_tx, done) = sync_channel::<Done>(QUEUE_PER_WORKER);
+    let thread = scope.spawn(move || {
+        for job in job_rx {
+            match job {
+                Job::Refresh(d) => decoder = d,
+                Job::Decode(batch) => {
+                    let out = batch.iter().map(|(no, l)| decoder.decode(l, no)).collect();
+                    decoder.release_strings();
+                    if done_tx.send((batch, out)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    Worker { jobs, done, thread }
+}
+
+/// The workers and which of them holds each batch in flight, oldest first.
+struct Pool<'scope> {
+    workers: Vec<Worker<'scope>>,
+    in_flight: VecDeque<usize>,
+    next: usize,
+    spare: Vec<LineBatch>,
+}
+
+impl Pool<'_> {
+    /// Queues a batch; when the queues are full, first accounts for the oldest batch.
+    fn send<E>(
+        &mut self,
+        batch: LineBatch,
+        dec: &mut Decoding,
+        on_flow: &mut impl FnMut(FlowRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        while self.in_flight.len() >= self.workers.len() * QUEUE_PER_WORKER {
+            self.account_oldest(dec, on_flow)?;
+        }
+        let w = self.next;
+        self.next = (self.next + 1) % self.workers.len();
+        if self.workers[w].jobs.send(Job::Decode(batch)).is_err() {
+            self.worker_died(w);
+        }
+        self.in_flight.push_back(w);
+        Ok(())
+    }
+
+    fn account_oldest<E>(
+        &mut self,
+        dec: &mut Decoding,
+        on_flow: &mut impl FnMut(FlowRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let Some(w) = self.in_flight.pop_front() else {
+            return Ok(());
+        };
+        let Ok((mut batch, results)) = self.workers[w].done.recv() else {
+            self.worker_died(w);
+        };
+        for ((no, _), decoded) in batch.iter().zip(results) {
+            if let Some(Ok(f)) = dec.tally(no, decoded) {
+                on_flow(f)?;
+            }
+        }
+        batch.clear();
+        self.spare.push(batch);
+        Ok(())
+    }
+
+    fn drain<E>(
+        &mut self,
+        dec: &mut Decoding,
+        on_flow: &mut impl FnMut(FlowRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
+        while !self.in_flight.is_empty() {
+            self.account_oldest(dec, on_flow)?;
+        }
+        Ok(())
+    }
+
+    fn refresh(&mut self, decoder: &dyn Decoder) {
+        for w in 0..self.workers.len() {
+            if self.workers[w]
+                .jobs
+                .send(Job::Refresh(decoder.fork()))
+                .is_err()
+            {
+                self.worker_died(w);
+            }
+        }
+    }
+
+    /// A worker only stops early by panicking: re-raise its panic here.
+    fn worker_died(&mut self, w: usize) -> ! {
+        let worker = self.workers.swap_remove(w);
+        drop(worker.jobs);
+        match worker.thread.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("a decoding worker ended while batches were queued for it"),
+        }
+    }
+}
+
+/// Decodes `batch` (lines already read, e.g. to detect the format) and then every line
+/// `source` gives until its end, handing flows to `on_flow` in line order. An error from
+/// `on_flow` stops reading and is returned.
+pub(crate) fn decode_source<E: From<IngestError>>(
+    source: &mut dyn LineSource,
+    dec: &mut Decoding,
+    mut batch: LineBatch,
+    mut on_flow: impl FnMut(FlowRecord) -> Result<(), E>,
+) -> Result<(), E> {
+    let name = source.name().to_string();
+    std::thread::scope(|scope| {
+        let mut pool = Pool {
+            workers: (0..worker_count())
+                .map(|_| spawn_worker(scope, dec.decoder.fork()))
+                .collect(),
+            in_flight: VecDeque::new(),
+            next: 0,
+            spare: Vec::new(),
+        };
+        loop {
+            if batch.iter().any(|(_, l)| dec.decoder.changes_state(l)) {
+                pool.drain(dec, &mut on_flow)?;
+                for (no, line) in batch.iter() {
+                    let decoded = dec.decoder.decode(line, no);
+                    if let Some(Ok(f)) = dec.tally(no, decoded) {
+                        on_flow(f)?;
+                    }
+                }
+                dec.decoder.release_strings();
+                pool.refresh(dec.decoder.as_ref());
+                batch.clear();
+            } else if !batch.is_empty() {
+                pool.send(batch, dec, &mut on_flow)?;
+                batch = pool.spare.pop().unwrap_or_default();
+            }
+            match source.poll(&mut batch).map_err(io_error(&name))? {
+                SourceEvent::Eof if batch.is_empty() => break,
+                SourceEvent::Rotated | SourceEvent::Truncated => {
+                    pool.drain(dec, &mut on_flow)?;
+                    dec.new_file();
+                    pool.refresh(dec.decoder.as_ref());
+                }
+                _ => {}
+            }
+        }
+        pool.drain(dec, &mut on_flow)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::ingest::{LineCounts, read_batches, read_source};
+    use crate::schema::{DetectOptions, SAMPLE_LINES, detect};
+    use crate::source::{FileSource, Input};
+
+    fn write(lines: &[String]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        for l in lines {
+            writeln!(f, "{l}").expect("write");
+        }
+        f
+    }
+
+    /// Every line decoded in order by one decoder: what the workers must reproduce.
+    fn serial(lines: &[String]) -> (Vec<String>, LineCounts) {
+        let refs: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
+        let n = refs.len().min(SAMPLE_LINES);
+        let detected = detect("file", &refs[..n], &DetectOptions::default()).expect("detect");
+        let mut dec = Decoding::new(detected, "file");
+        let mut flows = Vec::new();
+        for (i, l) in refs.iter().enumerate() {
+            let decoded = dec.decoder.decode(l, i as u64 + 1);
+            if let Some(Ok(f)) = dec.tally(i as u64 + 1, decoded) {
+                flows.push(format!("{f:?}"));
+            }
+        }
+        (flows, dec.counts)
+    }
+
+    fn pipelined(file: &tempfile::NamedTempFile) -> (Vec<String>, LineCounts) {
+        let mut source = FileSource::open(file.path()).expect("open");
+        let mut flows = Vec::new();
+        let summary = read_source(&mut source, &DetectOptions::default(), |f| {
+            flows.push(format!("{f:?}"))
+        })
+        .expect("read");
+        (flows, summary.counts)
+    }
+
+    fn fixture(name: &str) -> Vec<String> {
+        std::fs::read_to_string(format!("tests/fixtures/{name}"))
+            .expect("fixture")
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Many batches on several workers, malformed rows among them, and a `#fields` line that
+    /// swaps two columns half-way: the same flows, in the same order, with the same counts.
+    #[test]
+    fn workers_give_what_one_decoder_gives_in_line_order() {
+        let zeek = fixture("zeek-trickbot-head.log");
+        let header: Vec<String> = zeek
+            .iter()
+            .take_while(|l| l.starts_with('#'))
+            .cloned()
+            .collect();
+        let rows: Vec<String> = zeek
+            .iter()
+            .filter(|l| !l.starts_with('#'))
+            .cloned()
+            .collect();
+        let fields_at = header
+            .iter()
+            .position(|l| l.starts_with("#fields"))
+            .expect("#fields");
+        let names: Vec<&str> = header[fields_at].split('\t').collect();
+        let (a, b) = (
+            names
+                .iter()
+                .position(|n| *n == "orig_bytes")
+                .expect("orig_bytes"),
+            names
+                .iter()
+                .position(|n| *n == "resp_bytes")
+                .expect("resp_bytes"),
+        );
+        let swap = |l: &str| {
+            let mut f: Vec<&str> = l.split('\t').collect();
+            f.swap(a, b);
+            f.join("\t")
+        };
+        let mut lines = header.clone();
+        for k in 0..300 {
+            for (i, r) in rows.iter().enumerate() {
+                lines.push(if (k * rows.len() + i).is_multiple_of(97) {
+                    let mut f: Vec<&str> = r.split('\t').collect();
+                    f[names
+                        .iter()
+                        .position(|n| *n == "duration")
+                        .expect("duration")
+                        - 1] = "soon";
+                    f.join("\t")
+                } else {
+                    r.clone()
+                });
+            }
+        }
+        lines.push(swap(&header[fields_at]));
+        for _ in 0..300 {
+            lines.extend(rows.iter().map(|r| {
+                // The data rows after the new header carry the swapped layout (one field
+                // less: the first name is `#fields`).
+                let mut f: Vec<&str> = r.split('\t').collect();
+                f.swap(a - 1, b - 1);
+                f.join("\t")
+            }));
+        }
+        lines.push("#close\t2025-11-23-10-30-00".into());
+        let file = write(&lines);
+        assert!(
+            std::fs::metadata(file.path()).expect("size").len() > 3 * 256 * 1024,
+            "the file must span several batches"
+        );
+        let (want, mut want_counts) = serial(&lines);
+        let (got, got_counts) = pipelined(&file);
+        for r in &mut want_counts.first_rejects {
+            r.file = got_counts.first_rejects[0].file.clone();
+        }
+        assert_eq!(got_counts, want_counts);
+        assert!(
+            want_counts.first_rejects[0]
+                .reason
+                .contains("'soon' is not a number")
+        );
+        assert!(want_counts.rejected > 50, "{want_counts:?}");
+        assert_eq!(got.len(), want.len());
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g, w, "flow {i}");
+        }
+        // The swapped section was read with its own header: bytes each way as before.
+        let fwd = |s: &str| {
+            s[s.find("fwd_bytes").expect("core")..]
+                .split(',')
+                .next()
+                .map(str::to_string)
+        };
+        let (plain, _) = serial(&[header.clone(), rows.clone()].concat());
+        // The last rows, decoded by a worker after the main decoder changed.
+        let swapped = &got[got.len() - rows.len()..];
+        assert_eq!(swapped.len(), plain.len());
+        for (g, p) in swapped.iter().zip(&plain) {
+            assert_eq!(fwd(g), fwd(p));
+        }
+    }
+
+    /// nfdump's `Summary` in the middle of a large batch ends the flows on every worker.
+    #[test]
+    fn a_trailer_ends_the_flows_whatever_the_batches() {
+        let nf = fixture("nfdump.csv");
+        let summary = nf.iter().position(|l| l == "Summary").expect("Summary");
+        let (header, rows) = (&nf[0], &nf[1..summary]);
+        let mut lines = vec![header.clone()];
+        for _ in 0..2_000 {
+            lines.extend(rows.iter().cloned());
+        }
+        lines.push("Summary".into());
+        for _ in 0..2_000 {
+            lines.extend(rows.iter().cloned());
+        }
+        let file = write(&lines);
+        let (got, counts) = pipelined(&file);
+        assert_eq!(got.len(), 2_000 * rows.len());
+        assert_eq!(
+            counts.skipped.get("trailer"),
+            Some(&(1 + 2_000 * rows.len() as u64))
+        );
+        assert_eq!(serial(&lines).0, got);
+    }
+
+    /// A consumer's error stops reading at once and comes back, with no worker left waiting.
+    #[test]
+    fn a_consumer_error_stops_reading() {
+        let cic = fixture("cicflowmeter-cleaned.csv");
+        let mut lines = vec![cic[0].clone()];
+        for _ in 0..500 {
+            lines.extend(cic[1..].iter().cloned());
+        }
+        let file = write(&lines);
+        let input = Input::File(file.path().to_path_buf());
+        let mut batches = 0;
+        let result = read_batches(
+            &input,
+            &DetectOptions::default(),
+            100,
+            |_| Ok(()),
+            |b| {
+                batches += 1;
+                assert_eq!(b.len(), 100);
+                Err(IngestError::Io {
+                    file: "consumer".into(),
+                    source: std::io::Error::other("enough"),
+                })
+            },
+        );
+        let err = result.err().map(|e| e.to_string());
+        assert_eq!(err.as_deref(), Some("consumer: enough"));
+        assert_eq!(batches, 1);
+    }
+
+    /// A decoder that panics on one line: the panic reaches the caller instead of a hang.
+    struct PanicsOnBoom(Box<dyn Decoder>);
+
+    impl Decoder for PanicsOnBoom {
+        fn decode(&mut self, line: &[u8], line_no: u64) -> Decoded {
+            assert!(line != b"boom", "decoder gave up on line {line_no}");
+            self.0.decode(line, line_no)
+        }
+        fn reset(&mut self) {}
+        fn fork(&self) -> Box<dyn Decoder> {
+            Box::new(PanicsOnBoom(self.0.fork()))
+        }
+        fn changes_state(&self, _line: &[u8]) -> bool {
+            false
+        }
+        fn release_strings(&mut self) {}
+    }
+
+    #[test]
+    fn a_worker_panic_reaches_the_caller() {
+        let cic = fixture("cicflowmeter-cleaned.csv");
+        let mut lines = vec![cic[0].clone()];
+        for k in 0..300 {
+            lines.extend(cic[1..].iter().cloned());
+            if k == 200 {
+                lines.push("boom".into());
+            }
+        }
+        let file = write(&lines);
+        let refs: Vec<&[u8]> = lines.iter().take(50).map(|l| l.as_bytes()).collect();
+        let detected = detect("file", &refs, &DetectOptions::default()).expect("detect");
+        let mut dec = Decoding::new(
+            crate::schema::Detected {
+                schema: detected.schema,
+                decoder: Box::new(PanicsOnBoom(detected.decoder)),
+            },
+            "file",
+        );
+        let mut source = FileSource::open(file.path()).expect("open");
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            decode_source(&mut source, &mut dec, LineBatch::new(), |_| {
+                Ok::<(), IngestError>(())
+            })
+        }))
+        .expect_err("the worker's panic");
+        let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(text.contains("gave up on line"), "{text}");
+    }
+}
