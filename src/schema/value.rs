@@ -204,6 +204,14 @@ pub fn parse_num(raw: &[u8]) -> Num {
     if let Some(v) = parse_plain_decimal(raw) {
         return Num::Value(v);
     }
+    // Zeek's unset marker and booleans fill whole columns: answer them before any text
+    // handling (the same answers as below).
+    match raw {
+        b"-" | b"" => return Num::Missing,
+        b"T" => return Num::Value(1.0),
+        b"F" => return Num::Value(0.0),
+        _ => {}
+    }
     let Ok(s) = std::str::from_utf8(raw) else {
         return Num::Invalid;
     };
@@ -339,6 +347,9 @@ mod tests {
         assert_eq!(parse_num(b"(empty)"), Num::Missing);
         assert_eq!(parse_num(b""), Num::Missing);
         assert_eq!(parse_num(b"T"), Num::Value(1.0));
+        assert_eq!(parse_num(b" F "), Num::Value(0.0));
+        assert_eq!(parse_num(b"true"), Num::Value(1.0));
+        assert_eq!(parse_num(b" - "), Num::Missing);
         assert_eq!(parse_num(b"0x0303"), Num::Value(771.0));
         assert_eq!(parse_num(b"12abc"), Num::Invalid);
         assert_eq!(parse_num(b"\xff\xfe"), Num::Invalid);
