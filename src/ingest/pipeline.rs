@@ -107,8 +107,16 @@ impl Pool<'_> {
             self.worker_died(w);
         };
         for ((no, _), decoded) in batch.iter().zip(results) {
-            if let Some(Ok(f)) = dec.tally(no, decoded) {
-                on_flow(f)?;
+            // Flows straight to the consumer: a flow is some 300 bytes, and every
+            // intermediate wrapping would copy it once more.
+            match decoded {
+                Decoded::Flow(f) => {
+                    dec.counts.rows += 1;
+                    on_flow(f)?;
+                }
+                other => {
+                    dec.tally(no, other);
+                }
             }
         }
         batch.clear();
