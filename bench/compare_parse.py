@@ -11,7 +11,7 @@ rounds of the ratio within a round.
 
     pip install pandas
     cargo build --release
-    python3 bench/compare_parse.py [--mb 100] [--runs 3]
+    python3 bench/compare_parse.py [--mb 100] [--runs 5]
 """
 
 import argparse
