@@ -1,6 +1,7 @@
 //! Ingest: a source's lines → format detection → decoded flows, with rejected rows kept as
-//! `file:line: reason`. `read_all` runs it to the end on the caller's thread (headless
-//! commands); `spawn` runs it on its own thread, paced for replay and steerable with
+//! `file:line: reason`. `read_all` runs it to the end, reading on the caller's thread and
+//! decoding on one worker per core (headless commands, `pipeline`); `spawn` runs it on its own
+//! thread, paced for replay and steerable with
 //! `ReplayCommand`s, sending batches over a bounded channel (the TUI).
 
 pub mod live;
@@ -18,7 +19,6 @@ use crate::schema::{
 use crate::source::{Input, LineBatch, LineSource, SourceEvent, SourceStatus};
 
 pub use live::{IngestConfig, IngestEvent, IngestHandle, IngestMode, IngestStats, spawn};
-pub use pipeline::worker_count;
 
 /// Batches at least this long are decoded on two cores when their lines are independent.
 const PARALLEL_MIN_LINES: usize = 256;

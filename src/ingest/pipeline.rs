@@ -38,7 +38,7 @@ struct Worker<'scope> {
 }
 
 /// How many decoding threads to use on this machine.
-pub fn worker_count() -> usize {
+fn worker_count() -> usize {
     std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, MAX_WORKERS)
