@@ -95,6 +95,10 @@ impl Decoding {
         mut on_flow: impl FnMut(FlowRecord),
         mut on_reject: impl FnMut(&Rejected),
     ) {
+        let mut on_flow = |f| {
+            on_flow(f);
+            Ok::<(), std::convert::Infallible>(())
+        };
         let all: Vec<(u64, &[u8])> = lines.iter().collect();
         let independent = !all.iter().any(|(_, l)| self.decoder.changes_state(l));
         if !independent {
@@ -103,7 +107,7 @@ impl Decoding {
         if all.len() < PARALLEL_MIN_LINES || !independent {
             for &(no, line) in &all {
                 let d = self.decoder.decode(line, no);
-                self.account(no, d, &mut on_flow, &mut on_reject);
+                let Ok(()) = self.account(no, d, &mut on_flow, &mut on_reject);
             }
             self.decoder.release_strings();
             return;
@@ -127,36 +131,26 @@ impl Decoding {
         });
         let b = b.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         for (no, d) in a.into_iter().chain(b) {
-            self.account(no, d, &mut on_flow, &mut on_reject);
+            let Ok(()) = self.account(no, d, &mut on_flow, &mut on_reject);
         }
     }
 
-    fn account(
+    /// Counts one decoded line and hands on its flow, or its reject (the first `KEEP_REJECTS`
+    /// are also kept); a line skipped by design is only counted. The flow goes straight to
+    /// `on_flow`: it is some 300 bytes, and every wrapping on the way would copy it again.
+    fn account<E>(
         &mut self,
         no: u64,
         decoded: Decoded,
-        on_flow: &mut impl FnMut(FlowRecord),
+        on_flow: &mut impl FnMut(FlowRecord) -> Result<(), E>,
         on_reject: &mut impl FnMut(&Rejected),
-    ) {
-        match self.tally(no, decoded) {
-            Some(Ok(f)) => on_flow(f),
-            Some(Err(r)) => on_reject(&r),
-            None => {}
-        }
-    }
-
-    /// Counts one decoded line: its flow, or the reason it was rejected (the first
-    /// `KEEP_REJECTS` are also kept), or nothing for a line skipped by design.
-    fn tally(&mut self, no: u64, decoded: Decoded) -> Option<Result<FlowRecord, Rejected>> {
+    ) -> Result<(), E> {
         match decoded {
             Decoded::Flow(f) => {
                 self.counts.rows += 1;
-                Some(Ok(f))
+                on_flow(f)?;
             }
-            Decoded::Skip(s) => {
-                *self.counts.skipped.entry(s.name()).or_insert(0) += 1;
-                None
-            }
+            Decoded::Skip(s) => *self.counts.skipped.entry(s.name()).or_insert(0) += 1,
             Decoded::Reject(reason) => {
                 self.counts.rejected += 1;
                 let r = Rejected {
@@ -164,12 +158,13 @@ impl Decoding {
                     line: no,
                     reason,
                 };
+                on_reject(&r);
                 if self.counts.first_rejects.len() < KEEP_REJECTS {
-                    self.counts.first_rejects.push(r.clone());
+                    self.counts.first_rejects.push(r);
                 }
-                Some(Err(r))
             }
         }
+        Ok(())
     }
 
     /// A followed file was rotated or truncated: a new file starts.

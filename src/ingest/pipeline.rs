@@ -107,17 +107,7 @@ impl Pool<'_> {
             self.worker_died(w);
         };
         for ((no, _), decoded) in batch.iter().zip(results) {
-            // Flows straight to the consumer: a flow is some 300 bytes, and every
-            // intermediate wrapping would copy it once more.
-            match decoded {
-                Decoded::Flow(f) => {
-                    dec.counts.rows += 1;
-                    on_flow(f)?;
-                }
-                other => {
-                    dec.tally(no, other);
-                }
-            }
+            dec.account(no, decoded, on_flow, &mut |_| {})?;
         }
         batch.clear();
         self.spare.push(batch);
@@ -182,9 +172,7 @@ pub(crate) fn decode_source<E: From<IngestError>>(
                 pool.drain(dec, &mut on_flow)?;
                 for (no, line) in batch.iter() {
                     let decoded = dec.decoder.decode(line, no);
-                    if let Some(Ok(f)) = dec.tally(no, decoded) {
-                        on_flow(f)?;
-                    }
+                    dec.account(no, decoded, &mut on_flow, &mut |_| {})?;
                 }
                 dec.decoder.release_strings();
                 pool.refresh(dec.decoder.as_ref());
@@ -233,9 +221,15 @@ mod tests {
         let mut flows = Vec::new();
         for (i, l) in refs.iter().enumerate() {
             let decoded = dec.decoder.decode(l, i as u64 + 1);
-            if let Some(Ok(f)) = dec.tally(i as u64 + 1, decoded) {
-                flows.push(format!("{f:?}"));
-            }
+            let Ok(()) = dec.account(
+                i as u64 + 1,
+                decoded,
+                &mut |f| {
+                    flows.push(format!("{f:?}"));
+                    Ok::<(), std::convert::Infallible>(())
+                },
+                &mut |_| {},
+            );
         }
         (flows, dec.counts)
     }
