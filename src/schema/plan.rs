@@ -58,6 +58,17 @@ pub(crate) struct ColPlan {
     pub label: LabelPart,
 }
 
+impl ColPlan {
+    /// True when the cell fills nothing in the record (identifiers, ignored columns).
+    pub fn is_inert(&self) -> bool {
+        self.num.is_none()
+            && self.cat.is_none()
+            && self.meta.is_none()
+            && !self.ts
+            && self.label == LabelPart::None
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     pub cols: Vec<ColPlan>,
