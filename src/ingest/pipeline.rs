@@ -23,7 +23,8 @@ const MAX_WORKERS: usize = 4;
 const QUEUE_PER_WORKER: usize = 2;
 
 enum Job {
-    Decode(LineBatch),
+    /// Lines to decode, and an empty vector to put the results in.
+    Decode(LineBatch, Vec<Decoded>),
     /// The decoder changed state: decode the following batches with this copy.
     Refresh(Box<dyn Decoder>),
 }
@@ -54,8 +55,8 @@ fn spawn_worker<'scope>(
         for job in job_rx {
             match job {
                 Job::Refresh(d) => decoder = d,
-                Job::Decode(batch) => {
-                    let out = batch.iter().map(|(no, l)| decoder.decode(l, no)).collect();
+                Job::Decode(batch, mut out) => {
+                    out.extend(batch.iter().map(|(no, l)| decoder.decode(l, no)));
                     decoder.release_strings();
                     if done_tx.send((batch, out)).is_err() {
                         return;
@@ -73,6 +74,9 @@ struct Pool<'scope> {
     in_flight: VecDeque<usize>,
     next: usize,
     spare: Vec<LineBatch>,
+    /// Result vectors given back for the next batches: a batch's results are hundreds of
+    /// kilobytes, allocated on one core and freed on another when not reused.
+    spare_results: Vec<Vec<Decoded>>,
 }
 
 impl Pool<'_> {
@@ -88,7 +92,8 @@ impl Pool<'_> {
         }
         let w = self.next;
         self.next = (self.next + 1) % self.workers.len();
-        if self.workers[w].jobs.send(Job::Decode(batch)).is_err() {
+        let out = self.spare_results.pop().unwrap_or_default();
+        if self.workers[w].jobs.send(Job::Decode(batch, out)).is_err() {
             self.worker_died(w);
         }
         self.in_flight.push_back(w);
@@ -103,14 +108,15 @@ impl Pool<'_> {
         let Some(w) = self.in_flight.pop_front() else {
             return Ok(());
         };
-        let Ok((mut batch, results)) = self.workers[w].done.recv() else {
+        let Ok((mut batch, mut results)) = self.workers[w].done.recv() else {
             self.worker_died(w);
         };
-        for ((no, _), decoded) in batch.iter().zip(results) {
+        for ((no, _), decoded) in batch.iter().zip(results.drain(..)) {
             dec.account(no, decoded, on_flow, &mut |_| {})?;
         }
         batch.clear();
         self.spare.push(batch);
+        self.spare_results.push(results);
         Ok(())
     }
 
@@ -166,6 +172,7 @@ pub(crate) fn decode_source<E: From<IngestError>>(
             in_flight: VecDeque::new(),
             next: 0,
             spare: Vec::new(),
+            spare_results: Vec::new(),
         };
         loop {
             if batch.iter().any(|(_, l)| dec.decoder.changes_state(l)) {
