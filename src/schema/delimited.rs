@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::intern::CellCtx;
 use super::plan::{Plan, RowBuilder, SkipRule};
-use super::split::split_fields;
+use super::split::{field_end, split_fields};
 use super::value::scan_plain_field;
 use super::{Decoded, Decoder, MetaField, Skip};
 
@@ -148,8 +148,7 @@ impl DelimitedDecoder {
             if start > len {
                 return self.wrong_count(i);
             }
-            let next_delim =
-                |from: usize| memchr::memchr(delim, &line[from..]).map_or(len, |k| from + k);
+            let next_delim = |from: usize| field_end(line, from, delim);
             let (end, col) = match kind {
                 FieldKind::Num { slot, col } => match scan_plain_field(line, start, delim) {
                     (Some(v), end) => {

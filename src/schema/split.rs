@@ -68,8 +68,37 @@ pub fn split_to_strings(line: &[u8], delim: u8) -> Vec<String> {
         .collect()
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = ONES * 0x7F;
+
+/// The position of the first `delim` in `line` from `from` on, or the line's length: the end
+/// of a field. Eight bytes at a time with an exact byte-equality mask; fields are short, and
+/// starting a vector search per field cost more than the search itself (12 % of a Zeek row).
+#[inline]
+pub fn field_end(line: &[u8], from: usize, delim: u8) -> usize {
+    let pattern = ONES * u64::from(delim);
+    let mut at = from.min(line.len());
+    while let Some(chunk) = line.get(at..at + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(bytes) ^ pattern;
+        // High bit set exactly where the byte equals `delim`: the 7-bit sums cannot carry.
+        let found = !(((x & LOW7) + LOW7) | x) & !LOW7;
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    line[at..]
+        .iter()
+        .position(|&b| b == delim)
+        .map_or(line.len(), |k| at + k)
+}
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     #[test]
@@ -81,5 +110,22 @@ mod tests {
         );
         assert_eq!(split_to_strings(b"a\tb\"c", b'\t'), vec!["a", "b\"c"]);
         assert_eq!(split_to_strings(b"", b','), vec![""]);
+    }
+
+    proptest! {
+        #[test]
+        fn field_end_finds_the_first_delimiter(
+            line in proptest::collection::vec(prop::sample::select(b"\t,a0\xff\x80\x7f".to_vec()), 0..40),
+            from in 0usize..45,
+            delim in prop::sample::select(b"\t,".to_vec()),
+        ) {
+            let want = line
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|&(_, &b)| b == delim)
+                .map_or(line.len(), |(i, _)| i);
+            prop_assert_eq!(field_end(&line, from, delim), want);
+        }
     }
 }

@@ -195,7 +195,7 @@ fn scan_digit_by_digit(
         }
         return (None, end);
     }
-    let end = memchr::memchr(delim, &line[end..]).map_or(line.len(), |k| end + k);
+    let end = super::split::field_end(line, end, delim);
     (None, end)
 }
 
