@@ -148,7 +148,6 @@ impl DelimitedDecoder {
             if start > len {
                 return self.wrong_count(i);
             }
-            let next_delim = |from: usize| field_end(line, from, delim);
             let (end, col) = match kind {
                 FieldKind::Num { slot, col } => match scan_plain_field(line, start, delim) {
                     (Some(v), end) => {
@@ -157,8 +156,8 @@ impl DelimitedDecoder {
                     }
                     (None, end) => (end, Some(col)),
                 },
-                FieldKind::Cell { col } => (next_delim(start), Some(col)),
-                FieldKind::Skip => (next_delim(start), None),
+                FieldKind::Cell { col } => (field_end(line, start, delim), Some(col)),
+                FieldKind::Skip => (field_end(line, start, delim), None),
             };
             if let Some(col) = col
                 && let Err(e) = row.cell(plan, col as usize, &line[start..end], ctx)

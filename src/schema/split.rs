@@ -1,3 +1,5 @@
+use super::value::{ONES, word};
+
 /// Splits one line into field spans. Plain lines (no quote character) are cut at the
 /// delimiter directly; a line with quotes goes through the csv crate's reader so quoted
 /// delimiters and doubled quotes are honoured. Returns the fields as owned bytes only in the
@@ -68,7 +70,6 @@ pub fn split_to_strings(line: &[u8], delim: u8) -> Vec<String> {
         .collect()
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
 const LOW7: u64 = ONES * 0x7F;
 
 /// The position of the first `delim` in `line` from `from` on, or the line's length: the end
@@ -78,10 +79,8 @@ const LOW7: u64 = ONES * 0x7F;
 pub fn field_end(line: &[u8], from: usize, delim: u8) -> usize {
     let pattern = ONES * u64::from(delim);
     let mut at = from.min(line.len());
-    while let Some(chunk) = line.get(at..at + 8) {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(bytes) ^ pattern;
+    while let Some(w) = word(line, at) {
+        let x = w ^ pattern;
         // High bit set exactly where the byte equals `delim`: the 7-bit sums cannot carry.
         let found = !(((x & LOW7) + LOW7) | x) & !LOW7;
         if found != 0 {

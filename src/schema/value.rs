@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, NaiveDateTime};
 
+use super::split::field_end;
+
 /// A numeric cell: a value, deliberately empty, or not a number at all.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Num {
@@ -94,11 +96,11 @@ pub fn scan_plain_field(line: &[u8], start: usize, delim: u8) -> (Option<f64>, u
     scan_digit_by_digit(line, start, delim, neg, body)
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
+pub(super) const ONES: u64 = 0x0101_0101_0101_0101;
 
 /// The next 8 bytes of `s` from `at` as one word, first byte lowest.
 #[inline(always)]
-fn word(s: &[u8], at: usize) -> Option<u64> {
+pub(super) fn word(s: &[u8], at: usize) -> Option<u64> {
     let bytes: [u8; 8] = s.get(at..at.checked_add(8)?)?.try_into().ok()?;
     Some(u64::from_le_bytes(bytes))
 }
@@ -195,7 +197,7 @@ fn scan_digit_by_digit(
         }
         return (None, end);
     }
-    let end = super::split::field_end(line, end, delim);
+    let end = field_end(line, end, delim);
     (None, end)
 }
 
