@@ -85,6 +85,9 @@ fn digit_run(s: &[u8], mut k: usize, mantissa: &mut u64) -> usize {
 pub fn scan_plain_field(line: &[u8], start: usize, delim: u8) -> (Option<f64>, usize) {
     let start = start.min(line.len());
     let field = &line[start..];
+    if let Some((v, len)) = word(field, 0).and_then(|w| lone_digit(w, delim)) {
+        return (Some(v), start + len);
+    }
     let (neg, body) = match field.first() {
         Some(b'-') => (true, &field[1..]),
         _ => (false, field),
@@ -97,6 +100,25 @@ pub fn scan_plain_field(line: &[u8], start: usize, delim: u8) -> (Option<f64>, u
 }
 
 pub(super) const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// A lone digit followed by the delimiter (`0,`) or by `.0` and the delimiter (`1.0,`): most
+/// cells of flow files (zero counts, flags, rates written as `0.0`), answered by two
+/// comparisons on the field's first word. `None` for anything else.
+#[inline(always)]
+fn lone_digit(w: u64, delim: u8) -> Option<(f64, usize)> {
+    let d = (w as u8).wrapping_sub(b'0');
+    if d >= 10 {
+        return None;
+    }
+    let next = (w >> 8) as u32 & 0x00FF_FFFF;
+    if next as u8 == delim {
+        Some((f64::from(d), 1))
+    } else if next == u32::from_le_bytes([b'.', b'0', delim, 0]) {
+        Some((f64::from(d), 3))
+    } else {
+        None
+    }
+}
 
 /// The next 8 bytes of `s` from `at` as one word, first byte lowest.
 #[inline(always)]
@@ -474,6 +496,39 @@ mod tests {
         }
         // The comparison means something only if both paths were taken often.
         assert!(word_path > 20_000, "word path taken {word_path} times");
+    }
+
+    /// The lone-digit shortcut against the digit loop, on every digit with the tails that
+    /// take it (`,` and `.0,`) and those that must not (longer numbers, other fractions).
+    #[test]
+    fn lone_digits_agree_with_the_digit_loop() {
+        let mut taken = 0;
+        for d in b'0'..=b'9' {
+            for tail in [
+                ",", ".0,", ".00,", ".05,", ".5,", "0,", "7.0,", ".0e1,", ".,", "x,",
+            ] {
+                let mut line = vec![d];
+                line.extend_from_slice(tail.as_bytes());
+                line.extend_from_slice(b"12345678,9");
+                let slow = scan_digit_by_digit(&line, 0, b',', false, &line);
+                let fast = scan_plain_field(&line, 0, b',');
+                let shown = String::from_utf8_lossy(&line);
+                assert_eq!(fast.1, slow.1, "end in '{shown}'");
+                assert_eq!(
+                    fast.0.map(f64::to_bits),
+                    slow.0.map(f64::to_bits),
+                    "'{shown}'"
+                );
+                if let Some(w) = word(&line, 0)
+                    && let Some((v, len)) = lone_digit(w, b',')
+                {
+                    assert_eq!((Some(v), len), fast, "'{shown}'");
+                    taken += 1;
+                }
+            }
+        }
+        // `d,` and `d.0,` for each of the ten digits, and nothing else.
+        assert_eq!(taken, 20);
     }
 
     #[test]
