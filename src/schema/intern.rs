@@ -13,31 +13,96 @@ use super::value::{TimestampParser, is_unset, proto_name};
 const LIMIT: usize = 1 << 16;
 
 /// foldhash rather than SipHash: several lookups per row make the hash a hot spot, and its
-/// per-process random seed still keeps crafted input from choosing the collisions.
+/// per-process random seed still keeps crafted input from choosing the collisions. Cells of up
+/// to 15 bytes (nearly every category, protocol, state and label) are keyed by their bytes
+/// packed into two words, so a lookup hashes two integers and compares two, with no call to
+/// compare bytes; longer cells are keyed by their bytes.
 #[derive(Debug, Clone)]
 pub(crate) struct Interner<V = Option<Arc<str>>> {
-    map: HashMap<Box<[u8]>, V, foldhash::fast::RandomState>,
+    short: HashMap<ShortKey, V, foldhash::fast::RandomState>,
+    long: HashMap<Box<[u8]>, V, foldhash::fast::RandomState>,
 }
 
 impl<V> Default for Interner<V> {
     fn default() -> Self {
         Self {
-            map: HashMap::default(),
+            short: HashMap::default(),
+            long: HashMap::default(),
         }
     }
 }
 
 impl<V: Clone> Interner<V> {
     fn get(&mut self, raw: &[u8], make: impl FnOnce(&[u8]) -> V) -> V {
-        if let Some(v) = self.map.get(raw) {
+        let key = ShortKey::of(raw);
+        let found = match key {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(raw),
+        };
+        if let Some(v) = found {
             return v.clone();
         }
         let v = make(raw);
-        if self.map.len() < LIMIT {
-            self.map.insert(raw.into(), v.clone());
+        if self.len() < LIMIT {
+            match key {
+                Some(k) => self.short.insert(k, v.clone()),
+                None => self.long.insert(raw.into(), v.clone()),
+            };
         }
         v
     }
+
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
+    }
+
+    fn clear(&mut self) {
+        self.short.clear();
+        self.long.clear();
+    }
+}
+
+/// The bytes of a cell of at most 15 bytes, little-endian and zero-padded, with the length
+/// in the top byte: equal keys are equal cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ShortKey(u64, u64);
+
+impl ShortKey {
+    fn of(raw: &[u8]) -> Option<Self> {
+        let n = raw.len();
+        match n {
+            0..=8 => Some(Self(up_to_8(raw), (n as u64) << 56)),
+            9..=15 => Some(Self(word_at(raw, 0), up_to_8(&raw[8..]) | (n as u64) << 56)),
+            _ => None,
+        }
+    }
+}
+
+/// Up to 8 bytes as one little-endian word, zero-padded: two overlapping loads put every
+/// byte in its place (where they overlap they hold the same bytes), with no copy loop.
+fn up_to_8(b: &[u8]) -> u64 {
+    let n = b.len();
+    match n {
+        8 => word_at(b, 0),
+        4..=7 => {
+            let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
+            u64::from(lo) | u64::from(hi) << (8 * (n - 4))
+        }
+        2..=3 => {
+            let lo = u16::from_le_bytes([b[0], b[1]]);
+            let hi = u16::from_le_bytes([b[n - 2], b[n - 1]]);
+            u64::from(lo) | u64::from(hi) << (8 * (n - 2))
+        }
+        1 => u64::from(b[0]),
+        _ => 0,
+    }
+}
+
+fn word_at(b: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w)
 }
 
 /// Trimmed text of a cell, `None` when it is one of the unset markers.
@@ -81,25 +146,31 @@ impl LabelCell {
 pub(crate) struct CellCtx {
     pub ts: TimestampParser,
     texts: Interner,
-    protos: Interner,
+    /// A protocol cell's text (as a category) and its protocol name, from one lookup.
+    protos: Interner<(Option<Arc<str>>, Option<Arc<str>>)>,
     labels: Interner<Option<LabelCell>>,
 }
 
 impl CellCtx {
     /// Forgets every shared string (the tables keep their capacity).
     pub fn release_strings(&mut self) {
-        self.texts.map.clear();
-        self.protos.map.clear();
-        self.labels.map.clear();
+        self.texts.clear();
+        self.protos.clear();
+        self.labels.clear();
     }
 
     pub fn text(&mut self, raw: &[u8]) -> Option<Arc<str>> {
         self.texts.get(raw, text)
     }
 
-    /// Protocol names, numbers translated (`6` → `tcp`).
-    pub fn proto(&mut self, raw: &[u8]) -> Option<Arc<str>> {
-        self.protos.get(raw, |r| text(r).map(|t| proto_name(&t)))
+    /// A protocol cell as text (what a categorical column holds) and as a protocol name,
+    /// numbers translated (`6` → `tcp`).
+    pub fn proto(&mut self, raw: &[u8]) -> (Option<Arc<str>>, Option<Arc<str>>) {
+        self.protos.get(raw, |r| {
+            let t = text(r);
+            let name = t.as_deref().map(proto_name);
+            (t, name)
+        })
     }
 
     /// Cleaned label or class name; `None` when empty.
@@ -124,7 +195,9 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert_eq!(&*a, "tcp");
         assert_eq!(c.text(b"-"), None);
-        assert_eq!(c.proto(b"6").as_deref(), Some("tcp"));
+        let (six, tcp) = c.proto(b" 6");
+        assert_eq!((six.as_deref(), tcp.as_deref()), (Some("6"), Some("tcp")));
+        assert_eq!(c.proto(b"-"), (None, None));
         let smurf = c.label(b"smurf.").expect("label");
         assert_eq!(
             (&*smurf.text, smurf.benign, smurf.binary),
@@ -138,6 +211,36 @@ mod tests {
         assert_eq!(c.label(b"  "), None);
     }
 
+    /// Packed keys are equal exactly when the cells are: every length up to 15 and beyond,
+    /// zero bytes, and cells that differ in one byte anywhere.
+    #[test]
+    fn short_keys_tell_cells_apart() {
+        let mut cells: Vec<Vec<u8>> = vec![vec![], vec![0], vec![0, 0], b"a\0".to_vec()];
+        for n in 1..=17 {
+            let base: Vec<u8> = (0..n).map(|i| b'a' + i as u8).collect();
+            for at in 0..n {
+                let mut c = base.clone();
+                c[at] = b'Z';
+                cells.push(c);
+            }
+            cells.push(base);
+        }
+        for a in &cells {
+            for b in &cells {
+                let (ka, kb) = (ShortKey::of(a), ShortKey::of(b));
+                assert_eq!(ka.is_some(), a.len() <= 15);
+                if let (Some(ka), Some(kb)) = (ka, kb) {
+                    assert_eq!(ka == kb, a == b, "{a:?} {b:?}");
+                }
+            }
+        }
+        let mut i: Interner = Interner::default();
+        for c in &cells {
+            assert_eq!(i.get(c, text), text(c), "{c:?}");
+            assert_eq!(i.get(c, |_| unreachable!()), text(c), "{c:?} again");
+        }
+    }
+
     #[test]
     fn the_table_is_bounded() {
         let mut i: Interner = Interner::default();
@@ -145,6 +248,6 @@ mod tests {
             let s = n.to_string();
             assert_eq!(i.get(s.as_bytes(), text).as_deref(), Some(s.as_str()));
         }
-        assert_eq!(i.map.len(), LIMIT);
+        assert_eq!(i.len(), LIMIT);
     }
 }

@@ -293,6 +293,11 @@ impl RowBuilder {
                 .map_err(|_| bad(plan, col, raw, "is not a timestamp"))?;
         }
         let text = match (p.cat, p.meta) {
+            (_, Some(MetaField::Proto)) => {
+                let (text, name) = ctx.proto(raw);
+                self.meta.proto = name;
+                text
+            }
             (Some(_), _)
             | (_, Some(MetaField::Src | MetaField::Dst | MetaField::Service | MetaField::State)) => {
                 ctx.text(raw)
@@ -310,7 +315,8 @@ impl RowBuilder {
                 MetaField::Dport => self.meta.dport = parse_port(raw),
                 MetaField::Src => self.meta.src = text.clone(),
                 MetaField::Dst => self.meta.dst = text.clone(),
-                MetaField::Proto => self.meta.proto = ctx.proto(raw),
+                // Set above, from the same lookup as the text.
+                MetaField::Proto => {}
                 MetaField::Service => self.meta.service = text.clone(),
                 MetaField::State => self.meta.state = text.clone(),
             }
