@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 
+import numpy as np
 import pandas as pd
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -111,6 +112,7 @@ def main():
     if args.json:
         print(json.dumps(rows_out, indent=1))
         return
+    print(f"pandas {pd.__version__}, numpy {np.__version__}")
     print(f"{'file':42} {'MB':>6} {'rows':>9} {'wc -l':>14} {'pandas':>14} {'flowtop':>14} {'×pandas':>8} {'range':>11}")
     for r in rows_out:
         mbps = lambda s: f"{s:6.3f}s {r['mb'] / s:5.0f}MB/s"

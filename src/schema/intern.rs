@@ -141,13 +141,16 @@ impl LabelCell {
     }
 }
 
+/// A protocol cell's text (what a categorical column holds) and its protocol name, from one
+/// lookup.
+pub(crate) type ProtoCell = (Option<Arc<str>>, Option<Arc<str>>);
+
 /// Per-decoder state for turning cells into values.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CellCtx {
     pub ts: TimestampParser,
     texts: Interner,
-    /// A protocol cell's text (as a category) and its protocol name, from one lookup.
-    protos: Interner<(Option<Arc<str>>, Option<Arc<str>>)>,
+    protos: Interner<ProtoCell>,
     labels: Interner<Option<LabelCell>>,
 }
 
@@ -165,7 +168,7 @@ impl CellCtx {
 
     /// A protocol cell as text (what a categorical column holds) and as a protocol name,
     /// numbers translated (`6` → `tcp`).
-    pub fn proto(&mut self, raw: &[u8]) -> (Option<Arc<str>>, Option<Arc<str>>) {
+    pub fn proto(&mut self, raw: &[u8]) -> ProtoCell {
         self.protos.get(raw, |r| {
             let t = text(r);
             let name = t.as_deref().map(proto_name);

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 pub use detect::{DetectError, DetectOptions, Detected, SAMPLE_LINES, detect};
 pub use map::{ColumnMap, MapRole};
-pub use record::{CoreField, CoreFields, FlowMeta, FlowRecord, Label};
+pub use record::{Categories, CoreField, CoreFields, FlowMeta, FlowRecord, Label};
 
 /// The flow formats flowtop recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -2,11 +2,11 @@
 //! feature slot, connection attribute and core field; rows are then assembled cell by cell.
 
 use super::infer::{is_class_column_name, role_by_name, role_by_values};
-use std::sync::Arc;
 
 use super::intern::{CellCtx, LabelCell};
 use super::map::{ColumnMap, MapRole};
 use super::names::normalize;
+use super::record::Categories;
 use super::value::{Num, parse_num, parse_port};
 use super::{
     Column, CoreField, CoreFields, FlowMeta, FlowRecord, Format, Label, MetaField, Role, Schema,
@@ -246,7 +246,7 @@ pub(crate) fn build(
 /// Collects one row's cells, then turns them into a `FlowRecord`.
 pub(crate) struct RowBuilder {
     values: Vec<f64>,
-    categories: Vec<Option<Arc<str>>>,
+    categories: Categories,
     meta: FlowMeta,
     ts: Option<f64>,
     label: Option<LabelCell>,
@@ -257,7 +257,7 @@ impl RowBuilder {
     pub fn new(plan: &Plan) -> Self {
         Self {
             values: vec![f64::NAN; plan.n_num],
-            categories: vec![None; plan.n_cat],
+            categories: smallvec::smallvec![None; plan.n_cat],
             meta: FlowMeta::default(),
             ts: None,
             label: None,
@@ -367,6 +367,8 @@ fn make_label(label: Option<LabelCell>, class: Option<LabelCell>) -> Option<Labe
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[test]

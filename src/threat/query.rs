@@ -157,7 +157,7 @@ fn to_record(model: &ModelSet, q: &ThreatQuery, core: CoreFields) -> FlowRecord 
             *cell = v / unit;
         }
     }
-    let mut categories = vec![None; s.categorical.len()];
+    let mut categories: crate::schema::Categories = smallvec::smallvec![None; s.categorical.len()];
     if let (Some(slot), Some(p)) = (s.query.proto, &q.proto)
         && let Some(cell) = categories.get_mut(slot)
     {
