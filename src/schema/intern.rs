@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::label::{binary_label, clean_class, is_benign};
-use super::value::{TimestampParser, is_unset, proto_name};
+use super::value::{TimestampParser, is_unset, proto_name, word};
 
 /// Distinct values kept per table.
 const LIMIT: usize = 1 << 16;
@@ -72,7 +72,7 @@ impl ShortKey {
         let n = raw.len();
         match n {
             0..=8 => Some(Self(up_to_8(raw), (n as u64) << 56)),
-            9..=15 => Some(Self(word_at(raw, 0), up_to_8(&raw[8..]) | (n as u64) << 56)),
+            9..=15 => Some(Self(word(raw, 0)?, up_to_8(&raw[8..]) | (n as u64) << 56)),
             _ => None,
         }
     }
@@ -81,9 +81,11 @@ impl ShortKey {
 /// Up to 8 bytes as one little-endian word, zero-padded: two overlapping loads put every
 /// byte in its place (where they overlap they hold the same bytes), with no copy loop.
 fn up_to_8(b: &[u8]) -> u64 {
+    if let Some(w) = word(b, 0) {
+        return w;
+    }
     let n = b.len();
     match n {
-        8 => word_at(b, 0),
         4..=7 => {
             let lo = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
             let hi = u32::from_le_bytes([b[n - 4], b[n - 3], b[n - 2], b[n - 1]]);
@@ -97,12 +99,6 @@ fn up_to_8(b: &[u8]) -> u64 {
         1 => u64::from(b[0]),
         _ => 0,
     }
-}
-
-fn word_at(b: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(&b[at..at + 8]);
-    u64::from_le_bytes(w)
 }
 
 /// Trimmed text of a cell, `None` when it is one of the unset markers.

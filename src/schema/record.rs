@@ -13,14 +13,15 @@ pub struct FlowRecord {
     pub ts: Option<f64>,
     /// Numeric features; NaN where the cell was empty or unset, ±inf kept as written.
     pub values: Vec<f64>,
-    /// Categorical features; `None` where unset. Inline up to five (every built-in format has
-    /// at most five), so a record is one allocation, not two.
+    /// Categorical features; `None` where unset.
     pub categories: Categories,
     pub core: CoreFields,
     pub meta: FlowMeta,
     pub label: Option<Label>,
 }
 
+/// A record's categorical cells, inline up to five (every built-in format has at most five),
+/// so a record is one allocation, not two.
 pub type Categories = smallvec::SmallVec<[Option<Arc<str>>; 5]>;
 
 /// The fields every detector explanation, threat heuristic and query form relies on, in

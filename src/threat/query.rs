@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Assessment, Bands, ModelEvidence, ThreatInput, assess};
 use crate::model::ModelSet;
-use crate::schema::{CoreField, CoreFields, FlowMeta, FlowRecord};
+use crate::schema::{Categories, CoreField, CoreFields, FlowMeta, FlowRecord};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ThreatQuery {
@@ -157,7 +157,7 @@ fn to_record(model: &ModelSet, q: &ThreatQuery, core: CoreFields) -> FlowRecord 
             *cell = v / unit;
         }
     }
-    let mut categories: crate::schema::Categories = smallvec::smallvec![None; s.categorical.len()];
+    let mut categories: Categories = smallvec::smallvec![None; s.categorical.len()];
     if let (Some(slot), Some(p)) = (s.query.proto, &q.proto)
         && let Some(cell) = categories.get_mut(slot)
     {
