@@ -7,7 +7,7 @@ use super::{AnomalyEvent, Bucket, Counters, DetectorState, ModelState, Projected
 use crate::cluster::ClusterSummary;
 use crate::detect::DetectorKind;
 use crate::ingest::live::IngestStats;
-use crate::schema::CoreFields;
+use crate::schema::{CoreFields, Text};
 use crate::source::SourceStatus;
 use crate::source::replay::Speed;
 use crate::threat::{Bands, ModelEvidence, ThreatInput, assess};
@@ -33,7 +33,7 @@ fn event(i: u64) -> AnomalyEvent {
         .map(|(k, _)| k.name().to_string())
         .collect();
     let score = 0.999 - 0.01 * i as f64;
-    let src: Arc<str> = Arc::from(format!("10.0.0.{}", 10 + i).as_str());
+    let src = Text::from(format!("10.0.0.{}", 10 + i));
     let threat = assess(
         &ThreatInput {
             core,
@@ -54,11 +54,11 @@ fn event(i: u64) -> AnomalyEvent {
         line: 100 - i,
         ts: Some(1_500_000_000.0 + 60.0 - i as f64),
         src: Some(src),
-        dst: Some(Arc::from("192.168.1.5")),
+        dst: Some(Text::from("192.168.1.5")),
         sport: Some(40_000 + i as u16),
         dport: Some(if attack { 4444 } else { 443 }),
-        proto: Some(Arc::from("tcp")),
-        label: Some(Arc::from(if attack { "PortScan" } else { "BENIGN" })),
+        proto: Some(Text::from("tcp")),
+        label: Some(Text::from(if attack { "PortScan" } else { "BENIGN" })),
         attack: Some(attack),
         score,
         detector_scores: vec![Some(0.99), Some(0.97 - 0.01 * i as f64), Some(0.5)],
@@ -66,7 +66,7 @@ fn event(i: u64) -> AnomalyEvent {
         cluster: Some((i % 2) as usize),
         top_features: vec![("fwd-bytes".into(), 6.5), ("duration".into(), -2.0)],
         core,
-        state: Some(Arc::from(if attack { "S0" } else { "SF" })),
+        state: Some(Text::from(if attack { "S0" } else { "SF" })),
         threat,
         feature_names: Arc::from(vec!["fwd-bytes".to_string(), "duration".to_string()]),
         raw: vec![600.0 * (i + 1) as f64, 0.5 + i as f64],

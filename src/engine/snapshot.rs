@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::cluster::ClusterSummary;
 use crate::detect::DetectorKind;
-use crate::schema::CoreFields;
+use crate::schema::{CoreFields, Text};
 use crate::threat::Assessment;
 
 pub use super::quality::QualitySnapshot;
@@ -55,12 +55,12 @@ pub struct VolumeInfo {
 pub struct AnomalyEvent {
     pub line: u64,
     pub ts: Option<f64>,
-    pub src: Option<Arc<str>>,
-    pub dst: Option<Arc<str>>,
+    pub src: Option<Text>,
+    pub dst: Option<Text>,
     pub sport: Option<u16>,
     pub dport: Option<u16>,
-    pub proto: Option<Arc<str>>,
-    pub label: Option<Arc<str>>,
+    pub proto: Option<Text>,
+    pub label: Option<Text>,
     /// Ground truth, when the flow carries a label.
     pub attack: Option<bool>,
     pub score: f64,
@@ -70,7 +70,7 @@ pub struct AnomalyEvent {
     pub cluster: Option<usize>,
     pub top_features: Vec<(String, f64)>,
     pub core: CoreFields,
-    pub state: Option<Arc<str>>,
+    pub state: Option<Text>,
     pub threat: Assessment,
     /// The classifier's class and probabilities, when one is trained.
     pub predicted: Option<crate::classify::Prediction>,

@@ -1,8 +1,8 @@
 //! Categorical columns: one-hot when they have few values (protocol, connection state),
 //! frequency encoding when they have many (service names, long-tail strings).
 
+use crate::schema::Text;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,10 +22,10 @@ pub enum CategoricalEncoding {
 impl CategoricalEncoding {
     /// `None` when the column carries no information (one value or nothing at all).
     pub fn fit(
-        values: impl Iterator<Item = Option<Arc<str>>>,
+        values: impl Iterator<Item = Option<Text>>,
         rows: usize,
     ) -> Option<CategoricalEncoding> {
-        let mut counts: HashMap<Arc<str>, usize> = HashMap::new();
+        let mut counts: HashMap<Text, usize> = HashMap::new();
         let mut missing = 0usize;
         for v in values {
             match v {

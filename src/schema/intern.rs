@@ -1,11 +1,11 @@
 //! Shared strings for values that repeat on every row (`tcp`, `SF`, `http`, `normal`, the
-//! addresses of a busy host): each distinct cell is cleaned and allocated once, and every
-//! record holding it shares that allocation. Bounded, so a column of unique values (uids)
+//! addresses of a busy host): each distinct cell is cleaned and looked up once per decoder,
+//! and every record holding it shares one `Text`. Bounded, so a column of unique values
 //! costs one allocation per row, as without interning, and never an ever-growing table.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
+use super::Text;
 use super::label::{binary_label, clean_class, is_benign};
 use super::value::{TimestampParser, is_unset, proto_name, word};
 
@@ -17,10 +17,15 @@ const LIMIT: usize = 1 << 16;
 /// to 15 bytes (nearly every category, protocol, state and label) are keyed by their bytes
 /// packed into two words, so a lookup hashes two integers and compares two, with no call to
 /// compare bytes; longer cells are keyed by their bytes.
+///
+/// Entries whose texts are all kept for the process (see `Text`) stay across `clear`;
+/// the others are forgotten, and their keys are listed for that.
 #[derive(Debug, Clone)]
-pub(crate) struct Interner<V = Option<Arc<str>>> {
+pub(crate) struct Interner<V = Option<Text>> {
     short: HashMap<ShortKey, V, foldhash::fast::RandomState>,
     long: HashMap<Box<[u8]>, V, foldhash::fast::RandomState>,
+    counted_short: Vec<ShortKey>,
+    counted_long: Vec<Box<[u8]>>,
 }
 
 impl<V> Default for Interner<V> {
@@ -28,11 +33,25 @@ impl<V> Default for Interner<V> {
         Self {
             short: HashMap::default(),
             long: HashMap::default(),
+            counted_short: Vec::new(),
+            counted_long: Vec::new(),
         }
     }
 }
 
-impl<V: Clone> Interner<V> {
+/// Whether an interned value holds only kept texts: copies of it cost no reference count,
+/// so it can stay in the table for the next batches.
+pub(crate) trait AllKept {
+    fn all_kept(&self) -> bool;
+}
+
+impl AllKept for Option<Text> {
+    fn all_kept(&self) -> bool {
+        self.as_ref().is_none_or(Text::is_kept)
+    }
+}
+
+impl<V: Clone + AllKept> Interner<V> {
     fn get(&mut self, raw: &[u8], make: impl FnOnce(&[u8]) -> V) -> V {
         let key = ShortKey::of(raw);
         let found = match key {
@@ -44,10 +63,21 @@ impl<V: Clone> Interner<V> {
         }
         let v = make(raw);
         if self.len() < LIMIT {
+            let kept = v.all_kept();
             match key {
-                Some(k) => self.short.insert(k, v.clone()),
-                None => self.long.insert(raw.into(), v.clone()),
-            };
+                Some(k) => {
+                    self.short.insert(k, v.clone());
+                    if !kept {
+                        self.counted_short.push(k);
+                    }
+                }
+                None => {
+                    self.long.insert(raw.into(), v.clone());
+                    if !kept {
+                        self.counted_long.push(raw.into());
+                    }
+                }
+            }
         }
         v
     }
@@ -56,9 +86,14 @@ impl<V: Clone> Interner<V> {
         self.short.len() + self.long.len()
     }
 
+    /// Forgets the values holding counted texts.
     fn clear(&mut self) {
-        self.short.clear();
-        self.long.clear();
+        for k in self.counted_short.drain(..) {
+            self.short.remove(&k);
+        }
+        for k in self.counted_long.drain(..) {
+            self.long.remove(&k);
+        }
     }
 }
 
@@ -102,30 +137,30 @@ fn up_to_8(b: &[u8]) -> u64 {
 }
 
 /// Trimmed text of a cell, `None` when it is one of the unset markers.
-fn text(raw: &[u8]) -> Option<Arc<str>> {
+fn text(raw: &[u8]) -> Option<Text> {
     let t = raw.trim_ascii();
     let s = String::from_utf8_lossy(t);
-    (!is_unset(&s)).then(|| Arc::from(&*s))
+    (!is_unset(&s)).then(|| Text::keep(&s))
 }
 
 /// A cleaned label or class cell and what it says, worked out once per distinct cell.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LabelCell {
-    pub text: Arc<str>,
+    pub text: Text,
     /// `Some(attack)` for a 0/1 or true/false cell.
     pub binary: Option<bool>,
     pub benign: bool,
     /// The class a record gets when this cell is its only label: the text, or `attack` /
     /// `benign` for a binary cell.
-    pub class_alone: Arc<str>,
+    pub class_alone: Text,
 }
 
 impl LabelCell {
-    pub fn new(text: Arc<str>) -> Self {
+    pub fn new(text: Text) -> Self {
         let binary = binary_label(&text);
         let class_alone = match binary {
-            Some(true) => Arc::from("attack"),
-            Some(false) => Arc::from("benign"),
+            Some(true) => Text::keep("attack"),
+            Some(false) => Text::keep("benign"),
             None => text.clone(),
         };
         Self {
@@ -139,7 +174,20 @@ impl LabelCell {
 
 /// A protocol cell's text (what a categorical column holds) and its protocol name, from one
 /// lookup.
-pub(crate) type ProtoCell = (Option<Arc<str>>, Option<Arc<str>>);
+pub(crate) type ProtoCell = (Option<Text>, Option<Text>);
+
+impl AllKept for ProtoCell {
+    fn all_kept(&self) -> bool {
+        self.0.all_kept() && self.1.all_kept()
+    }
+}
+
+impl AllKept for Option<LabelCell> {
+    fn all_kept(&self) -> bool {
+        self.as_ref()
+            .is_none_or(|l| l.text.is_kept() && l.class_alone.is_kept())
+    }
+}
 
 /// Per-decoder state for turning cells into values.
 #[derive(Debug, Clone, Default)]
@@ -151,14 +199,15 @@ pub(crate) struct CellCtx {
 }
 
 impl CellCtx {
-    /// Forgets every shared string (the tables keep their capacity).
+    /// Forgets the reference-counted strings; kept ones stay, having no count to contend
+    /// for (the tables keep their capacity).
     pub fn release_strings(&mut self) {
         self.texts.clear();
         self.protos.clear();
         self.labels.clear();
     }
 
-    pub fn text(&mut self, raw: &[u8]) -> Option<Arc<str>> {
+    pub fn text(&mut self, raw: &[u8]) -> Option<Text> {
         self.texts.get(raw, text)
     }
 
@@ -177,7 +226,7 @@ impl CellCtx {
         self.labels.get(raw, |r| {
             Some(clean_class(r))
                 .filter(|c| !c.is_empty())
-                .map(|c| LabelCell::new(Arc::from(c)))
+                .map(|c| LabelCell::new(Text::keep(&c)))
         })
     }
 }
@@ -191,7 +240,7 @@ mod tests {
         let mut c = CellCtx::default();
         let a = c.text(b" tcp ").expect("text");
         let b = c.text(b" tcp ").expect("text");
-        assert!(Arc::ptr_eq(&a, &b));
+        assert!(Text::ptr_eq(&a, &b));
         assert_eq!(&*a, "tcp");
         assert_eq!(c.text(b"-"), None);
         let (six, tcp) = c.proto(b" 6");
@@ -240,13 +289,43 @@ mod tests {
         }
     }
 
+    /// Counted so as not to spend the process's budget of kept texts on a test.
+    fn counted(raw: &[u8]) -> Option<Text> {
+        Some(Text::counted(&String::from_utf8_lossy(raw)))
+    }
+
     #[test]
     fn the_table_is_bounded() {
         let mut i: Interner = Interner::default();
         for n in 0..LIMIT + 10 {
             let s = n.to_string();
-            assert_eq!(i.get(s.as_bytes(), text).as_deref(), Some(s.as_str()));
+            assert_eq!(i.get(s.as_bytes(), counted).as_deref(), Some(s.as_str()));
         }
         assert_eq!(i.len(), LIMIT);
+    }
+
+    /// Clearing forgets the counted values (their counts would be shared with the next
+    /// batch's records) and keeps the kept ones.
+    #[test]
+    fn clearing_keeps_only_kept_values() {
+        let mut i: Interner = Interner::default();
+        let kept = i.get(b"kept-by-the-interner", text).expect("text");
+        let long_kept = i.get(b"a kept cell longer than fifteen bytes", text);
+        let short = i.get(b"short", counted).expect("counted");
+        let long = i.get(b"a counted cell longer than fifteen", counted);
+        assert!(kept.is_kept() && !short.is_kept());
+        i.clear();
+        assert_eq!(i.len(), 2);
+        let again = |i: &mut Interner, raw: &[u8]| i.get(raw, |_| Some(Text::from("made again")));
+        assert!(Text::ptr_eq(
+            &again(&mut i, b"kept-by-the-interner").expect("kept"),
+            &kept
+        ));
+        assert_eq!(
+            again(&mut i, b"a kept cell longer than fifteen bytes"),
+            long_kept
+        );
+        assert_eq!(again(&mut i, b"short").as_deref(), Some("made again"));
+        assert_ne!(again(&mut i, b"a counted cell longer than fifteen"), long);
     }
 }

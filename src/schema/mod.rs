@@ -15,6 +15,7 @@ pub mod names;
 mod plan;
 mod record;
 pub mod split;
+mod text;
 pub mod value;
 
 use std::fmt;
@@ -24,6 +25,7 @@ use serde::Serialize;
 pub use detect::{DetectError, DetectOptions, Detected, SAMPLE_LINES, detect};
 pub use map::{ColumnMap, MapRole};
 pub use record::{Categories, CoreField, CoreFields, FlowMeta, FlowRecord, Label};
+pub use text::Text;
 
 /// The flow formats flowtop recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -236,15 +238,16 @@ pub trait Decoder: Send {
     fn decode(&mut self, line: &[u8], line_no: u64) -> Decoded;
     /// A new file begins (rotation or truncation of a followed log).
     fn reset(&mut self);
-    /// An independent copy, to decode part of a batch on another core; it shares no strings
-    /// with this decoder (see `release_strings`).
+    /// An independent copy, to decode part of a batch on another core; it shares no counted
+    /// strings with this decoder (see `release_strings`).
     fn fork(&self) -> Box<dyn Decoder>;
     /// Whether this line may change how later lines are read (Zeek `#fields`, nfdump
     /// `Summary`): batches holding such a line are decoded in order by this decoder, every
     /// other batch may go to a fork on another core.
     fn changes_state(&self, line: &[u8]) -> bool;
-    /// Forgets the strings shared among the records decoded so far. A worker does this after
-    /// each batch, whose records another thread will drop: records sharing an allocation with
-    /// the next batch would have two cores contending for its reference count.
+    /// Forgets the reference-counted strings shared among the records decoded so far (see
+    /// `Text`; kept strings stay). A worker does this after each batch, whose records another
+    /// thread will drop: records sharing an allocation with the next batch would have two
+    /// cores contending for its reference count.
     fn release_strings(&mut self);
 }

@@ -367,13 +367,12 @@ fn make_label(label: Option<LabelCell>, class: Option<LabelCell>) -> Option<Labe
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
+    use crate::schema::Text;
 
     #[test]
     fn labels_combine() {
-        let cell = |s: &str| LabelCell::new(Arc::from(s));
+        let cell = |s: &str| LabelCell::new(Text::from(s));
         let l = |a: Option<&str>, c: Option<&str>| make_label(a.map(cell), c.map(cell));
         assert_eq!(
             l(Some("neptune"), None),

@@ -1,4 +1,4 @@
-use std::sync::Arc;
+use super::Text;
 
 use serde::Serialize;
 
@@ -22,7 +22,7 @@ pub struct FlowRecord {
 
 /// A record's categorical cells, inline up to five (every built-in format has at most five),
 /// so a record is one allocation, not two.
-pub type Categories = smallvec::SmallVec<[Option<Arc<str>>; 5]>;
+pub type Categories = smallvec::SmallVec<[Option<Text>; 5]>;
 
 /// The fields every detector explanation, threat heuristic and query form relies on, in
 /// canonical units: seconds, packets and bytes.
@@ -42,15 +42,15 @@ pub struct CoreFields {
 /// `schema::intern`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FlowMeta {
-    pub src: Option<Arc<str>>,
-    pub dst: Option<Arc<str>>,
+    pub src: Option<Text>,
+    pub dst: Option<Text>,
     pub sport: Option<u16>,
     pub dport: Option<u16>,
     /// Lower-case protocol name (`tcp`, `udp`, `icmp` …); numbers are translated.
-    pub proto: Option<Arc<str>>,
-    pub service: Option<Arc<str>>,
+    pub proto: Option<Text>,
+    pub service: Option<Text>,
     /// Connection state as the format writes it (Zeek `conn_state`, Argus `State`, KDD `flag`).
-    pub state: Option<Arc<str>>,
+    pub state: Option<Text>,
 }
 
 /// Ground truth, normalised: benign or attack, plus the class name as the data set spells it
@@ -58,7 +58,7 @@ pub struct FlowMeta {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Label {
     pub attack: bool,
-    pub class: Arc<str>,
+    pub class: Text,
 }
 
 /// The core fields by name, for column maps and messages.

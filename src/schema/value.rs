@@ -272,7 +272,7 @@ pub fn parse_port(raw: &[u8]) -> Option<u16> {
 }
 
 /// IANA protocol numbers as names, so `6` and `tcp` mean the same thing.
-pub fn proto_name(raw: &str) -> std::sync::Arc<str> {
+pub fn proto_name(raw: &str) -> super::Text {
     let t = raw.trim();
     let name = match t {
         "1" => "icmp",
@@ -283,9 +283,9 @@ pub fn proto_name(raw: &str) -> std::sync::Arc<str> {
         "50" => "esp",
         "58" => "ipv6-icmp",
         "132" => "sctp",
-        _ => return t.to_ascii_lowercase().into(),
+        _ => return super::Text::keep(&t.to_ascii_lowercase()),
     };
-    name.into()
+    super::Text::keep(name)
 }
 
 /// Day-first as CIC writes it; tried after ISO forms. Month-first dates are not guessed.

@@ -3,13 +3,11 @@
 //! schema, every other feature sits at its training median, and the flow is scored; without
 //! one, the heuristics alone answer.
 
-use std::sync::Arc;
-
 use serde::Serialize;
 
 use super::{Assessment, Bands, ModelEvidence, ThreatInput, assess};
 use crate::model::ModelSet;
-use crate::schema::{Categories, CoreField, CoreFields, FlowMeta, FlowRecord};
+use crate::schema::{Categories, CoreField, CoreFields, FlowMeta, FlowRecord, Text};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ThreatQuery {
@@ -161,7 +159,7 @@ fn to_record(model: &ModelSet, q: &ThreatQuery, core: CoreFields) -> FlowRecord 
     if let (Some(slot), Some(p)) = (s.query.proto, &q.proto)
         && let Some(cell) = categories.get_mut(slot)
     {
-        *cell = Some(Arc::from(p.to_ascii_lowercase().as_str()));
+        *cell = Some(Text::from(p.to_ascii_lowercase()));
     }
     FlowRecord {
         line: 0,
@@ -171,7 +169,7 @@ fn to_record(model: &ModelSet, q: &ThreatQuery, core: CoreFields) -> FlowRecord 
         core,
         meta: FlowMeta {
             dport: q.dport,
-            proto: q.proto.as_deref().map(Arc::from),
+            proto: q.proto.as_deref().map(Text::from),
             ..FlowMeta::default()
         },
         label: None,

@@ -20,7 +20,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, e: &AnomalyEvent, sc
     );
     let mut lines = Vec::new();
     let head = |t: &str| Line::styled(t.to_string(), ctx.style("title"));
-    let opt = |v: &Option<std::sync::Arc<str>>| v.as_deref().unwrap_or("–").to_string();
+    let opt = |v: &Option<crate::schema::Text>| v.as_deref().unwrap_or("–").to_string();
     lines.push(Line::styled(
         format!(
             "{}  {}  {}  state {}  cluster {}  label {}",

@@ -55,7 +55,7 @@ pub fn endpoints(e: &AnomalyEvent) -> String {
             }
         );
     }
-    let side = |h: &Option<std::sync::Arc<str>>, p: Option<u16>| match (h.as_deref(), p) {
+    let side = |h: &Option<crate::schema::Text>, p: Option<u16>| match (h.as_deref(), p) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
         (None, Some(p)) => format!(":{p}"),
