@@ -295,6 +295,15 @@ pub fn parse_num(raw: &[u8]) -> Num {
 
 /// A port: decimal or hex (`0x0303` is how Argus and UNSW write ICMP type/code).
 pub fn parse_port(raw: &[u8]) -> Option<u16> {
+    // Plain decimal ports (nearly all) without the general number parser.
+    if (1..=5).contains(&raw.len()) && raw.iter().all(u8::is_ascii_digit) {
+        let v = raw.iter().fold(0u32, |v, &b| v * 10 + u32::from(b - b'0'));
+        return u16::try_from(v).ok();
+    }
+    port_from_number(raw)
+}
+
+fn port_from_number(raw: &[u8]) -> Option<u16> {
     match parse_num(raw) {
         Num::Value(v) if (0.0..=65535.0).contains(&v) && v.fract() == 0.0 => Some(v as u16),
         _ => None,
@@ -572,6 +581,13 @@ mod tests {
 
     #[test]
     fn ports() {
+        // The digits-only shortcut gives what the number parser gives, leading zeros included.
+        for n in 0..100_000u32 {
+            for text in [n.to_string(), format!("{n:05}")] {
+                let raw = text.as_bytes();
+                assert_eq!(parse_port(raw), port_from_number(raw), "{text}");
+            }
+        }
         assert_eq!(parse_port(b"443"), Some(443));
         assert_eq!(parse_port(b"0x0008"), Some(8));
         assert_eq!(parse_port(b"70000"), None);
