@@ -1,8 +1,8 @@
 //! Ingest: a source's lines → format detection → decoded flows, with rejected rows kept as
 //! `file:line: reason`. `read_all` runs it to the end, reading on the caller's thread and
-//! decoding on one worker per core (headless commands, `pipeline`); `spawn` runs it on its own
-//! thread, paced for replay and steerable with
-//! `ReplayCommand`s, sending batches over a bounded channel (the TUI).
+//! decoding on every core, the caller's included (headless commands, `pipeline`); `spawn`
+//! runs it on its own thread, paced for replay and steerable with `ReplayCommand`s, sending
+//! batches over a bounded channel (the TUI).
 
 pub mod live;
 mod pipeline;
