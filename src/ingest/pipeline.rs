@@ -330,6 +330,16 @@ mod tests {
         (flows, summary.counts)
     }
 
+    /// The CIC-IDS2017 fixture's header, then its rows `copies` times: a file of many batches.
+    fn cic_copies(copies: usize) -> Vec<String> {
+        let cic = fixture("cicflowmeter-cleaned.csv");
+        let mut lines = vec![cic[0].clone()];
+        for _ in 0..copies {
+            lines.extend(cic[1..].iter().cloned());
+        }
+        lines
+    }
+
     fn fixture(name: &str) -> Vec<String> {
         std::fs::read_to_string(format!("tests/fixtures/{name}"))
             .expect("fixture")
@@ -464,11 +474,7 @@ mod tests {
     /// A consumer's error stops reading at once and comes back, with no worker left waiting.
     #[test]
     fn a_consumer_error_stops_reading() {
-        let cic = fixture("cicflowmeter-cleaned.csv");
-        let mut lines = vec![cic[0].clone()];
-        for _ in 0..500 {
-            lines.extend(cic[1..].iter().cloned());
-        }
+        let lines = cic_copies(500);
         let file = write(&lines);
         let input = Input::File(file.path().to_path_buf());
         let mut batches = 0;
@@ -491,8 +497,10 @@ mod tests {
         assert_eq!(batches, 1);
     }
 
-    /// Counts the lines the calling thread's decoder decodes; its forks (the workers') stall
-    /// now and then, as a descheduled core would.
+    /// Counts the lines the calling thread's decoder decodes. Its forks (the workers') stop
+    /// after the first lines until the calling thread has decoded one itself, so the workers
+    /// fall behind whatever the machine's load (for at most 10 s: a pipeline that never decodes
+    /// on the calling thread then fails the test instead of hanging it).
     struct StallingForks {
         inner: Box<dyn Decoder>,
         forked: bool,
@@ -501,8 +509,18 @@ mod tests {
 
     impl Decoder for StallingForks {
         fn decode(&mut self, line: &[u8], line_no: u64) -> Decoded {
-            if self.forked && line_no.is_multiple_of(500) {
-                std::thread::sleep(std::time::Duration::from_millis(3));
+            let started = std::time::Instant::now();
+            while self.forked
+                && line_no > 1_000
+                && self.here.load(std::sync::atomic::Ordering::Relaxed) == 0
+            {
+                if started.elapsed() > std::time::Duration::from_secs(10) {
+                    // Give up: a count no file reaches, so that no later line waits and the
+                    // test's check (fewer than the file's lines) fails.
+                    self.here
+                        .store(usize::MAX / 2, std::sync::atomic::Ordering::Relaxed);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
             }
             if !self.forked {
                 self.here.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -529,11 +547,7 @@ mod tests {
     /// still come out as one decoder gives them, in line order.
     #[test]
     fn batches_decoded_here_keep_their_place() {
-        let cic = fixture("cicflowmeter-cleaned.csv");
-        let mut lines = vec![cic[0].clone()];
-        for _ in 0..200 {
-            lines.extend(cic[1..].iter().cloned());
-        }
+        let lines = cic_copies(200);
         let file = write(&lines);
         let (want, want_counts) = serial(&lines);
         let refs: Vec<&[u8]> = lines.iter().take(50).map(|l| l.as_bytes()).collect();
