@@ -142,25 +142,10 @@ impl Pool<'_> {
         dec: &mut Decoding,
         on_flow: &mut impl FnMut(FlowRecord) -> Result<(), E>,
     ) -> Result<bool, E> {
-        let Some(slot) = self.in_flight.pop_front() else {
-            return Ok(false);
-        };
-        let done = match slot {
-            Slot::Local(done) => done,
-            Slot::Worker(w) => match self.workers[w].done.try_recv() {
-                Ok(done) => {
-                    self.on_workers -= 1;
-                    done
-                }
-                Err(TryRecvError::Empty) => {
-                    self.in_flight.push_front(Slot::Worker(w));
-                    return Ok(false);
-                }
-                Err(TryRecvError::Disconnected) => self.worker_died(w),
-            },
-        };
-        self.account(done, dec, on_flow)?;
-        Ok(true)
+        match self.oldest(false) {
+            Some(done) => self.account(done, dec, on_flow).map(|()| true),
+            None => Ok(false),
+        }
     }
 
     /// Accounts for the oldest batch, waiting for its worker if need be.
@@ -169,18 +154,39 @@ impl Pool<'_> {
         dec: &mut Decoding,
         on_flow: &mut impl FnMut(FlowRecord) -> Result<(), E>,
     ) -> Result<(), E> {
-        let done = match self.in_flight.pop_front() {
-            None => return Ok(()),
-            Some(Slot::Local(done)) => done,
-            Some(Slot::Worker(w)) => {
-                self.on_workers -= 1;
-                match self.workers[w].done.recv() {
-                    Ok(done) => done,
-                    Err(_) => self.worker_died(w),
-                }
-            }
+        match self.oldest(true) {
+            Some(done) => self.account(done, dec, on_flow),
+            None => Ok(()),
+        }
+    }
+
+    /// Takes the oldest batch in flight once it is decoded: waiting for its worker when
+    /// `wait`, otherwise leaving it in place (`None`) while the worker still has it. `None`
+    /// also when nothing is in flight.
+    fn oldest(&mut self, wait: bool) -> Option<Done> {
+        let w = match self.in_flight.pop_front()? {
+            Slot::Local(done) => return Some(done),
+            Slot::Worker(w) => w,
         };
-        self.account(done, dec, on_flow)
+        let done = if wait {
+            self.workers[w]
+                .done
+                .recv()
+                .map_err(|_| TryRecvError::Disconnected)
+        } else {
+            self.workers[w].done.try_recv()
+        };
+        match done {
+            Ok(done) => {
+                self.on_workers -= 1;
+                Some(done)
+            }
+            Err(TryRecvError::Empty) => {
+                self.in_flight.push_front(Slot::Worker(w));
+                None
+            }
+            Err(TryRecvError::Disconnected) => self.worker_died(w),
+        }
     }
 
     fn account<E>(
