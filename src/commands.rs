@@ -80,9 +80,9 @@ pub fn eval(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
         let opts = cv_options(&args.classify, fit.seed)?;
         let r = eval::supervised::run(&input, detect, &opts)?;
         if args.json {
-            println!("{}", serde_json::to_string(&r)?);
+            crate::sanitize::print_json(&r)?;
         } else {
-            print!("{}", eval::supervised::render_text(&r));
+            crate::out!("{}", eval::supervised::render_text(&r))?;
         }
         return Ok(());
     }
@@ -98,9 +98,9 @@ pub fn eval(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
         };
         let r = eval::stream::run(&input, detect, &opts)?;
         if args.json {
-            println!("{}", serde_json::to_string(&r)?);
+            crate::sanitize::print_json(&r)?;
         } else {
-            print!("{}", eval::stream::render_text(&r));
+            crate::out!("{}", eval::stream::render_text(&r))?;
         }
         return Ok(());
     }
@@ -124,9 +124,9 @@ pub fn eval(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
     }
     let report = eval::eval(&input, detect, &opts)?;
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        crate::sanitize::print_json(&report)?;
     } else {
-        print!("{}", eval::render_text(&report));
+        crate::out!("{}", eval::render_text(&report))?;
     }
     Ok(())
 }
@@ -175,6 +175,7 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         }
     };
     let (summary, rows) = read(&args.file, detect)?;
+    say_rejects(&args.file, &summary.counts);
     let m = fit(&summary, &rows, &opts, &args.file)?;
     if m.detectors.ready().count() == 0 {
         let why = m
@@ -191,16 +192,17 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
     }
     model::save(&m, &args.save)?;
     let ready = m.detectors.ready().count();
-    eprintln!(
-        "{}: trained on {} flows in {:.2} s; {ready} of {} detectors ready; saved to {}",
+    crate::errln!(
+        "{}: trained on {} flows ({} rows rejected) in {:.2} s; {ready} of {} detectors ready; saved to {}",
         args.file,
         m.trained_rows,
+        summary.counts.rejected,
         m.fit_s,
         m.detectors.detectors.len(),
         args.save.display()
     );
     for d in m.detectors.detectors.iter().filter(|d| !d.is_ready()) {
-        eprintln!("  {} sits out: {}", d.kind, d.status.detail());
+        crate::errln!("  {} sits out: {}", d.kind, d.status.detail());
     }
     match (&m.classifier, &m.classifier_note) {
         (Some(c), _) => {
@@ -215,14 +217,14 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
                 }
                 None => String::new(),
             };
-            eprintln!(
+            crate::errln!(
                 "  classifier: {} ({}) on {} labelled flows{chosen}",
                 c.model.kind().name(),
                 c.mode.name(),
                 c.labelled_rows
             );
         }
-        (None, Some(note)) => eprintln!("  no classifier: {note}"),
+        (None, Some(note)) => crate::errln!("  no classifier: {note}"),
         (None, None) => {}
     }
     Ok(())
@@ -246,6 +248,7 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let mut w = ScoreWriter::new(out, format);
+    let summary_counts;
     let progress = Progress::spinner("scoring");
     let mut write = |m: &ModelSet, rows: &[FlowRecord]| -> Result<()> {
         for chunk in rows.chunks(BATCH) {
@@ -259,7 +262,7 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         // A saved model scores the file as it is read: memory stays bounded however long it
         // is. Its schema is checked before the first flow.
         Some((path, m)) => {
-            crate::ingest::read_batches(
+            summary_counts = crate::ingest::read_batches(
                 &Input::parse(&args.file),
                 detect,
                 BATCH,
@@ -272,11 +275,13 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
                     )?)
                 },
                 |rows| write(&m, &rows),
-            )?;
+            )?
+            .counts;
         }
         // Without one, the model is fitted on the whole file first, so it is held in memory.
         None => {
             let (summary, rows) = read(&args.file, detect)?;
+            summary_counts = summary.counts.clone();
             let m = fit(
                 &summary,
                 &rows,
@@ -288,14 +293,25 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
     }
     progress.finish();
     let (n, flagged) = w.finish()?;
-    if let Some(p) = &args.output {
-        eprintln!(
-            "{}: {n} flows scored, {flagged} flagged; written to {}",
-            args.file,
-            p.display()
-        );
-    }
+    let rejected = summary_counts.rejected;
+    let to = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_string(), |p| p.display().to_string());
+    crate::errln!(
+        "{}: {n} flows scored, {flagged} flagged, {rejected} rows rejected; written to {to}",
+        args.file
+    );
+    say_rejects(&args.file, &summary_counts);
     Ok(())
+}
+
+/// The rows a command could not read, on stderr: how many and the first few with file and
+/// line. Silent when there were none.
+fn say_rejects(file: &str, counts: &crate::ingest::LineCounts) {
+    if let Some(note) = counts.rejects_note(5) {
+        crate::errln!("{file}: {note}");
+    }
 }
 
 /// `flowtop threat`: one flow's threat score from its core fields.
@@ -327,24 +343,24 @@ pub fn threat(args: &crate::cli::ThreatArgs, cfg: &crate::config::Config) -> Res
     };
     let a = crate::threat::evaluate(model.as_ref(), &query, &cfg.threat).map_err(|e| eyre!(e))?;
     if args.json {
-        println!("{}", serde_json::to_string(&a)?);
+        crate::sanitize::print_json(&a)?;
         return Ok(());
     }
-    println!("threat {:.0}/100 {} ({})", a.score, a.level.name(), a.basis);
+    crate::outln!("threat {:.0}/100 {} ({})", a.score, a.level.name(), a.basis)?;
     if let Some(p) = &path {
-        println!("model: {}", p.display());
+        crate::outln!("model: {}", p.display())?;
     }
     for r in &a.reasons {
-        println!("  +{:>4.1}  {}", r.points, r.detail);
+        crate::outln!("  +{:>4.1}  {}", r.points, r.detail)?;
     }
     if !a.top_features.is_empty() {
-        println!("top deviations: {}", a.top_features_text());
+        crate::outln!("top deviations: {}", a.top_features_text())?;
     }
     for r in &a.recommendations {
-        println!("-> {r}");
+        crate::outln!("-> {r}")?;
     }
     for i in &a.imputed {
-        println!("imputed: {i}");
+        crate::outln!("imputed: {i}")?;
     }
     Ok(())
 }

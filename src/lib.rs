@@ -24,6 +24,8 @@ pub mod model;
 pub mod monitor;
 pub mod nn;
 pub mod progress;
+pub mod report;
+pub mod sanitize;
 pub mod schema;
 pub mod score;
 pub mod source;

@@ -15,14 +15,16 @@ use flowtop::source::Input;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    if let Err(e) = color_eyre::install() {
-        eprintln!("flowtop: {e}");
+    if let Err(e) = flowtop::report::install_hooks() {
+        flowtop::errln!("flowtop: {e}");
     }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`flowtop score FILE | head`): stop quietly, as Unix tools do.
+        Err(e) if flowtop::report::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("flowtop: {e:#}");
+            flowtop::errln!("flowtop: {}", flowtop::report::chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -111,7 +113,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         ),
         Command::PrintKeys => {
             let keys = flowtop::app::KeyMap::new(&cfg.key_overrides()).map_err(|e| eyre!(e))?;
-            print!("{}", keys.print());
+            flowtop::out!("{}", keys.print())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Forecast(a) => {
@@ -131,9 +133,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )
             .map_err(|e| eyre!(e))?;
             if a.json {
-                println!("{}", serde_json::to_string(&r)?);
+                flowtop::sanitize::print_json(&r)?;
             } else {
-                print!("{}", flowtop::forecast_cmd::render_text(&r));
+                flowtop::out!("{}", flowtop::forecast_cmd::render_text(&r))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -146,10 +148,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut failed = false;
             for file in &args.files {
                 match flowtop::inspect::inspect(&Input::parse(file), &opts) {
-                    Ok(report) if args.json => println!("{}", serde_json::to_string(&report)?),
-                    Ok(report) => print!("{}", flowtop::inspect::render_text(&report)),
+                    Ok(report) if args.json => flowtop::sanitize::print_json(&report)?,
+                    Ok(report) => flowtop::out!("{}", flowtop::inspect::render_text(&report))?,
                     Err(e) => {
-                        eprintln!("flowtop: {e}");
+                        flowtop::errln!("flowtop: {e}");
                         failed = true;
                     }
                 }
@@ -170,9 +172,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let opts = detect_options(&cfg, input)?;
                 let r = flowtop::bench::parse(&Input::parse(file), &opts, *runs)?;
                 if *json {
-                    println!("{}", serde_json::to_string(&r)?);
+                    flowtop::sanitize::print_json(&r)?;
                 } else {
-                    println!(
+                    flowtop::outln!(
                         "{}: {} rows, {:.1} MB in {:.3} s (best of {}; median {:.3} s): {:.0} rows/s, {:.1} MB/s",
                         r.file,
                         r.rows,
@@ -182,7 +184,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         r.median_s,
                         r.rows_per_s,
                         r.mb_per_s
-                    );
+                    )?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -204,9 +206,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 )
                 .map_err(|e| eyre!(e))?;
                 if *json {
-                    println!("{}", serde_json::to_string(&r)?);
+                    flowtop::sanitize::print_json(&r)?;
                 } else {
-                    print!("{}", flowtop::bench_render::render_text(&r));
+                    flowtop::out!("{}", flowtop::bench_render::render_text(&r))?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -223,9 +225,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 let r = flowtop::bench_model::run(&Input::parse(file), &opts, &fit, *window, *runs)
                     .map_err(|e| eyre!(e))?;
                 if *json {
-                    println!("{}", serde_json::to_string(&r)?);
+                    flowtop::sanitize::print_json(&r)?;
                 } else {
-                    print!("{}", flowtop::bench_model::render_text(&r));
+                    flowtop::out!("{}", flowtop::bench_model::render_text(&r))?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -243,7 +245,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::PrintConfig => {
-            print!("{}", config::TEMPLATE);
+            flowtop::out!("{}", config::TEMPLATE)?;
             Ok(ExitCode::SUCCESS)
         }
     }

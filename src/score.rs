@@ -169,12 +169,16 @@ impl<W: Write> ScoreWriter<W> {
     }
 }
 
-/// Quotes a text cell when it needs it.
+/// A text cell a spreadsheet will not evaluate, quoted when it needs it.
 fn csv_text(v: Option<&str>) -> String {
-    match v {
-        None => String::new(),
-        Some(s) if s.contains([',', '"', '\n', '\r']) => format!("\"{}\"", s.replace('"', "\"\"")),
-        Some(s) => s.to_string(),
+    let Some(v) = v else {
+        return String::new();
+    };
+    let s = crate::sanitize::spreadsheet(v);
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.into_owned()
     }
 }
 

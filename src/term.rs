@@ -42,7 +42,7 @@ pub fn enter(mouse: bool, log: Option<String>) -> io::Result<(Tui, TermGuard)> {
         restore(mouse);
         previous(info);
         if let Some(log) = &log {
-            eprintln!("flowtop: the log is in {log}");
+            crate::errln!("flowtop: the log is in {log}");
         }
     }));
     enable_raw_mode()?;

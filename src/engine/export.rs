@@ -111,20 +111,20 @@ pub fn export(
             r.kind.to_string(),
             r.line.to_string(),
             opt(r.ts),
-            r.src.unwrap_or("").to_string(),
+            sheet(r.src.unwrap_or("")),
             opt(r.sport),
-            r.dst.unwrap_or("").to_string(),
+            sheet(r.dst.unwrap_or("")),
             opt(r.dport),
-            r.proto.unwrap_or("").to_string(),
-            r.label.unwrap_or("").to_string(),
+            sheet(r.proto.unwrap_or("")),
+            sheet(r.label.unwrap_or("")),
             opt(r.cluster),
             format!("{:.6}", r.score),
             r.votes.to_string(),
             format!("{:.1}", r.threat),
             r.level.to_string(),
-            r.voting.clone(),
-            r.top_features.clone(),
-            r.volume.clone(),
+            sheet(&r.voting),
+            sheet(&r.top_features),
+            sheet(&r.volume),
         ];
         // One cell per detector column whatever the row: volume rows have no detector scores,
         // and a row from an older model may have had other detectors.
@@ -144,6 +144,11 @@ pub fn export(
     write_atomic(&csv_path, &csv_bytes)?;
     write_atomic(&json_path, &jsonl)?;
     Ok((csv_path, json_path))
+}
+
+/// Text from input as a spreadsheet cell that is never a formula.
+fn sheet(s: &str) -> String {
+    crate::sanitize::spreadsheet(s).into_owned()
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

@@ -66,6 +66,28 @@ pub struct LineCounts {
     pub first_rejects: Vec<Rejected>,
 }
 
+impl LineCounts {
+    /// What a headless command says about the rows it could not read: how many, and the first
+    /// `shown` with file and line. `None` when every row was read.
+    pub fn rejects_note(&self, shown: usize) -> Option<String> {
+        if self.rejected == 0 {
+            return None;
+        }
+        let mut note = format!(
+            "{} of {} rows rejected",
+            self.rejected,
+            self.rows + self.rejected
+        );
+        for r in self.first_rejects.iter().take(shown) {
+            note.push_str(&format!("\n  {r}"));
+        }
+        if self.rejected > shown.min(self.first_rejects.len()) as u64 {
+            note.push_str("\n  … (`flowtop inspect FILE` lists more)");
+        }
+        Some(note)
+    }
+}
+
 /// Decodes lines with a detected decoder and keeps the counts.
 pub struct Decoding {
     pub schema: Schema,

@@ -25,6 +25,65 @@ pub(crate) struct DelimitedDecoder {
     ctx: CellCtx,
     spans: Vec<(usize, usize)>,
     owned: Vec<Vec<u8>>,
+    /// The header's column names, to recognise it repeated with its columns in another order
+    /// (files concatenated, a sensor restarted with another layout).
+    names: Option<std::sync::Arc<HeaderNames>>,
+    /// Whether `positions` differ from the first header's order.
+    relaid: bool,
+}
+
+/// The first header's names by their cell text, and which bytes can start one.
+#[derive(Debug)]
+struct HeaderNames {
+    starts: [bool; 256],
+    by_name: HashMap<Vec<u8>, usize>,
+}
+
+impl HeaderNames {
+    fn of(header: &[u8], delim: u8) -> Option<Self> {
+        let mut by_name = HashMap::new();
+        let mut starts = [false; 256];
+        for (i, cell) in header.split(|&b| b == delim).enumerate() {
+            let name = unquoted(cell);
+            starts[usize::from(*name.first()?)] = true;
+            by_name.insert(name.to_vec(), i);
+        }
+        Some(Self { starts, by_name })
+    }
+
+    /// Cheap first look: could this line be a header (its first field is a column name)?
+    fn may_be_header(&self, line: &[u8], delim: u8) -> bool {
+        let Some(&b) = line.first() else {
+            return false;
+        };
+        if !self.starts[usize::from(b)] && b != b'"' && b != b' ' {
+            return false;
+        }
+        let first = memchr::memchr(delim, line).map_or(line, |i| &line[..i]);
+        self.by_name.contains_key(unquoted(first))
+    }
+
+    /// The schema column of each field when every field is a distinct column name.
+    fn layout(&self, line: &[u8], delim: u8, columns: usize) -> Option<Vec<Option<usize>>> {
+        let mut seen = vec![false; columns];
+        let mut positions = Vec::with_capacity(columns);
+        for cell in line.split(|&b| b == delim) {
+            let col = *self.by_name.get(unquoted(cell))?;
+            if std::mem::replace(seen.get_mut(col)?, true) {
+                return None;
+            }
+            positions.push(Some(col));
+        }
+        (positions.len() == columns).then_some(positions)
+    }
+}
+
+fn unquoted(cell: &[u8]) -> &[u8] {
+    let t = cell.trim_ascii();
+    t.strip_prefix(b"\"")
+        .and_then(|t| t.strip_suffix(b"\""))
+        .unwrap_or(t)
+        .trim_ascii()
 }
 
 impl DelimitedDecoder {
@@ -48,7 +107,35 @@ impl DelimitedDecoder {
             ctx: CellCtx::default(),
             spans: Vec::new(),
             owned: Vec::new(),
+            names: None,
+            relaid: false,
         }
+        .with_header_names()
+    }
+
+    fn with_header_names(mut self) -> Self {
+        if self.skip != SkipRule::Zeek {
+            self.names = self
+                .header
+                .as_deref()
+                .and_then(|h| HeaderNames::of(h, self.delim))
+                .map(std::sync::Arc::new);
+        }
+        self
+    }
+
+    /// A header line again, in the same or another column order: later rows are read by it.
+    fn relayout(&mut self, line: &[u8]) -> bool {
+        let Some(names) = &self.names else {
+            return false;
+        };
+        let Some(positions) = names.layout(line, self.delim, self.plan.cols.len()) else {
+            return false;
+        };
+        self.relaid = positions.iter().enumerate().any(|(i, p)| *p != Some(i));
+        self.positions = positions;
+        self.kinds = field_kinds(&self.plan, &self.positions);
+        true
     }
 
     /// Zeek directives: a new `#fields` line may reorder or change the columns; fields the
@@ -239,6 +326,17 @@ impl Decoder for DelimitedDecoder {
             _ => {}
         }
         if self.header.as_deref() == Some(line) {
+            if self.relaid {
+                self.relayout(line);
+            }
+            return Decoded::Skip(Skip::Header);
+        }
+        if self
+            .names
+            .as_ref()
+            .is_some_and(|n| n.may_be_header(line, self.delim))
+            && self.relayout(line)
+        {
             return Decoded::Skip(Skip::Header);
         }
         if self.unset.is_none() && memchr::memchr(b'"', line).is_none() {
@@ -266,7 +364,10 @@ impl Decoder for DelimitedDecoder {
         match self.skip {
             SkipRule::Zeek => line.first() == Some(&b'#'),
             SkipRule::NfdumpSummary => self.in_trailer || line.trim_ascii() == b"Summary",
-            SkipRule::None | SkipRule::ArgusMan => false,
+            SkipRule::None | SkipRule::ArgusMan => self
+                .names
+                .as_ref()
+                .is_some_and(|n| n.may_be_header(line, self.delim)),
         }
     }
 }

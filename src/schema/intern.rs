@@ -140,7 +140,7 @@ fn up_to_8(b: &[u8]) -> u64 {
 fn text(raw: &[u8]) -> Option<Text> {
     let t = raw.trim_ascii();
     let s = String::from_utf8_lossy(t);
-    (!is_unset(&s)).then(|| Text::keep(&s))
+    (!is_unset(&s)).then(|| Text::keep(&crate::sanitize::cell(&s)))
 }
 
 /// A cleaned label or class cell and what it says, worked out once per distinct cell.

@@ -19,7 +19,11 @@ pub fn clean_class(raw: &[u8]) -> String {
     while out.ends_with('.') {
         out.pop();
     }
-    out
+    // Class names reach tables, the feed and spreadsheets: controls shown, never raw.
+    match crate::sanitize::cell(&out) {
+        std::borrow::Cow::Borrowed(_) => out,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    }
 }
 
 /// The spellings data sets use for benign traffic.

@@ -86,6 +86,11 @@ pub(crate) fn build(
     has_header: bool,
     map: &ColumnMap,
 ) -> Result<(Schema, Plan), String> {
+    // Column names are input too: they reach tables, the feed's reasons and exports.
+    let names: Vec<String> = names
+        .into_iter()
+        .map(|n| crate::sanitize::cell(&n).into_owned())
+        .collect();
     let norm: Vec<String> = names.iter().map(|n| normalize(n)).collect();
     let mut roles: Vec<(Role, Option<MetaField>)> = (0..names.len())
         .map(|i| {
@@ -349,7 +354,8 @@ impl RowBuilder {
 
 fn bad(plan: &Plan, col: usize, raw: &[u8], what: &str) -> String {
     let shown: String = String::from_utf8_lossy(raw).chars().take(40).collect();
-    format!("column '{}': '{}' {what}", plan.names[col], shown.trim())
+    let shown = crate::sanitize::cell(shown.trim()).into_owned();
+    format!("column '{}': '{}' {what}", plan.names[col], shown)
 }
 
 /// Combines a label cell and an optional class cell into benign/attack + class name.

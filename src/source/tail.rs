@@ -57,7 +57,14 @@ enum Reader {
 struct Opened {
     reader: Reader,
     id: Option<(u64, u64)>,
+    /// The last bytes read from a plain file, which must still sit just before the read
+    /// position: a file truncated and refilled past that position between two looks keeps its
+    /// inode and a size past the offset, and only its content tells.
+    mark: Vec<u8>,
 }
+
+/// Bytes kept to recognise the file: long enough that a refilled log differs in them.
+const MARK_LEN: usize = 64;
 
 pub struct FollowSource {
     path: PathBuf,
@@ -116,6 +123,7 @@ impl FollowSource {
         Ok(Opened {
             reader,
             id: file_id(&meta),
+            mark: Vec::new(),
         })
     }
 
@@ -138,7 +146,14 @@ impl FollowSource {
                 Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", self.name))),
             };
             total += n;
-            self.status.lines += self.splitter.push(&self.buf[..n], out) as u64;
+            let got = &self.buf[..n];
+            if matches!(cur.reader, Reader::Plain(_)) {
+                let keep = MARK_LEN.saturating_sub(got.len()).min(cur.mark.len());
+                cur.mark.drain(..cur.mark.len() - keep);
+                cur.mark
+                    .extend_from_slice(&got[got.len().saturating_sub(MARK_LEN)..]);
+            }
+            self.status.lines += self.splitter.push(got, out) as u64;
         }
         if let Some(pos) = self.position() {
             self.status.offset = pos;
@@ -163,6 +178,8 @@ impl FollowSource {
         };
         let cur_id = self.current.as_ref().and_then(|c| c.id);
         if file_id(&meta) != cur_id {
+            // What was written to the old file before the rename is still to be read.
+            self.read_available(out)?;
             // The old file is finished: its last line is complete even without a newline.
             self.status.lines += self.splitter.finish(out) as u64;
             self.splitter.reset();
@@ -177,16 +194,18 @@ impl FollowSource {
             self.current.as_ref().map(|c| &c.reader),
             Some(Reader::Plain(_))
         );
-        if meta.len() < self.status.offset {
+        if meta.len() < self.status.offset || (plain && !self.mark_still_there()?) {
             // Truncated in place (copytruncate rotation or a writer starting over).
             self.splitter.reset();
             if plain {
                 if let Some(Opened {
                     reader: Reader::Plain(f),
+                    mark,
                     ..
                 }) = self.current.as_mut()
                 {
                     f.seek(SeekFrom::Start(0))?;
+                    mark.clear();
                 }
             } else {
                 let opened = self.open_current(false)?;
@@ -198,6 +217,28 @@ impl FollowSource {
             return Ok(Some(SourceEvent::Truncated));
         }
         Ok(None)
+    }
+
+    /// Whether the bytes last read still sit just before the read position.
+    fn mark_still_there(&mut self) -> io::Result<bool> {
+        let offset = self.status.offset;
+        let Some(Opened {
+            reader: Reader::Plain(f),
+            mark,
+            ..
+        }) = self.current.as_mut()
+        else {
+            return Ok(true);
+        };
+        if mark.is_empty() || offset < mark.len() as u64 {
+            return Ok(true);
+        }
+        let mut now = vec![0u8; mark.len()];
+        match read_at(f, &mut now, offset - mark.len() as u64) {
+            Ok(got) => Ok(got == mark.len() && now == *mark),
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => Ok(true),
+            Err(e) => Err(e),
+        }
     }
 
     fn wait(&mut self) {
@@ -218,17 +259,19 @@ impl FollowSource {
 impl LineSource for FollowSource {
     fn poll(&mut self, out: &mut LineBatch) -> io::Result<SourceEvent> {
         let before = out.len();
+        // The path is looked at before every read: a file replaced or refilled since the last
+        // look must be read from its start, not from the old position.
+        if let Some(ev) = self.check_path(out)? {
+            return Ok(ev);
+        }
         if self.read_available(out)? && out.len() > before {
             return Ok(SourceEvent::Lines);
         }
-        if let Some(ev) = self.check_path(out)? {
-            return Ok(ev);
-        }
         self.wait();
-        self.read_available(out)?;
         if let Some(ev) = self.check_path(out)? {
             return Ok(ev);
         }
+        self.read_available(out)?;
         Ok(if out.len() > before {
             SourceEvent::Lines
         } else {
@@ -256,6 +299,27 @@ fn count_lines(file: &mut File) -> io::Result<u64> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Reads up to `buf.len()` bytes at `pos` without moving the file's position.
+#[cfg(unix)]
+fn read_at(f: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read_at(&mut buf[got..], pos + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+#[cfg(not(unix))]
+fn read_at(_f: &File, _buf: &mut [u8], _pos: u64) -> io::Result<usize> {
+    Err(io::ErrorKind::Unsupported.into())
 }
 
 #[cfg(unix)]

@@ -153,6 +153,28 @@ fn truncation_restarts_from_the_beginning() {
     assert_eq!(src.status().truncations, 1);
 }
 
+/// A writer that truncates and refills the file past the old read position before the
+/// follower looks again: the size alone says nothing happened.
+#[test]
+fn a_file_refilled_past_the_read_position_is_read_from_its_start() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("conn.log");
+    let rows =
+        |tag: &str, n: usize| -> String { (0..n).map(|i| format!("{tag} row {i}\n")).collect() };
+    append(&p, rows("old", 200).as_bytes());
+    let mut src = FollowSource::open(&p, opts(true)).expect("open");
+    assert_eq!(collect(&mut src, 200).0.len(), 200);
+    let f = OpenOptions::new().write(true).open(&p).expect("open");
+    f.set_len(0).expect("truncate in place");
+    drop(f);
+    append(&p, rows("new", 300).as_bytes());
+    let (lines, events) = collect(&mut src, 300);
+    assert_eq!(events, vec![SourceEvent::Truncated]);
+    assert_eq!(lines.len(), 300, "every row of the refilled file");
+    assert_eq!(lines[0], (1, "new row 0".into()));
+    assert_eq!(lines[299], (300, "new row 299".into()));
+}
+
 #[test]
 fn gzip_members_appended_later_are_followed() {
     let dir = tempfile::tempdir().expect("tempdir");
