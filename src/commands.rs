@@ -15,6 +15,17 @@ use crate::schema::{DetectOptions, FlowRecord};
 use crate::score::{BATCH, OutputFormat, ScoreWriter};
 use crate::source::Input;
 
+/// `--warmup N`: a fit needs at least a detector's fewest rows.
+pub fn check_warmup(warmup: Option<usize>) -> Result<()> {
+    let least = crate::detect::MIN_TRAIN_ROWS;
+    match warmup {
+        Some(n) if n < least => Err(eyre!(
+            "--warmup must be at least {least} (the fewest flows a detector fits on), got {n}"
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Command line over config file over defaults.
 pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
     let names: &[String] = if !args.detectors.is_empty() {
@@ -87,6 +98,7 @@ pub fn eval(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
         return Ok(());
     }
     if args.stream {
+        check_warmup(args.warmup)?;
         let opts = eval::stream::StreamOptions {
             fit,
             warmup: args.warmup.or(cfg.engine.warmup).unwrap_or(2000),

@@ -131,11 +131,41 @@ pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
         return Ok(Config::default());
     };
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
+    let text = read_bounded(&path).map_err(|e| ConfigError::Read {
         path: shown.clone(),
         source: e,
     })?;
     parse(&text, &shown)
+}
+
+/// Largest config file read: a real one is a few kilobytes.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Reads a config file that is a regular file of bounded size: `/dev/zero` would be read
+/// until memory ran out, and a FIFO would block forever.
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than the {} KiB a config file may be",
+                MAX_CONFIG_BYTES >> 10
+            ),
+        ));
+    }
+    Ok(text)
 }
 
 pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
@@ -156,7 +186,93 @@ pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
     if let Some(t) = &cfg.ui.theme {
         crate::theme::Theme::load(t).map_err(|m| invalid(format!("[ui] theme: {m}")))?;
     }
+    check_values(&cfg, text).map_err(|(section, key, m)| {
+        let at = line_of(text, section, key).map_or_else(String::new, |l| format!("line {l}: "));
+        invalid(format!("{at}[{section}] {key}: {m}"))
+    })?;
     Ok(cfg)
+}
+
+/// Values that parse but cannot work, as (section, key, why).
+fn check_values(cfg: &Config, _text: &str) -> Result<(), (&'static str, &'static str, String)> {
+    let least = crate::detect::MIN_TRAIN_ROWS;
+    let e = &cfg.engine;
+    for (key, v) in [("window", e.window), ("warmup", e.warmup)] {
+        if let Some(v) = v
+            && v < least
+        {
+            return Err((
+                "engine",
+                key,
+                format!("must be at least {least} (the fewest flows a detector fits on), got {v}"),
+            ));
+        }
+    }
+    for (key, v) in [("bucket", &e.bucket), ("lateness", &e.lateness)] {
+        if let Some(v) = v {
+            crate::forecast_cmd::parse_duration(v).map_err(|m| ("engine", key, m))?;
+        }
+    }
+    let d = &cfg.detect;
+    if let Some(names) = &d.detectors {
+        if names.is_empty() {
+            return Err((
+                "detect",
+                "detectors",
+                "lists no detector; leave the key out to run all nine".into(),
+            ));
+        }
+        for n in names {
+            if crate::detect::DetectorKind::parse(n.trim()).is_none() {
+                let known: Vec<&str> = crate::detect::DetectorKind::ALL
+                    .iter()
+                    .map(|k| k.name())
+                    .collect();
+                return Err((
+                    "detect",
+                    "detectors",
+                    format!("unknown detector '{n}'; known: {}", known.join(", ")),
+                ));
+            }
+        }
+    }
+    if let Some(t) = d.threshold
+        && !(t > 0.0 && t < 1.0)
+    {
+        return Err((
+            "detect",
+            "threshold",
+            format!("must be between 0 and 1 (exclusive), got {t}"),
+        ));
+    }
+    if let Some(k) = d.min_votes {
+        let n = d.detectors.as_ref().map_or(9, Vec::len);
+        if k == 0 || k > n {
+            return Err((
+                "detect",
+                "min-votes",
+                format!("must be between 1 and {n} (the detectors run), got {k}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The 1-based line where `key` is set in `[section]`, to point a message at it.
+fn line_of(text: &str, section: &str, key: &str) -> Option<usize> {
+    let mut current = "";
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(name) = t.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            current = name.trim();
+        } else if current == section
+            && t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 impl InputConfig {
@@ -286,12 +402,12 @@ mod tests {
     #[test]
     fn detect_and_engine_sections_parse() {
         let cfg = parse(
-            "[detect]\ndetectors = [\"ecod\", \"iforest\"]\nmin-votes = 1\n[engine]\nwarmup = 10\n",
+            "[detect]\ndetectors = [\"ecod\", \"iforest\"]\nmin-votes = 1\n[engine]\nwarmup = 100\n",
             "c.toml",
         )
         .expect("valid");
         assert_eq!(cfg.detect.min_votes, Some(1));
-        assert_eq!(cfg.engine.warmup, Some(10));
+        assert_eq!(cfg.engine.warmup, Some(100));
         let err = parse("[detect]\nthreshhold = 0.9\n", "c.toml").expect_err("typo");
         assert!(err.to_string().contains("threshhold"), "{err}");
     }
@@ -304,6 +420,57 @@ mod tests {
         assert!(msg.starts_with("my.toml: "), "{msg}");
         assert!(msg.contains("line 3"), "{msg}");
         assert!(msg.contains("colour"), "{msg}");
+    }
+
+    #[test]
+    fn values_that_cannot_work_name_file_line_and_key() {
+        let cases = [
+            (
+                "[engine]\nwarmup = 100\nwindow = 1\n",
+                "line 3: [engine] window: must be at least 32",
+            ),
+            ("[engine]\nwindow = 0\n", "line 2: [engine] window"),
+            (
+                "[detect]\n\ndetectors = []\n",
+                "line 3: [detect] detectors: lists no detector",
+            ),
+            (
+                "[detect]\ndetectors = [\"lof\", \"iforst\"]\n",
+                "unknown detector 'iforst'",
+            ),
+            (
+                "[engine]\nbucket = \"10 parsecs\"\n",
+                "line 2: [engine] bucket: ",
+            ),
+            ("[detect]\nthreshold = 1.5\n", "line 2: [detect] threshold"),
+            (
+                "[detect]\ndetectors = [\"lof\"]\nmin-votes = 2\n",
+                "line 3: [detect] min-votes",
+            ),
+        ];
+        for (text, want) in cases {
+            let msg = parse(text, "c.toml").expect_err(text).to_string();
+            assert!(
+                msg.starts_with("c.toml: ") && msg.contains(want),
+                "{text}: {msg}"
+            );
+            assert!(!msg.contains("--"), "names the file, not a flag: {msg}");
+        }
+    }
+
+    #[test]
+    fn only_bounded_regular_files_are_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let msg = load(Some(dir.path())).expect_err("a directory").to_string();
+        assert!(msg.contains("not a regular file"), "{msg}");
+        let msg = load(Some(Path::new("/dev/zero")))
+            .expect_err("endless")
+            .to_string();
+        assert!(msg.contains("not a regular file"), "{msg}");
+        let big = dir.path().join("big.toml");
+        std::fs::write(&big, "# x\n".repeat(400_000)).expect("write");
+        let msg = load(Some(&big)).expect_err("too big").to_string();
+        assert!(msg.contains("larger than"), "{msg}");
     }
 
     #[test]

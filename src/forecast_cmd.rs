@@ -72,37 +72,55 @@ pub struct ForecastReport {
     pub forecast: Vec<Point>,
 }
 
+/// Most buckets a forecast is asked to fit: a million already takes the order search minutes.
+pub const MAX_BUCKETS: usize = 1_000_000;
+
 /// The bucket grid of `times`: bucket index = floor(t / width) − the first one; every bucket
-/// from the first to the last is present. Returns the first bucket's index and the count.
-fn grid(times: impl Iterator<Item = f64> + Clone, width: f64) -> Option<(f64, usize)> {
+/// from the first to the last is present. Returns the first bucket's index and the count, or
+/// why the span cannot be bucketed at this width.
+fn grid(
+    times: impl Iterator<Item = f64> + Clone,
+    width: f64,
+) -> Result<Option<(f64, usize)>, String> {
     let index = |t: f64| (t / width).floor();
-    let min = times.clone().map(index).reduce(f64::min)?;
+    let Some(min) = times.clone().map(index).reduce(f64::min) else {
+        return Ok(None);
+    };
     let max = times.map(index).fold(min, f64::max);
-    Some((min, (max - min) as usize + 1))
+    let count = max - min + 1.0;
+    if !count.is_finite() || count > MAX_BUCKETS as f64 {
+        let span = (max - min) * width;
+        return Err(format!(
+            "the flows span {span:.0} s: at {width} s per bucket that is more than {MAX_BUCKETS} buckets; \
+             use a wider --bucket (at least {:.0} s)",
+            (span / MAX_BUCKETS as f64).ceil().max(1.0)
+        ));
+    }
+    Ok(Some((min, count as usize)))
 }
 
 /// Sums per bucket, on `grid`; returns the first bucket's start time and the sums.
-pub fn bucketize(points: &[(f64, f64)], width: f64) -> (f64, Vec<f64>) {
-    let Some((min, len)) = grid(points.iter().map(|p| p.0), width) else {
-        return (0.0, Vec::new());
+pub fn bucketize(points: &[(f64, f64)], width: f64) -> Result<(f64, Vec<f64>), String> {
+    let Some((min, len)) = grid(points.iter().map(|p| p.0), width)? else {
+        return Ok((0.0, Vec::new()));
     };
     let mut out = vec![0.0; len];
     for (t, v) in points {
         out[((t / width).floor() - min) as usize] += v;
     }
-    (min * width, out)
+    Ok((min * width, out))
 }
 
 /// Distinct values per bucket (exact: this is a one-off pass over a file), on `grid`.
-pub fn distinct_per_bucket(points: &[(f64, &str)], width: f64) -> (f64, Vec<f64>) {
-    let Some((min, len)) = grid(points.iter().map(|p| p.0), width) else {
-        return (0.0, Vec::new());
+pub fn distinct_per_bucket(points: &[(f64, &str)], width: f64) -> Result<(f64, Vec<f64>), String> {
+    let Some((min, len)) = grid(points.iter().map(|p| p.0), width)? else {
+        return Ok((0.0, Vec::new()));
     };
     let mut sets: Vec<HashSet<&str>> = vec![HashSet::new(); len];
     for (t, v) in points {
         sets[((t / width).floor() - min) as usize].insert(v);
     }
-    (min * width, sets.iter().map(|s| s.len() as f64).collect())
+    Ok((min * width, sets.iter().map(|s| s.len() as f64).collect()))
 }
 
 pub fn run(
@@ -156,6 +174,7 @@ pub fn run(
                 })
                 .collect();
             distinct_per_bucket(&hosts, bucket_s)
+                .map_err(|e| format!("{}: {e}", input.display_name()))?
         }
         _ => {
             let points: Vec<(f64, f64)> = flows
@@ -171,7 +190,7 @@ pub fn run(
                     Some((f.ts?, v))
                 })
                 .collect();
-            bucketize(&points, bucket_s)
+            bucketize(&points, bucket_s).map_err(|e| format!("{}: {e}", input.display_name()))?
         }
     };
     if y.len() <= horizon + 8 {
@@ -301,4 +320,19 @@ pub fn render_text(r: &ForecastReport) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_span_too_long_for_the_width_is_an_error_not_an_allocation() {
+        let points = [(0.0, 1.0), (5e7, 1.0)];
+        let e = bucketize(&points, 1.0).expect_err("50 million buckets");
+        assert!(e.contains("use a wider --bucket (at least 50 s)"), "{e}");
+        assert!(bucketize(&[(0.0, 1.0), (1.797e308, 1.0)], 60.0).is_err());
+        let (start, y) = bucketize(&points, 100.0).expect("500,001 buckets");
+        assert_eq!((start, y.len()), (0.0, 500_001));
+    }
 }

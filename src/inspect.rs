@@ -28,6 +28,10 @@ pub struct InspectReport {
     pub rows: u64,
     pub rejected: u64,
     pub rejects: Vec<Rejected>,
+    /// Flows kept without their timestamp, which could not be right (far future, far from
+    /// the rest), and the first of them.
+    pub suspect_times: u64,
+    pub suspect_time_rows: Vec<Rejected>,
     pub skipped: BTreeMap<&'static str, u64>,
     pub columns: Vec<Column>,
     /// Class name → rows.
@@ -66,6 +70,14 @@ pub fn inspect(input: &Input, opts: &DetectOptions) -> Result<InspectReport, Ing
         rejects: summary
             .counts
             .first_rejects
+            .iter()
+            .take(SHOWN_REJECTS)
+            .cloned()
+            .collect(),
+        suspect_times: summary.counts.suspect_times,
+        suspect_time_rows: summary
+            .counts
+            .first_suspect_times
             .iter()
             .take(SHOWN_REJECTS)
             .cloned()
@@ -122,6 +134,13 @@ pub fn render_text(r: &InspectReport) -> String {
         let parts: Vec<String> = r.skipped.iter().map(|(k, v)| format!("{v} {k}")).collect();
         let _ = writeln!(o, "  not flows  {}", parts.join(", "));
     }
+    if r.suspect_times > 0 {
+        let _ = writeln!(
+            o,
+            "  bad times  {} flows kept without their timestamp (far from the others)",
+            r.suspect_times
+        );
+    }
     match &r.time_span {
         Some(t) => {
             let _ = writeln!(
@@ -177,6 +196,16 @@ pub fn render_text(r: &InspectReport) -> String {
         let _ = writeln!(o, "  rejected rows (first {}):", r.rejects.len());
         for rej in &r.rejects {
             let _ = writeln!(o, "    {rej}");
+        }
+    }
+    if !r.suspect_time_rows.is_empty() {
+        let _ = writeln!(
+            o,
+            "  timestamps set aside (first {}):",
+            r.suspect_time_rows.len()
+        );
+        for row in &r.suspect_time_rows {
+            let _ = writeln!(o, "    {row}");
         }
     }
     o

@@ -77,6 +77,7 @@ pub fn prepare(
         "--lateness",
         args.lateness.as_ref().or(cfg.engine.lateness.as_ref()),
     )?;
+    crate::commands::check_warmup(args.warmup)?;
     let mut ingest = IngestConfig::new(input, mode);
     ingest.speed = speed;
     ingest.detect = detect;

@@ -265,6 +265,7 @@ pub fn view() -> LiveView {
     v.ingest = Some(IngestStats {
         rows: 5000,
         rejected: 3,
+        suspect_times: 0,
         skipped: 0,
         seek_skipped: 0,
         source: SourceStatus {

@@ -55,6 +55,8 @@ impl IngestConfig {
 pub struct IngestStats {
     pub rows: u64,
     pub rejected: u64,
+    /// Flows kept without a timestamp that could not be right.
+    pub suspect_times: u64,
     pub skipped: u64,
     /// Flows passed over by a seek.
     pub seek_skipped: u64,
@@ -181,16 +183,19 @@ impl Worker {
     }
 
     fn stats(&self) -> IngestStats {
-        let (rows, rejected, skipped) = self.decoding.as_ref().map_or((0, 0, 0), |d| {
-            (
-                d.counts.rows,
-                d.counts.rejected,
-                d.counts.skipped.values().sum(),
-            )
-        });
+        let (rows, rejected, suspect_times, skipped) =
+            self.decoding.as_ref().map_or((0, 0, 0, 0), |d| {
+                (
+                    d.counts.rows,
+                    d.counts.rejected,
+                    d.counts.suspect_times,
+                    d.counts.skipped.values().sum(),
+                )
+            });
         IngestStats {
             rows,
             rejected,
+            suspect_times,
             skipped,
             seek_skipped: self.seek_skipped,
             source: self.source.as_ref().map(|s| s.status()).unwrap_or_default(),

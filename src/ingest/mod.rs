@@ -4,6 +4,7 @@
 //! runs it on its own thread, paced for replay and steerable with `ReplayCommand`s, sending
 //! batches over a bounded channel (the TUI).
 
+mod clock;
 pub mod live;
 mod pipeline;
 
@@ -14,7 +15,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::schema::{
-    Decoded, DetectError, DetectOptions, Detected, FlowRecord, SAMPLE_LINES, Schema, detect,
+    Decoded, DetectError, DetectOptions, Detected, FlowRecord, SAMPLE_LINES, Schema, Skip, detect,
 };
 use crate::source::{Input, LineBatch, LineSource, SourceEvent, SourceStatus};
 
@@ -64,6 +65,10 @@ pub struct LineCounts {
     pub skipped: BTreeMap<&'static str, u64>,
     /// The first `KEEP_REJECTS` rejected rows.
     pub first_rejects: Vec<Rejected>,
+    /// Flows kept without their timestamp, which could not be right (see `clock`).
+    pub suspect_times: u64,
+    /// The first `KEEP_REJECTS` of them.
+    pub first_suspect_times: Vec<Rejected>,
 }
 
 impl LineCounts {
@@ -71,7 +76,7 @@ impl LineCounts {
     /// `shown` with file and line. `None` when every row was read.
     pub fn rejects_note(&self, shown: usize) -> Option<String> {
         if self.rejected == 0 {
-            return None;
+            return self.suspect_times_note(shown);
         }
         let mut note = format!(
             "{} of {} rows rejected",
@@ -83,6 +88,25 @@ impl LineCounts {
         }
         if self.rejected > shown.min(self.first_rejects.len()) as u64 {
             note.push_str("\n  … (`flowtop inspect FILE` lists more)");
+        }
+        if let Some(t) = self.suspect_times_note(shown) {
+            note.push('\n');
+            note.push_str(&t);
+        }
+        Some(note)
+    }
+
+    /// Flows whose timestamp was set aside, and the first few.
+    pub fn suspect_times_note(&self, shown: usize) -> Option<String> {
+        if self.suspect_times == 0 {
+            return None;
+        }
+        let mut note = format!(
+            "{} flows kept without their timestamp, which could not be right",
+            self.suspect_times
+        );
+        for r in self.first_suspect_times.iter().take(shown) {
+            note.push_str(&format!("\n  {r}"));
         }
         Some(note)
     }
@@ -97,6 +121,7 @@ pub struct Decoding {
     helper: Option<Box<dyn crate::schema::Decoder>>,
     file: String,
     pub counts: LineCounts,
+    clock: clock::TimeGuard,
 }
 
 impl Decoding {
@@ -107,6 +132,7 @@ impl Decoding {
             helper: None,
             file: file.to_string(),
             counts: LineCounts::default(),
+            clock: clock::TimeGuard::default(),
         }
     }
 
@@ -121,6 +147,9 @@ impl Decoding {
             on_flow(f);
             Ok::<(), std::convert::Infallible>(())
         };
+        if lines.blank > 0 {
+            *self.counts.skipped.entry(Skip::Blank.name()).or_insert(0) += lines.blank;
+        }
         let all: Vec<(u64, &[u8])> = lines.iter().collect();
         let independent = !all.iter().any(|(_, l)| self.decoder.changes_state(l));
         if !independent {
@@ -168,8 +197,21 @@ impl Decoding {
         on_reject: &mut impl FnMut(&Rejected),
     ) -> Result<(), E> {
         match decoded {
-            Decoded::Flow(f) => {
+            Decoded::Flow(mut f) => {
                 self.counts.rows += 1;
+                if let Some(t) = f.ts
+                    && let Some(why) = self.clock.check(t)
+                {
+                    f.ts = None;
+                    self.counts.suspect_times += 1;
+                    if self.counts.first_suspect_times.len() < KEEP_REJECTS {
+                        self.counts.first_suspect_times.push(Rejected {
+                            file: self.file.clone(),
+                            line: no,
+                            reason: why,
+                        });
+                    }
+                }
                 on_flow(f)?;
             }
             Decoded::Skip(s) => *self.counts.skipped.entry(s.name()).or_insert(0) += 1,
@@ -187,6 +229,14 @@ impl Decoding {
             }
         }
         Ok(())
+    }
+
+    /// Counts the blank lines the reader left out of `lines` (once: the count is taken).
+    pub fn count_blank(&mut self, lines: &mut LineBatch) {
+        let blank = std::mem::take(&mut lines.blank);
+        if blank > 0 {
+            *self.counts.skipped.entry(Skip::Blank.name()).or_insert(0) += blank;
+        }
     }
 
     /// A followed file was rotated or truncated: a new file starts.

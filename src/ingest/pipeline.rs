@@ -260,6 +260,7 @@ pub(crate) fn decode_source<E: From<IngestError>>(
             spare_results: Vec::new(),
         };
         loop {
+            dec.count_blank(&mut batch);
             if batch.iter().any(|(_, l)| dec.decoder.changes_state(l)) {
                 pool.drain(dec, &mut on_flow)?;
                 for (no, line) in batch.iter() {

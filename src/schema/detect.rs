@@ -53,12 +53,22 @@ pub fn detect(file: &str, lines: &[&[u8]], opts: &DetectOptions) -> Result<Detec
         return Err(DetectError::Empty { file: file.into() });
     };
     let lines = &lines[start..];
-    let bad_utf8 = lines
+    // One line is no verdict on a file: a NUL byte or bad UTF-8 in row 2 is a bad row, as it
+    // is in row 5,000 (decoded, its controls escaped); most lines of it make a binary file.
+    let binary = lines
         .iter()
-        .filter(|l| std::str::from_utf8(l).is_err())
+        .filter(|l| l.contains(&0) || std::str::from_utf8(l).is_err())
         .count();
-    if lines.iter().any(|l| l.contains(&0)) || bad_utf8 * 2 > lines.len() {
+    if binary * 2 > lines.len() {
         return Err(DetectError::Binary { file: file.into() });
+    }
+    // CRLF is already gone; carriage returns left inside the first line are its line ends.
+    if memchr::memchr_iter(b'\r', lines[0]).count() > 1 {
+        return Err(not_flows(
+            "its lines end in a carriage return only (classic Mac line endings); convert them \
+             to newlines, e.g. with tr '\\r' '\\n'"
+                .into(),
+        ));
     }
     let first = String::from_utf8_lossy(lines[0])
         .trim()
@@ -104,6 +114,7 @@ pub fn detect(file: &str, lines: &[&[u8]], opts: &DetectOptions) -> Result<Detec
             "no numeric columns; flow records carry at least counts or durations".into(),
         ));
     }
+    let decoder = Box::new(super::bounded::Bounded::new(decoder));
     Ok(Detected { schema, decoder })
 }
 

@@ -3,6 +3,7 @@
 //! fields are, which lines are not flows); one decoder for delimited text and one for Zeek's
 //! JSON lines do the per-row work from that description.
 
+mod bounded;
 mod delimited;
 mod detect;
 mod format;

@@ -316,8 +316,8 @@ impl RowBuilder {
         }
         if let Some(m) = p.meta {
             match m {
-                MetaField::Sport => self.meta.sport = parse_port(raw),
-                MetaField::Dport => self.meta.dport = parse_port(raw),
+                MetaField::Sport => self.meta.sport = port(plan, col, raw)?,
+                MetaField::Dport => self.meta.dport = port(plan, col, raw)?,
                 MetaField::Src => self.meta.src = text.clone(),
                 MetaField::Dst => self.meta.dst = text.clone(),
                 // Set above, from the same lookup as the text.
@@ -349,6 +349,15 @@ impl RowBuilder {
             meta: self.meta,
             label: make_label(self.label, self.class),
         }
+    }
+}
+
+/// A port cell: empty or unset is no port; anything else must be a port number.
+fn port(plan: &Plan, col: usize, raw: &[u8]) -> Result<Option<u16>, String> {
+    match parse_port(raw) {
+        Some(p) => Ok(Some(p)),
+        None if parse_num(raw) == Num::Missing => Ok(None),
+        None => Err(bad(plan, col, raw, "is not a port (0 to 65535)")),
     }
 }
 

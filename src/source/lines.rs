@@ -1,10 +1,16 @@
 use memchr::memchr_iter;
 
+/// Longest line handed on whole: 1 MiB. Of a longer line only the first `MAX_LINE + 1` bytes
+/// are kept (the decoder rejects it for its length), so no line can exhaust memory.
+pub const MAX_LINE: usize = 1 << 20;
+
 /// Complete lines stored back to back in one buffer: one allocation per batch, not per line.
 #[derive(Debug, Default, Clone)]
 pub struct LineBatch {
     buf: Vec<u8>,
     spans: Vec<(usize, usize, u64)>,
+    /// Empty lines seen and left out.
+    pub blank: u64,
 }
 
 impl LineBatch {
@@ -15,6 +21,7 @@ impl LineBatch {
     pub fn clear(&mut self) {
         self.buf.clear();
         self.spans.clear();
+        self.blank = 0;
     }
 
     pub fn len(&self) -> usize {
@@ -31,6 +38,11 @@ impl LineBatch {
     }
 
     pub fn push(&mut self, line_no: u64, line: &[u8]) {
+        if line.is_empty() {
+            self.blank += 1;
+            return;
+        }
+        let line = &line[..line.len().min(MAX_LINE + 1)];
         let start = self.buf.len();
         self.buf.extend_from_slice(line);
         self.spans.push((start, self.buf.len(), line_no));
@@ -49,7 +61,14 @@ impl LineBatch {
             } else {
                 nl
             };
-            self.spans.push((base + start, base + end, no));
+            let end = end.min(start + MAX_LINE + 1);
+            if end == start {
+                // Blank lines carry nothing: counted, not handed on (a file of newlines would
+                // otherwise cost a decoded result per byte).
+                self.blank += 1;
+            } else {
+                self.spans.push((base + start, base + end, no));
+            }
             no += 1;
             start = nl + 1;
         }
@@ -132,10 +151,10 @@ impl LineSplitter {
         let mut n = 0;
         if !self.partial.is_empty() {
             let Some(nl) = memchr::memchr(b'\n', rest) else {
-                self.partial.extend_from_slice(rest);
+                self.keep_partial(rest);
                 return 0;
             };
-            self.partial.extend_from_slice(&rest[..nl]);
+            self.keep_partial(&rest[..nl]);
             let line = std::mem::take(&mut self.partial);
             self.emit(&line, out);
             self.partial = line;
@@ -149,8 +168,16 @@ impl LineSplitter {
             n += added;
             rest = &rest[last + 1..];
         }
-        self.partial.extend_from_slice(rest);
+        self.keep_partial(rest);
         n
+    }
+
+    /// Holds back the start of a line, never more than `MAX_LINE + 1` bytes of it (one more
+    /// than the limit, so the decoder can tell the line was too long).
+    fn keep_partial(&mut self, bytes: &[u8]) {
+        let room = (MAX_LINE + 1).saturating_sub(self.partial.len());
+        self.partial
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
     }
 
     /// The stream ended: a last line without a newline is still a line.

@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use file::FileSource;
-pub use lines::{LineBatch, LineSplitter};
+pub use lines::{LineBatch, LineSplitter, MAX_LINE};
 pub use stdin::StdinSource;
 pub use tail::{FollowOptions, FollowSource};
 

@@ -71,6 +71,17 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             )],
         ));
     }
+    if let Some(st) = &v.ingest
+        && st.suspect_times > 0
+    {
+        parts.push((
+            4,
+            vec![Span::styled(
+                format!("bad times {}", count(st.suspect_times as f64)),
+                warn,
+            )],
+        ));
+    }
     let model = match &s.model {
         ModelState::WarmingUp { have, need } => {
             Span::styled(format!("warming up {have}/{need}"), warn)
