@@ -157,3 +157,27 @@ impl AdamStep {
         });
     }
 }
+
+/// Layers that chain: the first takes `inputs`, each the previous one's outputs, the last
+/// gives `outputs`, every bias as wide as its layer.
+pub fn check_chain(layers: &[Layer], inputs: usize, outputs: usize) -> Result<(), String> {
+    let mut width = inputs;
+    for (i, l) in layers.iter().enumerate() {
+        if l.w.nrows() != width || l.b.len() != l.w.ncols() {
+            return Err(format!(
+                "layer {i} is {}x{} with {} biases after a width of {width}",
+                l.w.nrows(),
+                l.w.ncols(),
+                l.b.len()
+            ));
+        }
+        width = l.w.ncols();
+    }
+    if layers.is_empty() || width != outputs {
+        return Err(format!(
+            "{} layers end at width {width}, not {outputs}",
+            layers.len()
+        ));
+    }
+    Ok(())
+}

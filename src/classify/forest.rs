@@ -393,3 +393,37 @@ fn grow_one(
     }
     .grow(&mut rows, rng)
 }
+
+impl Forest {
+    /// A loaded forest's consistency: every walk from a root stays in its tree and moves
+    /// forward (no loop, no index past the end), every split reads a feature below `d`, every
+    /// leaf's class distribution lies within `leaves`.
+    pub(crate) fn check(&self, d: usize, classes: usize) -> Result<(), String> {
+        if self.classes != classes || self.features != d || self.roots.is_empty() {
+            return Err(format!(
+                "random forest: {} classes over {} features, expected {classes} over {d}",
+                self.classes, self.features
+            ));
+        }
+        let n = self.nodes.len();
+        for (i, s) in self.nodes.iter().enumerate() {
+            let ok = if s.threshold.is_nan() {
+                (s.leaf as usize)
+                    .checked_add(classes)
+                    .is_some_and(|end| end <= self.leaves.len())
+            } else {
+                (s.feature as usize) < d
+                    && i + 1 < n
+                    && (s.right as usize) > i
+                    && (s.right as usize) < n
+            };
+            if !ok {
+                return Err(format!("random forest: node {i} points outside the forest"));
+            }
+        }
+        if self.roots.iter().any(|&r| r as usize >= n) {
+            return Err("random forest: a tree's root is past the last node".into());
+        }
+        Ok(())
+    }
+}

@@ -99,3 +99,15 @@ fn softmax(logits: &Array2<f64>) -> Array2<f64> {
     }
     p
 }
+
+impl Mlp {
+    pub(crate) fn check(&self, d: usize, classes: usize) -> Result<(), String> {
+        if self.classes != classes {
+            return Err(format!(
+                "mlp: {} outputs for {classes} classes",
+                self.classes
+            ));
+        }
+        crate::nn::check_chain(&self.layers, d, classes).map_err(|e| format!("mlp: {e}"))
+    }
+}

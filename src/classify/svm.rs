@@ -255,6 +255,28 @@ pub fn stratified_sample(
     out
 }
 
+impl Svc {
+    pub(crate) fn check(&self, d: usize, classes: usize) -> Result<(), String> {
+        let machines = if classes == 2 { 1 } else { classes };
+        if self.classes != classes || self.machines.len() != machines || !self.gamma.is_finite() {
+            return Err(format!(
+                "svm: {} machines for {classes} classes",
+                self.machines.len()
+            ));
+        }
+        for (i, m) in self.machines.iter().enumerate() {
+            let n = m.support.nrows();
+            if m.support.ncols() != d || m.norms.len() != n || m.alpha.len() != n {
+                return Err(format!(
+                    "svm: machine {i} has support of width {} for {d} features",
+                    m.support.ncols()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

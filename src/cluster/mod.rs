@@ -90,6 +90,21 @@ impl Clustering {
     }
 }
 
+impl Clustering {
+    /// A loaded clustering's consistency: at least one centroid of width `d`, one norm each.
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        let k = self.centroids.nrows();
+        if k == 0 || self.centroids.ncols() != d || self.norms.len() != k {
+            return Err(format!(
+                "{k} centroids of width {} with {} norms for {d} features",
+                self.centroids.ncols(),
+                self.norms.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -79,6 +79,19 @@ impl Projection {
     }
 }
 
+impl Projection {
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        if self.mean.len() != d || self.axes.dim() != (2, d) {
+            return Err(format!(
+                "projection: mean of {} and axes of {:?} for {d} features",
+                self.mean.len(),
+                self.axes.dim()
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -84,6 +84,13 @@ fn gradients(layers: &[Layer], x: ArrayView2<f64>) -> (f64, Gradients) {
     (loss, nn::backward(layers, x, &acts, delta))
 }
 
+impl Autoencoder {
+    /// A loaded model's consistency: layers chained from `d` inputs back to `d` outputs.
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        crate::nn::check_chain(&self.layers, d, d).map_err(|e| format!("autoencoder: {e}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,26 @@ impl Calibration {
     }
 }
 
+impl Calibration {
+    /// A loaded calibration's consistency: finite knots in ascending order, rows behind them.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let sorted = self.knots.windows(2).all(|w| w[0] <= w[1]);
+        if self.knots.is_empty()
+            || !sorted
+            || self.knots.iter().any(|k| !k.is_finite())
+            || self.n == 0
+            || !self.tail_scale.is_finite()
+            || self.tail_scale <= 0.0
+        {
+            return Err(format!(
+                "calibration of {} knots is not ascending finite values",
+                self.knots.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

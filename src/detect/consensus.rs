@@ -191,6 +191,12 @@ fn pearson(a: ArrayView1<f64>, b: &[f64]) -> f64 {
     sab / (saa * sbb).sqrt()
 }
 
+impl Consensus {
+    pub(crate) fn check_calibration(&self) -> Result<(), String> {
+        self.calibration.check()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

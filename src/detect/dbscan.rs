@@ -104,6 +104,21 @@ impl Detector for DbscanDetector {
     }
 }
 
+impl DbscanDetector {
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        if self.core.ncols() != d || self.norms.len() != self.core.nrows() || !self.eps.is_finite()
+        {
+            return Err(format!(
+                "dbscan: {} core rows of width {} with {} norms for {d} features",
+                self.core.nrows(),
+                self.core.ncols(),
+                self.norms.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -172,6 +172,36 @@ fn skew_sign(sorted: &[f64]) -> i8 {
     }
 }
 
+impl Ecod {
+    /// A loaded model's consistency: one tail per feature, knot tables of one length, grid
+    /// entries within them.
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        if self.features.len() != d {
+            return Err(format!(
+                "ecod: {} feature tails for {d} features",
+                self.features.len()
+            ));
+        }
+        let m = self.features.first().map_or(0, |t| t.m);
+        for (j, t) in self.features.iter().enumerate() {
+            let n = t.values.len();
+            let ok = t.m == m
+                && t.below.len() == n
+                && t.upto.len() == n
+                && t.below.iter().chain(&t.upto).all(|&c| c <= t.m)
+                && t.grid.iter().all(|&g| g as usize <= n)
+                && !t.grid.is_empty()
+                && t.cell_width.is_finite()
+                && t.cell_width > 0.0
+                && t.values.iter().all(|v| v.is_finite());
+            if !ok {
+                return Err(format!("ecod: feature {j}'s tail tables do not agree"));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

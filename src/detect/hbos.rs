@@ -113,6 +113,27 @@ impl Histogram {
     }
 }
 
+impl Hbos {
+    /// A loaded model's consistency: one histogram per feature, with bins and a width.
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        if self.features.len() != d {
+            return Err(format!(
+                "hbos: {} histograms for {d} features",
+                self.features.len()
+            ));
+        }
+        for (j, h) in self.features.iter().enumerate() {
+            if h.log_density.is_empty()
+                || !(h.width.is_finite() && h.width > 0.0)
+                || !h.lo.is_finite()
+            {
+                return Err(format!("hbos: histogram {j} has no bins or no width"));
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -195,6 +195,46 @@ fn grow(
 }
 
 /// One row, the plain way (tests check the lane walk against it).
+impl IsolationForest {
+    /// A loaded model's consistency: every child after its parent and in range (a walk can
+    /// neither leave the tree nor loop), every feature below `d`.
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        if self.trees.is_empty() || !self.norm.is_finite() || self.norm <= 0.0 {
+            return Err("isolation forest: no trees or a bad normaliser".into());
+        }
+        if self.max_depth > 64 {
+            return Err(format!(
+                "isolation forest: depth {} past 64",
+                self.max_depth
+            ));
+        }
+        for (t, tree) in self.trees.iter().enumerate() {
+            if tree.nodes.is_empty() || tree.path.len() != tree.nodes.len() {
+                return Err(format!(
+                    "isolation forest: tree {t} has {} nodes and {} path lengths",
+                    tree.nodes.len(),
+                    tree.path.len()
+                ));
+            }
+            for (i, n) in tree.nodes.iter().enumerate() {
+                let left = n.left as usize;
+                let ok = if n.value == LEAF {
+                    left == i
+                } else {
+                    left > i && left + 1 < tree.nodes.len() && (n.feature as usize) < d
+                };
+                if !ok {
+                    return Err(format!(
+                        "isolation forest: tree {t} node {i} points out of the tree or at feature {} of {d}",
+                        n.feature
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 fn path_length(tree: &Tree, row: ndarray::ArrayView1<f64>) -> f64 {
     let mut i = 0usize;

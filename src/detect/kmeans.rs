@@ -52,6 +52,12 @@ pub fn nearest(
     (idx, dist)
 }
 
+impl KMeansDetector {
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        self.clustering.check(d).map_err(|e| format!("kmeans: {e}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -92,6 +92,32 @@ fn reach_density(nn: &[(f64, u32)], k_distance: &Array1<f64>) -> f64 {
     1.0 / (sum / nn.len().max(1) as f64 + 1e-10)
 }
 
+impl Lof {
+    /// A loaded model's consistency: reference rows of width `d`, one norm, k-distance and
+    /// density per row, 1 ≤ k ≤ rows.
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        let rows = self.reference.nrows();
+        if self.reference.ncols() != d
+            || self.norms.len() != rows
+            || self.k_distance.len() != rows
+            || self.lrd.len() != rows
+        {
+            return Err(format!(
+                "lof: reference of {}x{} with {} norms, {} k-distances, {} densities for {d} features",
+                rows,
+                self.reference.ncols(),
+                self.norms.len(),
+                self.k_distance.len(),
+                self.lrd.len()
+            ));
+        }
+        if self.k == 0 || self.k > rows {
+            return Err(format!("lof: k = {} with {rows} reference rows", self.k));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

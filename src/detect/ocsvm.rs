@@ -75,6 +75,25 @@ impl OneClassSvm {
     }
 }
 
+impl OneClassSvm {
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        let n = self.support.nrows();
+        if self.support.ncols() != d
+            || self.norms.len() != n
+            || self.alpha.len() != n
+            || !self.gamma.is_finite()
+        {
+            return Err(format!(
+                "ocsvm: {n} support vectors of width {} with {} norms and {} weights for {d} features",
+                self.support.ncols(),
+                self.norms.len(),
+                self.alpha.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

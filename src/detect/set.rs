@@ -53,6 +53,21 @@ impl Model {
         }
     }
 
+    /// Which detector this model is.
+    pub fn kind_of(&self) -> DetectorKind {
+        match self {
+            Model::Iforest(_) => DetectorKind::Iforest,
+            Model::Lof(_) => DetectorKind::Lof,
+            Model::Ocsvm(_) => DetectorKind::Ocsvm,
+            Model::Dbscan(_) => DetectorKind::Dbscan,
+            Model::Kmeans(_) => DetectorKind::Kmeans,
+            Model::Zscore(_) => DetectorKind::Zscore,
+            Model::Autoencoder(_) => DetectorKind::Autoencoder,
+            Model::Hbos(_) => DetectorKind::Hbos,
+            Model::Ecod(_) => DetectorKind::Ecod,
+        }
+    }
+
     /// One line on what was fitted, for status displays.
     pub fn describe(&self) -> String {
         match self {

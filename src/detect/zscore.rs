@@ -72,6 +72,19 @@ pub fn robust_center_scale(x: ArrayView2<f64>) -> (Vec<f64>, Vec<f64>) {
     (median, scale)
 }
 
+impl RobustZ {
+    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+        if self.median.len() != d || self.scale.len() != d {
+            return Err(format!(
+                "zscore: {} medians and {} scales for {d} features",
+                self.median.len(),
+                self.scale.len()
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,8 @@ use super::{ModelSet, SchemaFingerprint};
 pub const FORMAT_TAG: &str = "flowtop-model";
 /// Bumped whenever the serialised layout changes; other versions are refused.
 pub const FORMAT_VERSION: u32 = 2;
+/// Largest model file read (a model set of the default window is a few megabytes).
+const MAX_MODEL_BYTES: u64 = 1 << 30;
 
 #[derive(Serialize)]
 struct Envelope<'a> {
@@ -44,6 +46,10 @@ pub enum ModelFileError {
     )]
     Version { path: String, found: u32 },
     #[error(
+        "{path}: the model file is inconsistent inside ({detail}); retrain with `flowtop train`"
+    )]
+    Inconsistent { path: String, detail: String },
+    #[error(
         "{path}: the model was trained on {trained} data with other columns than this {input} input{detail}; retrain on this data"
     )]
     Schema {
@@ -68,6 +74,7 @@ pub fn save(model: &ModelSet, path: &Path) -> Result<(), ModelFileError> {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    remove_stale_temporaries(dir, &name);
     let env = Envelope {
         format: FORMAT_TAG,
         version: FORMAT_VERSION,
@@ -87,13 +94,47 @@ pub fn save(model: &ModelSet, path: &Path) -> Result<(), ModelFileError> {
     result.map_err(io)
 }
 
+/// Removes `.NAME.tmpPID` files left by saves that were killed: those whose process is gone.
+fn remove_stale_temporaries(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.tmp");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file = e.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Without a process table to ask, a temporary is never taken for stale.
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_pid: u32) -> bool {
+    true
+}
+
 /// Loads a model file; `expected` (the schema of the data about to be scored) must match the
 /// one it was trained on.
 pub fn load(path: &Path, expected: Option<&SchemaFingerprint>) -> Result<ModelSet, ModelFileError> {
     let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| ModelFileError::Io {
-        path: p.clone(),
-        source,
+    let text = crate::config::read_regular(path, MAX_MODEL_BYTES).map_err(|source| {
+        ModelFileError::Io {
+            path: p.clone(),
+            source,
+        }
     })?;
     let not_model = |detail: String| ModelFileError::NotAModel {
         path: p.clone(),
@@ -109,6 +150,10 @@ pub fn load(path: &Path, expected: Option<&SchemaFingerprint>) -> Result<ModelSe
         None => return Err(not_model("no version".into())),
     }
     let env: OwnedEnvelope = serde_json::from_str(&text).map_err(|e| not_model(e.to_string()))?;
+    super::validate(&env.model).map_err(|detail| ModelFileError::Inconsistent {
+        path: p.clone(),
+        detail,
+    })?;
     if let Some(expected) = expected {
         check_schema(&env.model, expected, &p)?;
     }

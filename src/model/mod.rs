@@ -1,6 +1,7 @@
 //! The model set: feature pipeline, detectors with their calibrations, consensus and
 //! clustering, fitted together on one training window and saved together in a versioned file.
 
+mod check;
 mod file;
 
 use std::time::Instant;
@@ -8,6 +9,7 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+pub use check::validate;
 pub use file::{FORMAT_VERSION, ModelFileError, check_schema, load, save};
 
 use crate::classify::{Balance, CvOptions, Kind, Mode, Prediction, Trained};
