@@ -231,6 +231,18 @@ pub enum BenchWhat {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// Memory over a long run: N flows (the file's, cycled with new times and new source
+    /// addresses) through the monitor's engine, resident size sampled as it goes.
+    Soak {
+        #[arg(value_name = "FILE")]
+        file: String,
+        #[arg(long, default_value_t = 10_000_000)]
+        flows: u64,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Refit and scoring speed of the model set: refit seconds on a window, rows/s end to end
     /// and per detector.
     Model {

@@ -5,6 +5,7 @@ pub mod app;
 pub mod bench;
 pub mod bench_model;
 pub mod bench_render;
+pub mod bench_soak;
 pub mod classify;
 pub mod cli;
 pub mod cluster;

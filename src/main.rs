@@ -212,6 +212,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 Ok(ExitCode::SUCCESS)
             }
+            BenchWhat::Soak {
+                file,
+                flows,
+                json,
+                input,
+            } => {
+                let opts = detect_options(&cfg, input)?;
+                let r = flowtop::bench_soak::run(&Input::parse(file), &opts, *flows)
+                    .map_err(|e| eyre!(e))?;
+                if *json {
+                    flowtop::sanitize::print_json(&r)?;
+                } else {
+                    flowtop::out!("{}", flowtop::bench_soak::render_text(&r))?;
+                }
+                Ok(ExitCode::SUCCESS)
+            }
             BenchWhat::Model {
                 file,
                 window,

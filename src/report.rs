@@ -2,6 +2,7 @@
 //! colour where stderr is not a terminal, and everything through [`crate::sanitize`].
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 
 use color_eyre::config::{HookBuilder, Theme};
 use color_eyre::eyre::Report;
@@ -16,9 +17,18 @@ pub fn install_hooks() -> color_eyre::Result<()> {
     std::panic::set_hook(Box::new(move |info| {
         // The log keeps it too: in the monitor stderr may be gone with the screen.
         tracing::error!("panic: {info}");
+        let _ = FIRST_PANIC.set(crate::sanitize::text(&info.to_string()).into_owned());
         crate::errln!("{}", panic_hook.panic_report(info));
     }));
     Ok(())
+}
+
+static FIRST_PANIC: OnceLock<String> = OnceLock::new();
+
+/// The first panic of any thread since the hooks were installed: the monitor ends on it
+/// rather than run on with a dead worker.
+pub fn panic_seen() -> Option<&'static str> {
+    FIRST_PANIC.get().map(String::as_str)
 }
 
 /// The error and its causes on one line, a cause left out when the text before already says

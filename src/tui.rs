@@ -44,7 +44,15 @@ pub fn run(o: TuiOptions) -> std::io::Result<()> {
     let mut live: Arc<LiveView> = engine.view.borrow_and_update().clone();
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
+    let mut age_second = 0u64;
     let result = loop {
+        // The model's age in the status bar moves with the clock, even with no new flows:
+        // one redraw a second while a model is shown (ratatui sends only the changed cells).
+        let second = now_s() as u64;
+        if second != age_second && live.snapshot.trained_at.is_some() {
+            age_second = second;
+            dirty = true;
+        }
         if dirty && last_draw.is_none_or(|t| t.elapsed() >= FRAME) {
             let now = now_s();
             let shown = app.shown(&live).clone();
@@ -78,9 +86,20 @@ pub fn run(o: TuiOptions) -> std::io::Result<()> {
             Ok(false) => {}
             Err(e) => break Err(e),
         }
-        if engine.view.has_changed().unwrap_or(false) {
-            live = engine.view.borrow_and_update().clone();
-            dirty = true;
+        // A worker that panicked (or an engine that ended) ends the monitor with its message:
+        // running on would show a frozen screen that no key can leave.
+        if let Some(msg) = crate::report::panic_seen() {
+            break Err(std::io::Error::other(format!(
+                "a worker thread failed: {msg}"
+            )));
+        }
+        match engine.view.has_changed() {
+            Ok(true) => {
+                live = engine.view.borrow_and_update().clone();
+                dirty = true;
+            }
+            Ok(false) => {}
+            Err(_) => break Err(std::io::Error::other("the engine stopped unexpectedly")),
         }
         if app.quit {
             break Ok(());

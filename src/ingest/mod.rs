@@ -29,10 +29,19 @@ pub const KEEP_REJECTS: usize = 20;
 
 #[derive(Debug, Error)]
 pub enum IngestError {
-    #[error("{file}: {source}")]
+    #[error("{}", named(file, source))]
     Io { file: String, source: io::Error },
     #[error(transparent)]
     Detect(#[from] DetectError),
+}
+
+/// `file: error`, the name said once even when the reader already put it in the message.
+fn named(file: &str, e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.strip_prefix(file).and_then(|t| t.strip_prefix(": ")) {
+        Some(_) => text,
+        None => format!("{file}: {text}"),
+    }
 }
 
 /// Wraps an I/O error with the name of the file it happened on.
