@@ -14,6 +14,7 @@ pub struct ParseBench {
     pub file: String,
     pub bytes: u64,
     pub rows: u64,
+    pub rejected: u64,
     pub runs_s: Vec<f64>,
     pub best_s: f64,
     pub median_s: f64,
@@ -24,6 +25,7 @@ pub struct ParseBench {
 pub fn parse(input: &Input, opts: &DetectOptions, runs: usize) -> Result<ParseBench, IngestError> {
     let mut times = Vec::new();
     let mut rows = 0;
+    let mut rejected = 0;
     let mut bytes = 0;
     for _ in 0..runs.max(1) {
         let start = Instant::now();
@@ -34,6 +36,7 @@ pub fn parse(input: &Input, opts: &DetectOptions, runs: usize) -> Result<ParseBe
         times.push(start.elapsed().as_secs_f64());
         std::hint::black_box(checksum);
         rows = summary.counts.rows;
+        rejected = summary.counts.rejected;
         bytes = summary.source.offset;
     }
     let mut sorted = times.clone();
@@ -44,6 +47,7 @@ pub fn parse(input: &Input, opts: &DetectOptions, runs: usize) -> Result<ParseBe
         file: input.display_name(),
         bytes,
         rows,
+        rejected,
         runs_s: times,
         best_s: best,
         median_s: median,

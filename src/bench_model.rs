@@ -21,6 +21,8 @@ pub struct StageSpeed {
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelBench {
     pub file: String,
+    /// Rows of the file that could not be read.
+    pub rejected: u64,
     pub window: usize,
     pub scored_rows: usize,
     /// Best wall time of a full refit (pipeline, all detectors, consensus).
@@ -97,6 +99,7 @@ pub fn run(
     }
     Ok(ModelBench {
         file: input.display_name(),
+        rejected: summary.counts.rejected,
         window,
         scored_rows: all.len(),
         refit_s: model.fit_s,
@@ -116,8 +119,9 @@ pub fn render_text(b: &ModelBench) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: full refit on a {}-flow window: {:.2} s (best of {}); per detector (side by side on the cores):",
+        "{}: ({} rows rejected) full refit on a {}-flow window: {:.2} s (best of {}); per detector (side by side on the cores):",
         b.file,
+        b.rejected,
         b.window,
         b.refit_s,
         b.refit_runs_s.len()

@@ -53,6 +53,9 @@ pub struct Point {
 #[derive(Debug, Serialize)]
 pub struct ForecastReport {
     pub file: String,
+    /// Rows that could not be read, and flows kept without a believable timestamp.
+    pub rejected: u64,
+    pub suspect_times: u64,
     pub series: String,
     pub bucket_s: f64,
     pub buckets: usize,
@@ -243,6 +246,8 @@ pub fn run(
         .count();
     Ok(ForecastReport {
         file: input.display_name(),
+        rejected: summary.counts.rejected,
+        suspect_times: summary.counts.suspect_times,
         series: series.name().into(),
         bucket_s,
         buckets: y.len(),
@@ -288,10 +293,12 @@ pub fn render_text(r: &ForecastReport) -> String {
         None => "no ARIMA (last value)".into(),
     };
     out.push_str(&format!(
-        "{}: {} per {} s, {} buckets, last {} held out\n{order}: {} fits in {:.1} ms{}\n",
+        "{}: {} per {} s ({} rows rejected, {} flows without a believable time), {} buckets, last {} held out\n{order}: {} fits in {:.1} ms{}\n",
         r.file,
         r.series,
         r.bucket_s,
+        r.rejected,
+        r.suspect_times,
         r.buckets,
         r.forecast.len(),
         r.fits,

@@ -175,9 +175,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     flowtop::sanitize::print_json(&r)?;
                 } else {
                     flowtop::outln!(
-                        "{}: {} rows, {:.1} MB in {:.3} s (best of {}; median {:.3} s): {:.0} rows/s, {:.1} MB/s",
+                        "{}: {} rows ({} rejected), {:.1} MB in {:.3} s (best of {}; median {:.3} s): {:.0} rows/s, {:.1} MB/s",
                         r.file,
                         r.rows,
+                        r.rejected,
                         r.bytes as f64 / 1e6,
                         r.best_s,
                         r.runs_s.len(),

@@ -76,7 +76,7 @@ impl Theme {
                 names.join(", ")
             ));
         }
-        let text = crate::config::read_regular(path.as_ref(), 1 << 20)
+        let text = crate::config::read_regular(path, 1 << 20)
             .map_err(|e| format!("{name_or_path}: cannot read the theme: {e}"))?;
         parse(&text, name_or_path)
     }

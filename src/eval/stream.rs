@@ -28,6 +28,8 @@ pub struct StreamOptions {
 pub struct StreamReport {
     pub file: String,
     pub rows: usize,
+    /// Rows that could not be read.
+    pub rejected: u64,
     /// Flows scored (those after the warm-up).
     pub scored: usize,
     pub refits: u64,
@@ -94,6 +96,7 @@ pub fn run(
     Ok(StreamReport {
         file,
         rows: n,
+        rejected: summary.counts.rejected,
         scored: scores.iter().filter(|v| v.is_finite()).count(),
         refits: snap.generation,
         flagged: snap.counters.flagged,
@@ -108,8 +111,8 @@ pub fn render_text(r: &StreamReport) -> String {
     let cell = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.3}"));
     let _ = writeln!(
         out,
-        "{}: {} flows in file order, {} scored after the warm-up, {} fits, {} flagged",
-        r.file, r.rows, r.scored, r.refits, r.flagged
+        "{}: {} flows in file order ({} rows rejected), {} scored after the warm-up, {} fits, {} flagged",
+        r.file, r.rows, r.rejected, r.scored, r.refits, r.flagged
     );
     let _ = writeln!(
         out,

@@ -83,7 +83,8 @@ impl Input {
     pub fn display_name(&self) -> String {
         match self {
             Input::Stdin => "<stdin>".to_string(),
-            Input::File(p) => p.display().to_string(),
+            // File names are input too: shown in titles, errors and `file:line` rejects.
+            Input::File(p) => crate::sanitize::cell(&p.display().to_string()).into_owned(),
         }
     }
 }
@@ -111,5 +112,5 @@ pub fn is_gzip(head: &[u8]) -> bool {
 }
 
 pub(crate) fn path_name(p: &Path) -> String {
-    p.display().to_string()
+    crate::sanitize::cell(&p.display().to_string()).into_owned()
 }

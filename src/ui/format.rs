@@ -98,13 +98,35 @@ pub fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
     v.map_or_else(|| "–".into(), f)
 }
 
-/// Cuts a string to `n` characters, marking the cut.
+/// Cuts a string to `n` terminal columns, marking the cut (wide characters count two).
 pub fn fit(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= n {
         return s.to_string();
     }
-    let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-    out.push('…');
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > n {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if n > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `fit`, then padded with spaces to exactly `n` columns (`format!`'s padding counts
+/// characters, not columns).
+pub fn fit_pad(s: &str, n: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = fit(s, n);
+    let w = out.width();
+    out.extend(std::iter::repeat_n(' ', n.saturating_sub(w)));
     out
 }
 
@@ -125,5 +147,9 @@ mod tests {
         assert_eq!(time(12.0), "+12.0s");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("abc", 4), "abc");
+        // Wide characters take two columns each.
+        assert_eq!(fit("流量异常检测", 5), "流量…");
+        assert_eq!(fit_pad("流量", 6), "流量  ");
+        assert_eq!(fit_pad("abcdefgh", 4), "abc…");
     }
 }

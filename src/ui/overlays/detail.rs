@@ -83,7 +83,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, e: &AnomalyEvent, sc
         let bar = ctx.glyph("▮", "#").repeat(n);
         lines.push(Line::from(vec![
             Span::styled(
-                format!("  {:<36}", crate::ui::format::fit(&e.feature_names[i], 36)),
+                format!("  {}", crate::ui::format::fit_pad(&e.feature_names[i], 36)),
                 ctx.style("text"),
             ),
             Span::styled(

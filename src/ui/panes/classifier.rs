@@ -86,7 +86,7 @@ fn confusion(
     }
     lines.push(Line::styled(fit(&head, w), ctx.style("title")));
     for (i, row) in cv.confusion.iter().take(k).enumerate() {
-        let mut text = format!("{:<9}", fit(c.classes.get(i).map_or("", |s| s.as_str()), 9));
+        let mut text = crate::ui::format::fit_pad(c.classes.get(i).map_or("", |s| s.as_str()), 9);
         let mut spans = Vec::new();
         for (j, v) in row.iter().take(k).enumerate() {
             let style = if i == j {
