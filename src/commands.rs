@@ -74,7 +74,10 @@ pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
         },
         kinds,
         consensus,
-        seed: args.seed.or(cfg.seed).unwrap_or(42),
+        seed: args
+            .seed
+            .or(cfg.seed)
+            .unwrap_or(crate::config::defaults::SEED),
     })
 }
 
@@ -106,7 +109,7 @@ pub fn eval(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
                 .retrain_every
                 .or(cfg.engine.retrain_every)
                 .unwrap_or(5000),
-            window: cfg.engine.window.unwrap_or(20_000),
+            window: cfg.engine.window.unwrap_or(crate::config::defaults::WINDOW),
         };
         let r = eval::stream::run(&input, detect, &opts)?;
         if args.json {

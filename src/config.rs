@@ -305,6 +305,18 @@ impl InputConfig {
     }
 }
 
+/// The built-in defaults the template below states, in one place (a test holds the two
+/// together: `print-config` once said a warm-up of 2000 while the monitor used 1000).
+pub mod defaults {
+    /// Flows before the monitor's first fit.
+    pub const WARMUP: usize = 1000;
+    /// Training window (reservoir) size.
+    pub const WINDOW: usize = 20_000;
+    /// Flows between the monitor's refits.
+    pub const RETRAIN_EVERY: usize = 50_000;
+    pub const SEED: u64 = 42;
+}
+
 /// What `flowtop print-config` prints: every key, commented, with its default.
 pub const TEMPLATE: &str = r#"# flowtop configuration
 # Location: --config PATH, else $FLOWTOP_CONFIG, else <XDG config dir>/flowtop/config.toml.
@@ -333,8 +345,8 @@ pub const TEMPLATE: &str = r#"# flowtop configuration
 # seed = 42
 
 [engine]
-# Flows before the first fit.
-# warmup = 2000
+# Flows before the monitor's first fit (`eval --stream` warms up on 2000 unless --warmup).
+# warmup = 1000
 # Training window: a reservoir sample of this many flows.
 # window = 20000
 # Refit after this many flows (0 = only when asked).
@@ -377,6 +389,37 @@ mod tests {
             parse(TEMPLATE, "template").expect("template parses"),
             Config::default()
         );
+    }
+
+    /// The commented values of the template are the defaults in use.
+    #[test]
+    fn template_defaults_are_the_ones_in_use() {
+        let uncommented: String = TEMPLATE
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(kv)
+                    if kv.split_once(" = ").is_some_and(|(k, _)| {
+                        !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    }) =>
+                {
+                    kv
+                }
+                _ if l.starts_with('[') => l,
+                _ => "",
+            })
+            .filter(|l| !l.starts_with("retrain =") && !l.starts_with("down ="))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let cfg = parse(&uncommented, "template").expect("uncommented template parses");
+        let e = &cfg.engine;
+        assert_eq!(e.warmup, Some(defaults::WARMUP));
+        assert_eq!(e.window, Some(defaults::WINDOW));
+        assert_eq!(e.retrain_every, Some(defaults::RETRAIN_EVERY));
+        let d = &cfg.detect;
+        let c = crate::detect::ConsensusParams::default();
+        assert_eq!(d.threshold, Some(c.threshold));
+        assert_eq!(d.min_votes, Some(c.min_votes));
+        assert_eq!(d.seed, Some(defaults::SEED));
     }
 
     #[test]

@@ -17,9 +17,6 @@ use crate::source::replay::Speed;
 use crate::theme::Theme;
 use crate::tui::TuiOptions;
 
-/// Default warm-up of the monitor: small enough that a short capture is mostly scored.
-const MONITOR_WARMUP: usize = 1000;
-
 pub fn prepare(
     file: &str,
     mode: IngestMode,
@@ -30,7 +27,14 @@ pub fn prepare(
 ) -> Result<TuiOptions> {
     let input = Input::parse(file);
     if let Input::File(p) = &input {
-        std::fs::File::open(p).map_err(|e| eyre!("{}: cannot read: {e}", p.display()))?;
+        match std::fs::File::open(p) {
+            Ok(_) => check_content(&input, cfg, args)?,
+            // Following a log that is not there yet waits for it, as `tail -F` does.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && matches!(mode, IngestMode::Follow { .. }) => {}
+            Err(e) => return Err(eyre!("{}: cannot read: {e}", input.display_name())),
+        }
     }
     let speed = match speed {
         Some(s) => Speed::parse(s).map_err(|e| eyre!(e))?,
@@ -90,14 +94,17 @@ pub fn prepare(
             }),
             ..crate::commands::fit_options(&args.fit, &cfg.detect)?
         },
-        warmup: args.warmup.or(cfg.engine.warmup).unwrap_or(MONITOR_WARMUP),
-        window: cfg.engine.window.unwrap_or(20_000),
+        warmup: args
+            .warmup
+            .or(cfg.engine.warmup)
+            .unwrap_or(crate::config::defaults::WARMUP),
+        window: cfg.engine.window.unwrap_or(crate::config::defaults::WINDOW),
         retrain_every: args
             .retrain_every
             .or(cfg.engine.retrain_every)
-            .unwrap_or(50_000),
+            .unwrap_or(crate::config::defaults::RETRAIN_EVERY),
         bands: cfg.threat,
-        backlog: cfg.engine.window.unwrap_or(20_000),
+        backlog: cfg.engine.window.unwrap_or(crate::config::defaults::WINDOW),
         // Following from the end is live traffic: keep one-second buckets. Anything that reads
         // history gets buckets sized to its span, unless a width is given.
         auto_bucket: bucket.is_none() && !matches!(mode, IngestMode::Follow { from_start: false }),
@@ -132,6 +139,34 @@ pub fn prepare(
             .unwrap_or_else(|| PathBuf::from(".")),
         log,
     })
+}
+
+/// A file that already holds lines must be flows: an HTML page or a binary fails here, before
+/// the terminal is touched, as it does in the headless commands. An empty file (a log about to
+/// be written) is let through and detected when lines arrive.
+fn check_content(input: &Input, cfg: &Config, args: &MonitorArgs) -> Result<()> {
+    use crate::source::{LineBatch, SourceEvent};
+    let detect = cfg
+        .input
+        .detect_options(args.input.format.as_deref(), &args.input.map)
+        .map_err(|e| eyre!(e))?;
+    let mut source = crate::source::open_once(input)
+        .map_err(|e| eyre!("{}: cannot read: {e}", input.display_name()))?;
+    let mut lines = LineBatch::new();
+    while lines.len() < crate::schema::SAMPLE_LINES {
+        let ev = source
+            .poll(&mut lines)
+            .map_err(|e| eyre!("{}: {e}", input.display_name()))?;
+        if ev == SourceEvent::Eof {
+            break;
+        }
+    }
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let sample: Vec<&[u8]> = lines.iter().map(|(_, l)| l).collect();
+    crate::schema::detect(&input.display_name(), &sample, &detect)?;
+    Ok(())
 }
 
 /// The monitor's log file: `--log-file`, else `<XDG state dir>/flowtop/flowtop.log`.

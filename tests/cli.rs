@@ -243,3 +243,26 @@ fn trained_classifier_feeds_the_threat_score() {
         "{v}"
     );
 }
+
+/// The monitor checks its file's content before the terminal is touched: a page is refused
+/// with the same sentence as the headless commands give, not after the screen is taken.
+#[test]
+fn the_monitor_refuses_a_file_that_is_not_flows_before_taking_the_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("a.html");
+    std::fs::write(&p, "<!DOCTYPE html>\n<html><body>404</body></html>\n").expect("write");
+    let shown = p.display().to_string();
+    for args in [
+        vec![shown.as_str()],
+        vec!["replay", shown.as_str()],
+        vec!["tail", shown.as_str()],
+    ] {
+        let (code, stdout, stderr) = flowtop(&args);
+        assert_eq!(code, 1, "{args:?}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(
+            stderr.contains("an HTML page, not flow records"),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -208,24 +208,46 @@ impl Worker {
     fn run(&mut self) -> Result<(), IngestError> {
         let name = self.cfg.input.display_name();
         let io_err = io_error(&name);
+        let mut from_end = matches!(self.cfg.mode, IngestMode::Follow { from_start: false });
         let mut source = match self.cfg.mode {
             IngestMode::Replay => open_once(&self.cfg.input).map_err(&io_err)?,
-            IngestMode::Follow { from_start } => open_follow(
-                &self.cfg.input,
-                FollowOptions {
+            IngestMode::Follow { from_start } => {
+                let mut opts = FollowOptions {
                     from_start,
                     ..FollowOptions::default()
-                },
-            )
-            .map_err(&io_err)?,
+                };
+                let mut said = false;
+                // Like `tail -F`: a log that does not exist yet is waited for.
+                loop {
+                    match open_follow(&self.cfg.input, opts) {
+                        Ok(s) => break s,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                            if !said {
+                                self.send(IngestEvent::Notice(format!(
+                                    "waiting for {name} to appear"
+                                )));
+                                said = true;
+                                // Everything a log holds when it appears is new.
+                                opts.from_start = true;
+                                from_end = false;
+                            }
+                            if self.stopped() {
+                                return Ok(());
+                            }
+                            std::thread::sleep(opts.poll_interval);
+                        }
+                        Err(e) => return Err(io_err(e)),
+                    }
+                }
+            }
         };
         let mut batch = LineBatch::new();
         let stop = self.stop.clone();
         let keep_waiting = || !stop.load(Ordering::Relaxed);
-        let detected = match (self.cfg.mode, &self.cfg.input) {
+        let detected = match (from_end, &self.cfg.input) {
             // The header sits at the top of the file even when only new lines are wanted; the
             // lines read for detection are then old lines, not to be decoded.
-            (IngestMode::Follow { from_start: false }, Input::File(p)) => {
+            (true, Input::File(p)) => {
                 let mut head = crate::source::FileSource::open(p).map_err(&io_err)?;
                 detect_source(
                     &mut head,
@@ -268,13 +290,14 @@ impl Worker {
             self.apply_commands(Instant::now())?;
             // A rewind applied here happened between batches: nothing in flight to drop.
             self.rewound = false;
+            // Hand on what was decoded before asking the source again: a poll may wait for
+            // the writer (up to the poll interval), and a steady trickle of lines never leaves
+            // the source idle. Holding flows until 1,024 piled up stalled a 20 lines/s log.
+            self.flush();
             let Some(src) = self.source.as_mut() else {
                 return Ok(());
             };
             event = src.poll(&mut batch).map_err(io_error(&name))?;
-            if event == SourceEvent::Idle {
-                self.flush();
-            }
         }
     }
 
@@ -347,6 +370,8 @@ impl Worker {
             match self.control.recv_timeout(wait) {
                 Ok(cmd) => {
                     self.apply(cmd, Instant::now())?;
+                    // Pause and speed show at once: while waiting there is no batch to carry them.
+                    self.send(IngestEvent::Status(self.stats()));
                     if self.skip_until.is_some() {
                         return Ok(());
                     }

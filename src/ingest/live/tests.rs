@@ -195,3 +195,137 @@ fn a_backward_seek_between_batches_replays_everything_after_it() {
     );
     assert_eq!(t[..50], t[50..]);
 }
+
+/// A log written at a steady rate: every flow reaches the consumer soon after its line is
+/// written, at a trickle and at a flood alike (the monitor showed nothing for 40 s at 20
+/// lines/s when flows were only handed on in thousands or when the source went idle).
+#[test]
+fn a_steadily_growing_log_is_delivered_as_it_is_written() {
+    for rate in [20u32, 2_000, 20_000] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("conn.csv");
+        std::fs::write(&p, "ts,duration,bytes\n").expect("header");
+        let cfg = IngestConfig::new(
+            Input::File(p.clone()),
+            IngestMode::Follow { from_start: true },
+        );
+        let mut h = spawn(cfg);
+        let total = (rate * 2).max(40) as usize;
+        let writer = std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&p)
+                .expect("open");
+            let start = Instant::now();
+            let mut written = Vec::with_capacity(total);
+            for i in 0..total {
+                // Paced in small groups, as a sensor flushes.
+                let due = start + Duration::from_secs_f64(i as f64 / f64::from(rate));
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                writeln!(f, "{},{},{}", 1000 + i, i % 7, i * 10).expect("write");
+                f.flush().expect("flush");
+                written.push(Instant::now());
+            }
+            written
+        });
+        let mut arrived: Vec<Option<Instant>> = vec![None; total];
+        let start = Instant::now();
+        while arrived.iter().any(Option::is_none) && start.elapsed() < DEADLINE * 2 {
+            match h.events.try_recv() {
+                Ok(IngestEvent::Flows { records, .. }) => {
+                    let now = Instant::now();
+                    for r in records {
+                        if let Some(slot) = r.ts.and_then(|t| arrived.get_mut(t as usize - 1000)) {
+                            *slot = Some(now);
+                        }
+                    }
+                }
+                Ok(IngestEvent::Failed(e)) => panic!("ingest failed: {e}"),
+                Ok(_) => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(2)),
+            }
+        }
+        let written = writer.join().expect("writer");
+        let mut lag: Vec<f64> = written
+            .iter()
+            .zip(&arrived)
+            .map(|(w, a)| {
+                a.map_or(f64::INFINITY, |a| {
+                    a.saturating_duration_since(*w).as_secs_f64()
+                })
+            })
+            .collect();
+        lag.sort_by(f64::total_cmp);
+        assert!(
+            lag.iter().all(|l| l.is_finite()),
+            "{rate}/s: every flow arrives"
+        );
+        let p90 = lag[lag.len() * 9 / 10];
+        // The poll interval is 100 ms; 250 ms leaves room for a loaded machine.
+        assert!(
+            p90 < 0.25,
+            "{rate} lines/s: 90 % of flows within {p90:.3} s of their line"
+        );
+    }
+}
+
+/// Pausing or changing speed while the replay waits for its next flow shows at once (the
+/// status bar said nothing until a step released a flow).
+#[test]
+fn pause_and_speed_are_reported_while_waiting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = csv_with_times(dir.path(), 100);
+    let mut cfg = IngestConfig::new(Input::File(p), IngestMode::Replay);
+    cfg.speed = Speed::Factor(0.001);
+    let mut h = spawn(cfg);
+    let _ = flows_until(&mut h, |f, _| !f.is_empty());
+    let mut status_until = |h: &mut IngestHandle, want: &dyn Fn(&IngestStats) -> bool| {
+        let start = Instant::now();
+        while start.elapsed() < DEADLINE {
+            match h.events.try_recv() {
+                Ok(IngestEvent::Status(s)) if want(&s) => return true,
+                Ok(IngestEvent::Flows { stats, .. }) if want(&stats) => return true,
+                Ok(_) => {}
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+        false
+    };
+    h.send(ReplayCommand::Pause);
+    assert!(status_until(&mut h, &|s| s.paused), "PAUSED reported");
+    h.send(ReplayCommand::Faster);
+    assert!(
+        status_until(&mut h, &|s| s.paused && s.speed != Speed::Factor(0.001)),
+        "the new speed reported while paused"
+    );
+    h.send(ReplayCommand::Resume);
+    assert!(status_until(&mut h, &|s| !s.paused), "resumed reported");
+}
+
+/// Following a log that does not exist yet waits for it, as `tail -F` does, and reads it from
+/// its start once it appears.
+#[test]
+fn following_a_missing_log_waits_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("later.csv");
+    let mut h = spawn(IngestConfig::new(
+        Input::File(p.clone()),
+        IngestMode::Follow { from_start: false },
+    ));
+    let start = Instant::now();
+    let mut waiting = false;
+    while !waiting && start.elapsed() < DEADLINE {
+        match h.events.try_recv() {
+            Ok(IngestEvent::Notice(n)) => waiting = n.contains("waiting for"),
+            Ok(IngestEvent::Failed(e)) => panic!("gave up: {e}"),
+            _ => std::thread::sleep(Duration::from_millis(5)),
+        }
+    }
+    assert!(waiting, "says it waits");
+    csv_with_times(dir.path(), 50);
+    std::fs::rename(dir.path().join("flows.csv"), &p).expect("appear");
+    let (got, _) = flows_until(&mut h, |f, _| f.len() >= 50);
+    assert_eq!(got.len(), 50, "the whole new log is read");
+}
