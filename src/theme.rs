@@ -204,6 +204,30 @@ mod tests {
         );
     }
 
+    /// The light theme writes nothing in ANSI 7 (light grey) or white on the terminal's own
+    /// light background: muted text and borders were unreadable.
+    #[test]
+    fn the_light_theme_has_no_light_text_on_the_background() {
+        let light = Theme::load("light").expect("light");
+        for slot in [
+            "text",
+            "muted",
+            "title",
+            "border",
+            "focus-border",
+            "vote-no",
+            "series",
+        ] {
+            let s = light.style(slot);
+            assert!(s.bg.is_none(), "{slot} keeps the terminal's background");
+            assert!(
+                !matches!(s.fg, Some(Color::Gray | Color::White | Color::LightYellow)),
+                "{slot}: {:?} on a light background",
+                s.fg
+            );
+        }
+    }
+
     #[test]
     fn bad_themes_are_explained() {
         assert!(

@@ -120,7 +120,7 @@ pub fn render(frame: &mut Frame, ctx: &ViewCtx) {
 /// `--ascii`: panes already choose ASCII glyphs; this last pass catches every other
 /// character (dashes, arrows, ellipses in data and messages) so nothing reaches the terminal
 /// that a hostile font could garble.
-fn asciify(buf: &mut ratatui::buffer::Buffer) {
+pub(crate) fn asciify(buf: &mut ratatui::buffer::Buffer) {
     for cell in buf.content.iter_mut() {
         let sym = cell.symbol();
         if sym.is_ascii() {
@@ -129,7 +129,12 @@ fn asciify(buf: &mut ratatui::buffer::Buffer) {
         let replacement = match sym {
             "–" | "—" | "─" | "━" => "-",
             "…" => "~",
-            "→" | "▶" | "◀" => ">",
+            "→" | "▶" => ">",
+            "←" | "◀" => "<",
+            "↑" => "^",
+            "↓" => "v",
+            "◆" => "*",
+            "┄" | "╌" => ":",
             "×" | "✖" | "●" => "x",
             "│" | "┃" => "|",
             "·" | "•" => ".",

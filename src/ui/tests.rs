@@ -233,3 +233,24 @@ fn forecast_pane_shows_the_sequence_signal_and_every_series() {
         "{none}"
     );
 }
+
+/// The feed keeps the newest rows, but its title counts every flagged flow.
+#[test]
+fn the_feed_title_counts_every_flagged_flow() {
+    let mut live = fixture::view();
+    let kept = live.snapshot.feed.len();
+    live.snapshot.counters.flagged = 5_321;
+    let screen = text(&draw(&app(), &live, "dark", 160, 40, false));
+    assert!(
+        screen.contains(&format!("5321 flagged, newest {kept} listed")),
+        "{screen}"
+    );
+}
+
+/// `--ascii` keeps arrows readable: `←→` becomes `<>`, not `?>`.
+#[test]
+fn ascii_arrows_keep_their_direction() {
+    let mut buf = Buffer::with_lines(["←→ ↑↓ ◀▶ ◆"]);
+    asciify(&mut buf);
+    assert_eq!(text(&buf), "<> ^v <> *\n");
+}

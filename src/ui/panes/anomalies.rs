@@ -77,8 +77,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let view = ctx.view;
     let feed = ctx.app.feed(view);
     let total = view.snapshot.feed.len();
+    // The feed keeps the newest rows; the count is of every flagged flow since the start.
+    let flagged = view.snapshot.counters.flagged.max(total as u64);
     let detail = if ctx.app.filter.is_some() {
         format!("{} of {} shown (filtered)", feed.len(), total)
+    } else if flagged > total as u64 {
+        format!("{flagged} flagged, newest {total} listed")
     } else {
         format!("{total} flagged, newest first")
     };
