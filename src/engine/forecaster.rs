@@ -45,15 +45,30 @@ fn step_for(f: &SeriesForecast, start: f64, bucket_s: f64) -> Option<&Step> {
 
 fn outside(kind: SeriesKind, b: &Bucket, step: &Step, bucket_s: f64) -> Option<VolumeInfo> {
     let observed = kind.of(b);
-    (observed.is_finite() && (observed > step.hi || observed < step.lo)).then(|| VolumeInfo {
+    let (lo, hi) = interval(kind, step);
+    (observed.is_finite() && (observed > hi || observed < lo)).then(|| VolumeInfo {
         series: kind,
         observed,
         expected: step.mean,
-        lo: step.lo,
-        hi: step.hi,
+        lo,
+        hi,
         bucket_s,
         also: Vec::new(),
     })
+}
+
+/// The interval a bucket is held to: the forecast's, but for a count never narrower than the
+/// count's own Poisson noise around the expected value (a steady 20 flows/s stream was
+/// flagged for 19 against 19.2–20.3). Bytes are not counts of independent events.
+fn interval(kind: SeriesKind, step: &Step) -> (f64, f64) {
+    if kind == SeriesKind::Bytes {
+        return (step.lo, step.hi);
+    }
+    let spread = 1.96 * step.mean.max(1.0).sqrt();
+    (
+        step.lo.min(step.mean - spread),
+        step.hi.max(step.mean + spread),
+    )
 }
 
 /// Closed buckets not yet compared with `fc` (`checked` holds the last bucket start compared
@@ -319,6 +334,22 @@ mod volume_tests {
         assert!(volume_events(&closed, 20.0, &fc, &mut fresh).is_empty());
     }
 
+    /// A steady stream's count is not an event for missing a too-narrow interval by one.
+    #[test]
+    fn a_count_is_held_to_at_least_its_poisson_interval() {
+        let fc = flows_only(forecast(100.0, 19.2, 20.3));
+        let steady = vec![bucket(100.0, 19, 0.0), bucket(110.0, 27, 0.0)];
+        assert!(volume_events(&steady, 10.0, &fc, &mut [f64::NEG_INFINITY; 6]).is_empty());
+        let burst = vec![bucket(100.0, 40, 0.0)];
+        let events = volume_events(&burst, 10.0, &fc, &mut [f64::NEG_INFINITY; 6]);
+        assert_eq!(events.len(), 1);
+        let v = &events[0].1;
+        assert!(
+            v.lo < 12.0 && v.hi > 28.0,
+            "the interval shown is the one used: {v:?}"
+        );
+    }
+
     #[test]
     fn a_forecast_without_an_interval_flags_nothing() {
         let fc = flows_only(forecast(100.0, 10.0, 10.0));
@@ -330,9 +361,15 @@ mod volume_tests {
     #[test]
     fn the_vote_is_cast_once_a_filling_bucket_passes_its_upper_bound() {
         let fc = flows_only(forecast(100.0, 10.0, 20.0));
-        assert!(volume_vote(&bucket(120.0, 20, 0.0), 10.0, &fc).is_none());
-        let v = volume_vote(&bucket(120.0, 21, 0.0), 10.0, &fc).expect("over the bound");
-        assert_eq!((v.series.name(), v.observed, v.hi), ("flows", 21.0, 20.0));
+        // Expected 15 flows: the Poisson bound 15 + 1.96·√15 ≈ 22.6 is wider than 20.
+        assert!(volume_vote(&bucket(120.0, 22, 0.0), 10.0, &fc).is_none());
+        let v = volume_vote(&bucket(120.0, 23, 0.0), 10.0, &fc).expect("over the bound");
+        assert_eq!((v.series.name(), v.observed), ("flows", 23.0));
+        assert!(
+            (v.hi - (15.0 + 1.96 * 15f64.sqrt())).abs() < 1e-9,
+            "{}",
+            v.hi
+        );
         assert!(
             volume_vote(&bucket(120.0, 1, 0.0), 10.0, &fc).is_none(),
             "too quiet is not a vote"
