@@ -553,6 +553,7 @@ impl Engine {
         {
             c.cv = previous_cv;
         }
+        let refit = self.model.is_some();
         self.clusters = ClusterStats::new(m.clustering().map_or(0, |c| c.k()));
         self.feature_names = Arc::from(m.pipeline.names.clone());
         // Points from the old model's plane would not line up with the new one's.
@@ -561,7 +562,42 @@ impl Engine {
         self.model_error = None;
         self.generation += 1;
         self.reservoir.decay();
+        if refit {
+            self.reseed_views();
+        }
         self.score_backlog();
+    }
+
+    /// After a refit the cluster table and the projection start over for the new model; when
+    /// no flow follows (a replay that has ended) they would stay empty. They are seeded from
+    /// the newest flows of the training window, scored by the new model (feed and counters are
+    /// left alone: these flows were counted when they arrived).
+    fn reseed_views(&mut self) {
+        let Some(model) = self.model.clone() else {
+            return;
+        };
+        let items = self.reservoir.items();
+        let from = items.len().saturating_sub(self.cfg.projection_len);
+        let refs: Vec<&FlowRecord> = items[from..].iter().map(|f| f.as_ref()).collect();
+        if refs.is_empty() {
+            return;
+        }
+        let batch = model.score(&refs);
+        for (i, flow) in refs.iter().enumerate() {
+            let cluster = batch.clusters.as_ref().and_then(|c| c.get(i).copied());
+            let flagged = batch.verdicts[i].flagged;
+            if let Some(c) = cluster {
+                self.clusters.add(c, flow, flagged);
+            }
+            if let Some(p) = &batch.projected {
+                self.projection.push_back(ProjectedPoint {
+                    x: p[[i, 0]],
+                    y: p[[i, 1]],
+                    cluster,
+                    flagged,
+                });
+            }
+        }
     }
 
     /// Scores the flows kept from before the first model.

@@ -201,3 +201,21 @@ fn a_live_source_that_falls_silent_keeps_closing_buckets() {
     let (before, after, _) = run(false);
     assert_eq!(before, after, "a replay's pause is not silence");
 }
+
+/// A refit after the last flow (`R` once a replay has ended) leaves the cluster table and the
+/// projection filled from the training window, not empty until flows that never come.
+#[test]
+fn a_refit_with_no_flows_after_it_keeps_clusters_and_projection() {
+    let (mut e, rows) = engine(false);
+    e.ingest(rows[..100].to_vec());
+    e.ingest(rows[100..].to_vec());
+    let before = e.snapshot();
+    assert!(before.clusters.iter().map(|c| c.size).sum::<u64>() > 0);
+    e.request_retrain();
+    e.wait_for_job();
+    let after = e.snapshot();
+    assert_eq!(after.generation, before.generation + 1);
+    let flows: u64 = after.clusters.iter().map(|c| c.size).sum();
+    assert!(flows > 0, "clusters after the refit: {:?}", after.clusters);
+    assert!(!after.projection.is_empty(), "projection after the refit");
+}

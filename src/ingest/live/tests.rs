@@ -281,7 +281,7 @@ fn pause_and_speed_are_reported_while_waiting() {
     cfg.speed = Speed::Factor(0.001);
     let mut h = spawn(cfg);
     let _ = flows_until(&mut h, |f, _| !f.is_empty());
-    let mut status_until = |h: &mut IngestHandle, want: &dyn Fn(&IngestStats) -> bool| {
+    let status_until = |h: &mut IngestHandle, want: &dyn Fn(&IngestStats) -> bool| {
         let start = Instant::now();
         while start.elapsed() < DEADLINE {
             match h.events.try_recv() {
