@@ -81,6 +81,8 @@ pub struct App {
     pub frozen: Option<Arc<LiveView>>,
     /// The selected feed row by its line number; `None` follows the newest.
     pub selected: Option<u64>,
+    /// First detector row shown in Model quality (small terminals cut the table).
+    pub quality_scroll: usize,
     pub cluster_row: usize,
     pub series: SeriesKind,
     /// The Forecast pane's second tab: hour-of-day / weekday activity and correlations.
@@ -106,6 +108,7 @@ impl App {
             overlay: None,
             frozen: None,
             selected: None,
+            quality_scroll: 0,
             cluster_row: 0,
             series: SeriesKind::Flows,
             profile_tab: false,
@@ -245,10 +248,15 @@ fn act(app: &mut App, a: Action, view: &Arc<LiveView>) -> Vec<EngineCommand> {
                         .clamp(0, n.saturating_sub(1) as isize)
                         as usize;
                 }
-                _ => {
-                    app.focus = Pane::Anomalies;
-                    app.move_selection(view, step);
+                Pane::Quality => {
+                    let n = view.snapshot.detectors.len();
+                    app.quality_scroll = (app.quality_scroll as isize + step)
+                        .clamp(0, n.saturating_sub(1) as isize)
+                        as usize;
                 }
+                Pane::Anomalies => app.move_selection(view, step),
+                // Panes without rows keep the focus where the operator put it.
+                Pane::Traffic | Pane::Forecast | Pane::Projection => {}
             }
         }
         Action::Top => app.selected = None,

@@ -254,3 +254,33 @@ fn ascii_arrows_keep_their_direction() {
     asciify(&mut buf);
     assert_eq!(text(&buf), "<> ^v <> *\n");
 }
+
+/// Up and down in Model quality scroll its detector rows and leave the focus there (they
+/// used to jump to the feed, and the last detector could not be reached on a short screen).
+#[test]
+fn model_quality_scrolls_to_its_last_detector() {
+    let mut view = fixture::view();
+    view.snapshot.detectors = crate::detect::DetectorKind::ALL
+        .iter()
+        .map(|k| crate::engine::DetectorState {
+            kind: *k,
+            ready: true,
+            detail: "ready".into(),
+            weight: 1.0 / 9.0,
+        })
+        .collect();
+    let live = Arc::new(view);
+    let mut a = app();
+    update(&mut a, Action::Focus6, &live);
+    let screen = |a: &App| text(&draw(a, &live, "mono", 120, 30, false));
+    let before = screen(&a);
+    assert!(!before.contains("ecod "), "cut off at this size:\n{before}");
+    assert!(before.contains("more"), "says there is more:\n{before}");
+    for _ in 0..9 {
+        update(&mut a, Action::Down, &live);
+    }
+    assert_eq!(a.focus, crate::app::Pane::Quality, "the focus stays");
+    let after = screen(&a);
+    assert!(after.contains("ecod "), "reached:\n{after}");
+    assert!(after.contains("more"), "says what is above:\n{after}");
+}

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
 use crate::app::Pane;
 use crate::ui::ViewCtx;
@@ -102,6 +102,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         height: inner.bottom().saturating_sub(y),
         ..inner
     };
+    // Rows that do not fit are reached with up / down while the pane is focused.
+    let visible = (rest.height as usize).saturating_sub(1);
+    let offset = ctx
+        .app
+        .quality_scroll
+        .min(s.detectors.len().saturating_sub(visible));
     // name 12, weight 6, "0.88 " 5, spacing 2: the bar takes the rest.
     let bar_w = (inner.width as usize).saturating_sub(25).clamp(1, 12);
     let rows = s.detectors.iter().enumerate().map(|(i, d)| {
@@ -134,5 +140,25 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         ],
     )
     .header(Row::new(["detector", "weight", "ROC-AUC"]).style(ctx.style("title")));
-    frame.render_widget(table, rest);
+    let hidden_below = s.detectors.len().saturating_sub(offset + visible);
+    frame.render_stateful_widget(table, rest, &mut TableState::default().with_offset(offset));
+    // Say that there is more, in the header's free space: the table is cut, not finished.
+    let more = match (offset, hidden_below) {
+        (0, 0) => None,
+        (0, n) => Some(format!("↓{n} more")),
+        (o, 0) => Some(format!("↑{o} more")),
+        (o, n) => Some(format!("↑{o} ↓{n}")),
+    };
+    if let Some(more) = more {
+        let w = more.chars().count() as u16;
+        if rest.width > 24 + w && rest.height > 0 {
+            let at = Rect {
+                x: rest.right() - w,
+                width: w,
+                height: 1,
+                ..rest
+            };
+            frame.render_widget(Paragraph::new(Span::styled(more, ctx.style("muted"))), at);
+        }
+    }
 }
