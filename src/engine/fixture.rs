@@ -280,7 +280,13 @@ pub fn view() -> LiveView {
     });
     let mut closed = v.snapshot.series.clone();
     closed.truncate(v.snapshot.closed_buckets);
-    let mut forecasts = super::forecaster::forecast_all(&closed, 1.0, 30, v.snapshot.seen);
+    let mut forecasts = super::forecaster::forecast_all(
+        &closed,
+        1.0,
+        30,
+        v.snapshot.seen,
+        super::forecaster::HORIZON,
+    );
     for f in forecasts.iter_mut().flatten() {
         // Wall time would make the render snapshots differ from run to run.
         f.fit_ms = 5.0;

@@ -130,7 +130,13 @@ pub struct Request {
     pub closed: Vec<Bucket>,
     pub bucket_s: f64,
     pub seen: Seen,
+    /// Buckets after the closed ones, still open for late rows: the forecast reaches past
+    /// them, so the pane can draw it to the right of everything shown.
+    pub open: usize,
 }
+
+/// Most steps asked of one forecast (the lateness window in one-second buckets is 60).
+const MAX_STEPS: usize = 240;
 
 struct Slot {
     request: Option<Request>,
@@ -220,6 +226,7 @@ fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize) {
             job.bucket_s,
             min_buckets,
             job.seen,
+            (HORIZON + job.open).min(MAX_STEPS),
         ));
         if let Ok(mut slot) = lock.lock() {
             slot.result = Some((job.id, result));
@@ -233,14 +240,20 @@ fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize) {
 }
 
 /// Forecasts of every series from the end of `closed`; series the flows do not fill say so.
-pub fn forecast_all(closed: &[Bucket], bucket_s: f64, min_buckets: usize, seen: Seen) -> Forecasts {
+pub fn forecast_all(
+    closed: &[Bucket],
+    bucket_s: f64,
+    min_buckets: usize,
+    seen: Seen,
+    horizon: usize,
+) -> Forecasts {
     let start = closed.last().map_or(0.0, |b| b.start + bucket_s);
     SeriesKind::ALL.map(|kind| {
         if let Some(why) = kind.missing(&seen) {
             return Err(why.to_string());
         }
         let y: Vec<f64> = closed.iter().map(|b| kind.of(b)).collect();
-        let f = auto_forecast(&y, HORIZON, min_buckets.max(MAX_ORDER + 8))
+        let f = auto_forecast(&y, horizon, min_buckets.max(MAX_ORDER + 8))
             .map_err(|e| e.to_string())?;
         Ok(SeriesForecast {
             order: f.model.as_ref().map(|m| [m.p, m.d, m.q]),

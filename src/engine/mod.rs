@@ -192,6 +192,16 @@ impl Engine {
         self.series.closed()
     }
 
+    /// Buckets in the series ring, open ones included.
+    pub fn series_len(&self) -> usize {
+        self.series.len()
+    }
+
+    /// The source has no more flows (a replay or a file read to its end).
+    pub fn end_of_input(&mut self) {
+        self.series.end_of_input();
+    }
+
     pub fn series_seen(&self) -> Seen {
         self.series.seen
     }

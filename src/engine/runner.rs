@@ -251,6 +251,9 @@ impl Runner {
             IngestEvent::Finished(stats) => {
                 self.view.ingest = Some(stats);
                 self.view.finished = true;
+                if let Some(e) = self.engine.as_mut() {
+                    e.end_of_input();
+                }
             }
             IngestEvent::Failed(e) => {
                 self.view.failed = Some(e.clone());
@@ -453,11 +456,13 @@ impl Runner {
         }
         self.forecast_key = Some(key);
         self.forecast_asked = now;
+        let open = e.series_len().saturating_sub(closed.len());
         self.forecaster.request(super::forecaster::Request {
             id: closed.len() as u64,
             closed,
             bucket_s: key.2,
             seen: e.series_seen(),
+            open,
         });
     }
 }

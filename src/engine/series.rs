@@ -166,6 +166,8 @@ pub struct Series {
     /// Double the bucket (merging pairs) instead of dropping the oldest, so a replayed capture
     /// of any length fills the ring: hours of flows become a few hundred buckets.
     auto: bool,
+    /// The input has ended (a replay is over): no row can come late, every bucket is final.
+    ended: bool,
 }
 
 /// Auto buckets stop growing at a day; beyond that the ring drops its oldest as usual.
@@ -183,6 +185,7 @@ impl Series {
             latest: f64::NEG_INFINITY,
             seen: Seen::default(),
             auto: false,
+            ended: false,
         }
     }
 
@@ -203,7 +206,22 @@ impl Series {
     }
 
     fn is_closed(&self, start: f64) -> bool {
-        start + self.bucket_s + self.lateness_s() <= self.latest
+        self.ended || start + self.bucket_s + self.lateness_s() <= self.latest
+    }
+
+    /// The input has ended: the buckets still waiting for late rows are final now (else a
+    /// finished replay's forecast stops a lateness window short of its history).
+    pub fn end_of_input(&mut self) {
+        self.ended = true;
+    }
+
+    /// Buckets in the ring, open or closed.
+    pub fn len(&self) -> usize {
+        self.buckets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buckets.is_empty()
     }
 
     /// How many of the oldest buckets are closed (final).

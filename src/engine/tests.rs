@@ -219,3 +219,26 @@ fn a_refit_with_no_flows_after_it_keeps_clusters_and_projection() {
     assert!(flows > 0, "clusters after the refit: {:?}", after.clusters);
     assert!(!after.projection.is_empty(), "projection after the refit");
 }
+
+/// When the input ends, the buckets held open for late rows become final, so the forecast
+/// (made on closed buckets) reaches the end of the history instead of stopping short of it.
+#[test]
+fn the_end_of_input_closes_every_bucket() {
+    let (schema, mut rows) = load("sample-data/trickbot-conn.log");
+    rows.truncate(400);
+    let mut e = Engine::new(
+        schema,
+        EngineConfig {
+            warmup: 100,
+            retrain_every: 0,
+            background: false,
+            bucket_s: 1.0,
+            ..Default::default()
+        },
+    );
+    e.ingest(rows);
+    let open = e.snapshot().series.len() - e.closed_series().len();
+    assert!(open > 0, "the lateness window holds buckets open");
+    e.end_of_input();
+    assert_eq!(e.closed_series().len(), e.snapshot().series.len());
+}

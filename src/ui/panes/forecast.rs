@@ -133,8 +133,14 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     if let Some(Ok(f)) = &fc
         && ready
     {
+        // The steps over buckets still open for late rows overlap the history shown: the
+        // forecast is drawn from the newest bucket on, to the right of everything seen.
+        let newest = history.last().map_or(f64::NEG_INFINITY, |p| p.0);
         for (i, st) in f.steps.iter().enumerate() {
             let t = f.start + i as f64 * f.bucket_s;
+            if t <= newest {
+                continue;
+            }
             mean.push((t, st.mean));
             // Counts cannot go below zero: the band is drawn from zero up.
             band.push((t, st.lo.max(0.0)));
