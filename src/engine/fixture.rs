@@ -242,6 +242,7 @@ pub fn view() -> LiveView {
         closed_buckets: 39,
         seen: super::Seen {
             bytes: true,
+            bytes_one_way: false,
             packets: true,
             hosts: true,
         },

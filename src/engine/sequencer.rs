@@ -120,6 +120,7 @@ mod tests {
 
     const SEEN: Seen = Seen {
         bytes: true,
+        bytes_one_way: false,
         packets: false,
         hosts: false,
     };

@@ -110,6 +110,9 @@ impl std::fmt::Display for SeriesKind {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Seen {
     pub bytes: bool,
+    /// Some flows' bytes were one direction only (the format maps forward bytes alone, as the
+    /// CIC-IDS2017 cleaned table does): the bytes series is then labelled as such.
+    pub bytes_one_way: bool,
     pub packets: bool,
     pub hosts: bool,
 }
@@ -118,6 +121,7 @@ impl Seen {
     /// Records which optional fields a flow carries.
     pub fn note(&mut self, sample: &Sample) {
         self.bytes |= sample.bytes.is_some();
+        self.bytes_one_way |= sample.bytes_one_way;
         self.packets |= sample.packets.is_some();
         self.hosts |= sample.src.is_some() || sample.dst.is_some();
     }
@@ -127,6 +131,8 @@ impl Seen {
 #[derive(Debug, Clone, Copy)]
 pub struct Sample<'a> {
     pub bytes: Option<f64>,
+    /// `bytes` counts one direction only (the other is not in the format).
+    pub bytes_one_way: bool,
     pub packets: Option<f64>,
     pub src: Option<&'a str>,
     pub dst: Option<&'a str>,
@@ -135,8 +141,17 @@ pub struct Sample<'a> {
 
 impl<'a> Sample<'a> {
     pub fn of(flow: &'a FlowRecord, anomaly: bool) -> Sample<'a> {
+        let c = &flow.core;
+        // The total when the format has it, else the direction it has.
+        let (bytes, bytes_one_way) = match (c.bytes, c.fwd_bytes, c.bwd_bytes) {
+            (Some(b), _, _) => (Some(b), false),
+            (None, Some(f), None) => (Some(f), true),
+            (None, None, Some(b)) => (Some(b), true),
+            _ => (None, false),
+        };
         Sample {
-            bytes: flow.core.bytes.filter(|b| b.is_finite()),
+            bytes: bytes.filter(|b| b.is_finite()),
+            bytes_one_way,
             packets: flow.core.packets.filter(|p| p.is_finite()),
             src: flow.meta.src.as_deref(),
             dst: flow.meta.dst.as_deref(),
@@ -389,6 +404,7 @@ mod tests {
     fn flow(bytes: f64) -> Sample<'static> {
         Sample {
             bytes: Some(bytes),
+            bytes_one_way: false,
             packets: None,
             src: None,
             dst: None,
@@ -482,6 +498,7 @@ mod tests {
                 t,
                 Sample {
                     bytes: None,
+                    bytes_one_way: false,
                     packets: Some(2.0),
                     src: Some(src),
                     dst: Some(dst),
@@ -500,6 +517,7 @@ mod tests {
             s.seen,
             Seen {
                 bytes: false,
+                bytes_one_way: false,
                 packets: true,
                 hosts: true
             }

@@ -242,3 +242,28 @@ fn the_end_of_input_closes_every_bucket() {
     e.end_of_input();
     assert_eq!(e.closed_series().len(), e.snapshot().series.len());
 }
+
+/// A format with forward bytes only (CIC-IDS2017 cleaned) still draws a bytes series, said
+/// to be one-way, instead of reading `0 B`.
+#[test]
+fn one_way_bytes_feed_the_bytes_series() {
+    let (schema, mut rows) = load("sample-data/cicids2017-sample.csv");
+    rows.truncate(300);
+    assert!(
+        rows.iter()
+            .all(|r| r.core.bytes.is_none() && r.core.fwd_bytes.is_some())
+    );
+    let mut e = Engine::new(
+        schema,
+        EngineConfig {
+            warmup: 100,
+            retrain_every: 0,
+            background: false,
+            ..Default::default()
+        },
+    );
+    e.ingest(rows);
+    let snap = e.snapshot();
+    assert!(snap.seen.bytes && snap.seen.bytes_one_way);
+    assert!(snap.series.iter().map(|b| b.bytes).sum::<f64>() > 0.0);
+}

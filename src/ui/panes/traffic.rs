@@ -37,6 +37,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let tail = &s.series[s.series.len().saturating_sub(width)..];
     // (name, values per second, formatter, style slot)
     type Row<'a> = (&'a str, Vec<f64>, fn(f64) -> String, &'a str);
+    let bytes_name = match (s.seen.bytes, s.seen.bytes_one_way) {
+        (true, true) => "one-way bytes/s",
+        _ => "bytes/s",
+    };
     let rows: [Row; 3] = [
         (
             "flows/s",
@@ -45,7 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             "series",
         ),
         (
-            "bytes/s",
+            bytes_name,
             tail.iter().map(|b| b.bytes / bucket).collect(),
             bytes,
             "series",
@@ -64,6 +68,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     for ((name, values, fmt, slot), a) in rows.into_iter().zip(areas.iter()) {
         let stats = if values.is_empty() {
             "no data yet".to_string()
+        } else if name == "bytes/s" && !s.seen.bytes && !s.series.is_empty() {
+            "not in this format".to_string()
         } else {
             let min = values.iter().copied().fold(f64::MAX, f64::min);
             let max = values.iter().copied().fold(f64::MIN, f64::max);
