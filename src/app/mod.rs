@@ -60,7 +60,10 @@ pub use crate::engine::SeriesKind;
 
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    Help,
+    /// The key list, scrolled by this many lines (small terminals cannot show it whole).
+    Help {
+        scroll: usize,
+    },
     /// Typing a filter: the text and the parse error so far.
     Filter {
         text: String,
@@ -179,7 +182,15 @@ pub fn update(app: &mut App, action: Action, live: &Arc<LiveView>) -> Vec<Engine
         (_, Action::Quit) => app.quit = true,
         (Some(_), Action::Close) => app.overlay = None,
         (None, Action::Close) => {}
-        (Some(Overlay::Help), Action::Help) => app.overlay = None,
+        (Some(Overlay::Help { .. }), Action::Help) => app.overlay = None,
+        (Some(Overlay::Help { scroll }), Action::Down) => *scroll = scroll.saturating_add(1),
+        (Some(Overlay::Help { scroll }), Action::Up) => *scroll = scroll.saturating_sub(1),
+        (Some(Overlay::Help { scroll }), Action::PageDown) => {
+            *scroll = scroll.saturating_add(app.page)
+        }
+        (Some(Overlay::Help { scroll }), Action::PageUp) => {
+            *scroll = scroll.saturating_sub(app.page)
+        }
         (Some(Overlay::Detail { scroll, .. }), Action::Down) => *scroll = scroll.saturating_add(1),
         (Some(Overlay::Detail { scroll, .. }), Action::Up) => *scroll = scroll.saturating_sub(1),
         (Some(Overlay::Detail { scroll, .. }), Action::PageDown) => {
@@ -233,7 +244,7 @@ fn global(a: Action) -> bool {
 fn act(app: &mut App, a: Action, view: &Arc<LiveView>) -> Vec<EngineCommand> {
     let mut out = Vec::new();
     match a {
-        Action::Help => app.overlay = Some(Overlay::Help),
+        Action::Help => app.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::Up | Action::Down | Action::PageUp | Action::PageDown => {
             let step = match a {
                 Action::Up => -1,

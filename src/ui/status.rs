@@ -169,22 +169,38 @@ pub fn render_hints(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         k(Action::Export),
         k(Action::Quit)
     );
-    let mut spans = Vec::new();
+    // The keys stay visible at every size (htop's F-key row): the full list when it fits
+    // beside the message, else the two that lead to everything else; the message is cut.
+    let short = format!("{} help  {} quit ", k(Action::Help), k(Action::Quit));
     let width = area.width as usize;
-    let mut used = 0;
-    if let Some(m) = &ctx.live.message {
-        let text = format!(" {} ", m.text);
-        used = text.chars().count();
-        spans.push(Span::styled(
-            text,
+    let (message, style) = if let Some(m) = &ctx.live.message {
+        (
+            Some(format!(" {} ", m.text)),
             ctx.style(if m.error { "error" } else { "text" }),
-        ));
+        )
     } else if let Some(r) = ctx.live.rejects.last() {
-        let text = format!(" last rejected row: {r} ");
-        used = text.chars().count();
-        spans.push(Span::styled(text, ctx.style("muted")));
+        (
+            Some(format!(" last rejected row: {r} ")),
+            ctx.style("muted"),
+        )
+    } else {
+        (None, ctx.style("text"))
+    };
+    let msg_len = message.as_deref().map_or(0, |m| m.chars().count());
+    let hints = if msg_len + hints.chars().count() <= width || message.is_none() {
+        hints
+    } else {
+        short
+    };
+    let hint_len = hints.chars().count().min(width);
+    let mut spans = Vec::new();
+    let mut used = 0;
+    if let Some(m) = message {
+        let room = width.saturating_sub(hint_len + 1);
+        let m = crate::ui::format::fit(&m, room);
+        used = unicode_width::UnicodeWidthStr::width(m.as_str());
+        spans.push(Span::styled(m, style));
     }
-    let hint_len = hints.chars().count();
     if used + hint_len <= width {
         spans.push(Span::raw(" ".repeat(width - used - hint_len)));
         spans.push(Span::styled(hints, ctx.style("muted")));

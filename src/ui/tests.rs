@@ -284,3 +284,34 @@ fn model_quality_scrolls_to_its_last_detector() {
     assert!(after.contains("ecod "), "reached:\n{after}");
     assert!(after.contains("more"), "says what is above:\n{after}");
 }
+
+/// At 80×24 a long message leaves the key hints their place, and the help scrolls to its
+/// last key.
+#[test]
+fn small_terminals_keep_the_keys_and_scroll_the_help() {
+    let mut view = fixture::view();
+    view.message = Some(crate::engine::runner::Message {
+        seq: 1,
+        text: "retrained in 1.04 s on 3000 flows (model #2); ".repeat(3),
+        error: false,
+    });
+    let live = Arc::new(view);
+    let screen = text(&draw(&app(), &live, "mono", 80, 24, false));
+    let bottom = screen.lines().last().unwrap_or_default();
+    assert!(
+        bottom.contains("? help") && bottom.contains("q quit"),
+        "{bottom}"
+    );
+    assert!(bottom.starts_with(" retrained in"), "{bottom}");
+    let mut a = app();
+    update(&mut a, Action::Help, &live);
+    let first = text(&draw(&a, &live, "mono", 80, 24, false));
+    assert!(first.contains("more (up / down scroll)"), "{first}");
+    let last_key = crate::app::Action::ALL[crate::app::Action::ALL.len() - 1].help();
+    assert!(!first.contains(last_key), "{first}");
+    for _ in 0..crate::app::Action::ALL.len() {
+        update(&mut a, Action::Down, &live);
+    }
+    let end = text(&draw(&a, &live, "mono", 80, 24, false));
+    assert!(end.contains(last_key), "the last key is reached: {end}");
+}

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use crate::app::Action;
 use crate::ui::ViewCtx;
 
-pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
+pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, scroll: usize) {
     let inner = super::frame_block(
         frame,
         area,
@@ -65,6 +65,29 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             },
         );
     } else {
-        frame.render_widget(Paragraph::new(lines), inner);
+        // One column that does not fit scrolls (up / down); the last line says what is left.
+        let cut = lines.len() > rows;
+        // The note takes the last row when the list is cut.
+        let rows = if cut {
+            rows.saturating_sub(1).max(1)
+        } else {
+            rows
+        };
+        let scroll = scroll.min(lines.len().saturating_sub(rows));
+        let below = lines.len().saturating_sub(scroll + rows);
+        let mut shown: Vec<Line> = lines.into_iter().skip(scroll).take(rows).collect();
+        if cut {
+            let note = match (scroll, below) {
+                (0, b) => format!("{} {b} more (up / down scroll)", ctx.glyph("↓", "v")),
+                (s, 0) => format!("{} {s} above", ctx.glyph("↑", "^")),
+                (s, b) => format!(
+                    "{} {s} above, {} {b} more",
+                    ctx.glyph("↑", "^"),
+                    ctx.glyph("↓", "v")
+                ),
+            };
+            shown.push(Line::styled(note, ctx.style("muted")));
+        }
+        frame.render_widget(Paragraph::new(shown), inner);
     }
 }

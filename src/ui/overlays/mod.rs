@@ -15,7 +15,7 @@ use crate::app::Overlay;
 pub fn render(frame: &mut Frame, body: Rect, ctx: &ViewCtx) {
     match &ctx.app.overlay {
         None => {}
-        Some(Overlay::Help) => help::render(frame, centred(body, 90, 90), ctx),
+        Some(Overlay::Help { scroll }) => help::render(frame, centred(body, 90, 90), ctx, *scroll),
         Some(Overlay::Filter { text, error }) => {
             filter::render(frame, body, ctx, text, error.as_deref())
         }
