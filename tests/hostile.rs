@@ -402,3 +402,157 @@ fn far_future_timestamps_neither_crash_nor_stretch_the_forecast() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(code == 0 || stderr.contains("too few"), "{stderr}");
 }
+
+/// Rows with a timestamp, label and ports, in the given column order.
+fn generic_rows(order: &[&str], from: u32, n: u32) -> String {
+    let mut out = String::new();
+    for i in from..from + n {
+        let cells: Vec<String> = order
+            .iter()
+            .map(|c| match *c {
+                "ts" => (1_709_287_200 + i).to_string(),
+                "duration" => format!("{}.5", i % 7),
+                "bytes" => (100 + i * 13).to_string(),
+                "dport" => "443".into(),
+                "label" => if i % 10 == 0 { "scan" } else { "normal" }.into(),
+                other => panic!("{other}"),
+            })
+            .collect();
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// A header repeated with the columns in another order (files concatenated, a sensor
+/// restarted): the rows after it are read by the new order, not the old.
+#[test]
+fn a_repeated_header_in_another_order_re_plans_the_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = ["ts", "duration", "bytes", "dport", "label"];
+    let second = ["label", "dport", "ts", "bytes", "duration"];
+    let mut text = format!("{}\n", first.join(","));
+    text.push_str(&generic_rows(&first, 0, 600));
+    text.push_str(&format!("{}\n", second.join(",")));
+    text.push_str(&generic_rows(&second, 600, 600));
+    let p = dir.path().join("joined.csv");
+    std::fs::write(&p, text).expect("write");
+    let (code, stdout, stderr) = run(&["inspect", "--json", p.to_str().expect("path")]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&stderr));
+    let v: serde_json::Value = serde_json::from_slice(&stdout).expect("json");
+    assert_eq!(v["rows"], 1200, "{v}");
+    assert_eq!(v["rejected"], 0, "{v}");
+    assert_eq!(v["skipped"]["header"], 2, "{v}");
+    assert_eq!(v["labels"]["scan"], 120, "{v}");
+    assert_eq!(v["labels"]["normal"], 1080, "{v}");
+    assert!(
+        v["labels"].get("443").is_none(),
+        "no port read as a label: {v}"
+    );
+}
+
+/// Ports that cannot be ports are rejected with the reason, not left empty.
+#[test]
+fn impossible_ports_are_rejected_with_their_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("ts,duration,bytes,dport,label\n");
+    text.push_str(&generic_rows(
+        &["ts", "duration", "bytes", "dport", "label"],
+        0,
+        100,
+    ));
+    for bad in ["99999", "65536", "-1", "NaN", "4.5"] {
+        text.push_str(&format!("1709290000,1.0,100,{bad},normal\n"));
+    }
+    text.push_str("1709290001,1.0,100,,normal\n1709290002,1.0,100,-,normal\n");
+    let p = dir.path().join("ports.csv");
+    std::fs::write(&p, text).expect("write");
+    let (code, stdout, _) = run(&["inspect", "--json", p.to_str().expect("path")]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_slice(&stdout).expect("json");
+    assert_eq!(v["rejected"], 5, "{v}");
+    assert_eq!(
+        v["rows"], 102,
+        "an empty or unset port is no port, not an error: {v}"
+    );
+    let reasons: Vec<&str> = v["rejects"]
+        .as_array()
+        .expect("rejects")
+        .iter()
+        .map(|r| r["reason"].as_str().expect("reason"))
+        .collect();
+    assert!(
+        reasons.iter().all(|r| r.contains("is not a port")),
+        "{reasons:?}"
+    );
+}
+
+/// CR-only line ends made one endless line: "0 rows, 0 rejected" and hundreds of MB. Now the
+/// file is refused with what to do.
+#[test]
+fn cr_only_line_ends_are_refused_with_the_fix() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("ts,duration,bytes,dport,label\n");
+    text.push_str(&generic_rows(
+        &["ts", "duration", "bytes", "dport", "label"],
+        0,
+        50,
+    ));
+    let p = dir.path().join("mac.csv");
+    std::fs::write(&p, text.replace('\n', "\r")).expect("write");
+    let (code, _, stderr) = run(&["inspect", p.to_str().expect("path")]);
+    let stderr = String::from_utf8_lossy(&stderr);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("carriage return only"), "{stderr}");
+}
+
+/// A NUL byte is a bad byte in one row wherever the row is: row 2 no longer refuses the whole
+/// file as binary while row 5,000 was accepted.
+#[test]
+fn a_nul_byte_is_judged_the_same_in_any_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rows: Vec<String> = generic_rows(&["ts", "duration", "bytes", "dport", "label"], 0, 6000)
+        .lines()
+        .map(String::from)
+        .collect();
+    for at in [1usize, 4999] {
+        let mut lines = rows.clone();
+        lines[at] = lines[at].replacen("normal", "nor\0mal", 1);
+        let text = format!("ts,duration,bytes,dport,label\n{}\n", lines.join("\n"));
+        let p = dir.path().join(format!("nul{at}.csv"));
+        std::fs::write(&p, text).expect("write");
+        let (code, stdout, stderr) = run(&["inspect", "--json", p.to_str().expect("path")]);
+        assert_eq!(
+            code,
+            0,
+            "row {}: {}",
+            at + 2,
+            String::from_utf8_lossy(&stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&stdout).expect("json");
+        assert_eq!(v["rows"], 6000, "row {}: {v}", at + 2);
+        assert!(
+            v["labels"].get("nor\\x00mal").is_some(),
+            "shown escaped: {}",
+            v["labels"]
+        );
+    }
+}
+
+/// A save killed half-way leaves `.NAME.tmpPID`; the next save removes those of processes
+/// that are gone.
+#[test]
+fn stale_temporaries_of_killed_saves_are_removed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    // Process ids this large are not handed out (the kernel's limit is 2^22).
+    let stale = dir.path().join(".m.json.tmp4999999");
+    std::fs::write(&stale, "{half").expect("write");
+    let other = dir.path().join(".other.json.tmp4999999");
+    std::fs::write(&other, "{half").expect("write");
+    let (code, _, stderr) = run(&["train", SAMPLE, "--save", model.to_str().expect("path")]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&stderr));
+    assert!(model.exists());
+    assert!(!stale.exists(), "the stale temporary of this model is gone");
+    assert!(other.exists(), "another file's temporary is left alone");
+}

@@ -356,7 +356,10 @@ impl RowBuilder {
 fn port(plan: &Plan, col: usize, raw: &[u8]) -> Result<Option<u16>, String> {
     match parse_port(raw) {
         Some(p) => Ok(Some(p)),
-        None if parse_num(raw) == Num::Missing => Ok(None),
+        // Empty or an unset marker (`-`, `(empty)` …) is no port; `NaN` is not a port.
+        None if super::value::is_unset(std::str::from_utf8(raw.trim_ascii()).unwrap_or("?!")) => {
+            Ok(None)
+        }
         None => Err(bad(plan, col, raw, "is not a port (0 to 65535)")),
     }
 }
