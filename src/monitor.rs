@@ -156,7 +156,7 @@ fn check_content(input: &Input, cfg: &Config, args: &MonitorArgs) -> Result<()> 
     while lines.len() < crate::schema::SAMPLE_LINES {
         let ev = source
             .poll(&mut lines)
-            .map_err(|e| eyre!("{}: {e}", input.display_name()))?;
+            .map_err(crate::ingest::io_error(&input.display_name()))?;
         if ev == SourceEvent::Eof {
             break;
         }

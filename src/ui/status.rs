@@ -113,7 +113,17 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     if v.ingest.as_ref().is_some_and(|st| st.paused) {
         parts.push((7, vec![Span::styled("PAUSED", warn)]));
     }
-    if v.finished {
+    if let Some(why) = &v.failed {
+        // The source stopped on an error (a truncated gzip, a file gone): what is shown is
+        // partial, and says so for as long as it is shown.
+        parts.push((
+            1,
+            vec![Span::styled(
+                format!("input stopped: {}", crate::ui::format::fit(why, 60)),
+                warn,
+            )],
+        ));
+    } else if v.finished {
         parts.push((
             1,
             vec![Span::styled(

@@ -315,3 +315,14 @@ fn small_terminals_keep_the_keys_and_scroll_the_help() {
     let end = text(&draw(&a, &live, "mono", 80, 24, false));
     assert!(end.contains(last_key), "the last key is reached: {end}");
 }
+
+/// A source that stopped on an error says so in the status bar for good, not only in a
+/// message the next one replaces.
+#[test]
+fn an_input_that_stopped_on_an_error_says_so() {
+    let mut view = fixture::view();
+    view.failed = Some("big.csv.gz: incomplete deflate stream".into());
+    let screen = text(&draw(&app(), &Arc::new(view), "mono", 160, 40, false));
+    let top = screen.lines().next().unwrap_or_default();
+    assert!(top.contains("input stopped: big.csv.gz: incomplete deflate stream"), "{top}");
+}
