@@ -29,7 +29,7 @@ pub use snapshot::{
 };
 
 use crate::cluster::ClusterStats;
-use crate::model::{FitOptions, ModelSet, Supervised};
+use crate::model::{BatchScores, FitOptions, ModelSet, Supervised};
 use crate::schema::{FlowRecord, Schema};
 use crate::threat::{Bands, ModelEvidence, ThreatInput};
 pub use profile::TemporalProfile;
@@ -420,17 +420,7 @@ impl Engine {
                 }));
                 self.feed.truncate(self.cfg.feed_len);
             }
-            if let Some(p) = &batch.projected {
-                self.projection.push_back(ProjectedPoint {
-                    x: p[[i, 0]],
-                    y: p[[i, 1]],
-                    cluster,
-                    flagged,
-                });
-                if self.projection.len() > self.cfg.projection_len {
-                    self.projection.pop_front();
-                }
-            }
+            self.project(&batch, i, cluster, flagged);
             out.push(ScoredFlow {
                 score: v.score,
                 flagged,
@@ -588,7 +578,8 @@ impl Engine {
         };
         let items = self.reservoir.items();
         let from = items.len().saturating_sub(self.cfg.projection_len);
-        let refs: Vec<&FlowRecord> = items[from..].iter().map(|f| f.as_ref()).collect();
+        let newest: Vec<Arc<FlowRecord>> = items[from..].to_vec();
+        let refs: Vec<&FlowRecord> = newest.iter().map(|f| f.as_ref()).collect();
         if refs.is_empty() {
             return;
         }
@@ -599,13 +590,21 @@ impl Engine {
             if let Some(c) = cluster {
                 self.clusters.add(c, flow, flagged);
             }
-            if let Some(p) = &batch.projected {
-                self.projection.push_back(ProjectedPoint {
-                    x: p[[i, 0]],
-                    y: p[[i, 1]],
-                    cluster,
-                    flagged,
-                });
+            self.project(&batch, i, cluster, flagged);
+        }
+    }
+
+    /// Row `i` of a scored batch joins the projection scatter (the newest `projection_len`).
+    fn project(&mut self, batch: &BatchScores, i: usize, cluster: Option<usize>, flagged: bool) {
+        if let Some(p) = &batch.projected {
+            self.projection.push_back(ProjectedPoint {
+                x: p[[i, 0]],
+                y: p[[i, 1]],
+                cluster,
+                flagged,
+            });
+            if self.projection.len() > self.cfg.projection_len {
+                self.projection.pop_front();
             }
         }
     }

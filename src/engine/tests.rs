@@ -1,6 +1,20 @@
 use super::*;
 use crate::features::tests_support::load;
 
+/// The first `rows` flows of `file` and an engine that fits inline after 100, on 1 s buckets.
+fn inline_engine(file: &str, rows: usize) -> (Engine, Vec<FlowRecord>) {
+    let (schema, mut flows) = load(file);
+    flows.truncate(rows);
+    let cfg = EngineConfig {
+        warmup: 100,
+        retrain_every: 0,
+        background: false,
+        bucket_s: 1.0,
+        ..Default::default()
+    };
+    (Engine::new(schema, cfg), flows)
+}
+
 /// 400 Zeek connections; the warm-up is the first 100.
 fn engine(background: bool) -> (Engine, Vec<FlowRecord>) {
     let (schema, mut rows) = load("sample-data/trickbot-conn.log");
@@ -224,18 +238,7 @@ fn a_refit_with_no_flows_after_it_keeps_clusters_and_projection() {
 /// (made on closed buckets) reaches the end of the history instead of stopping short of it.
 #[test]
 fn the_end_of_input_closes_every_bucket() {
-    let (schema, mut rows) = load("sample-data/trickbot-conn.log");
-    rows.truncate(400);
-    let mut e = Engine::new(
-        schema,
-        EngineConfig {
-            warmup: 100,
-            retrain_every: 0,
-            background: false,
-            bucket_s: 1.0,
-            ..Default::default()
-        },
-    );
+    let (mut e, rows) = inline_engine("sample-data/trickbot-conn.log", 400);
     e.ingest(rows);
     let open = e.snapshot().series.len() - e.closed_series().len();
     assert!(open > 0, "the lateness window holds buckets open");
@@ -247,20 +250,10 @@ fn the_end_of_input_closes_every_bucket() {
 /// to be one-way, instead of reading `0 B`.
 #[test]
 fn one_way_bytes_feed_the_bytes_series() {
-    let (schema, mut rows) = load("sample-data/cicids2017-sample.csv");
-    rows.truncate(300);
+    let (mut e, rows) = inline_engine("sample-data/cicids2017-sample.csv", 300);
     assert!(
         rows.iter()
             .all(|r| r.core.bytes.is_none() && r.core.fwd_bytes.is_some())
-    );
-    let mut e = Engine::new(
-        schema,
-        EngineConfig {
-            warmup: 100,
-            retrain_every: 0,
-            background: false,
-            ..Default::default()
-        },
     );
     e.ingest(rows);
     let snap = e.snapshot();

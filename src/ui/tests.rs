@@ -324,5 +324,8 @@ fn an_input_that_stopped_on_an_error_says_so() {
     view.failed = Some("big.csv.gz: incomplete deflate stream".into());
     let screen = text(&draw(&app(), &Arc::new(view), "mono", 160, 40, false));
     let top = screen.lines().next().unwrap_or_default();
-    assert!(top.contains("input stopped: big.csv.gz: incomplete deflate stream"), "{top}");
+    assert!(
+        top.contains("input stopped: big.csv.gz: incomplete deflate stream"),
+        "{top}"
+    );
 }
