@@ -377,6 +377,15 @@ pub fn type_text(app: &mut App, key: &Key) -> bool {
     let Some(overlay) = &mut app.overlay else {
         return false;
     };
+    // Ctrl-U clears the prompt, as in a shell.
+    if key.ctrl
+        && key.code == Code::Char('u')
+        && let Overlay::Filter { text, error } = overlay
+    {
+        text.clear();
+        *error = None;
+        return true;
+    }
     if key.ctrl || key.alt {
         return false;
     }

@@ -240,3 +240,28 @@ fn focus_cycles_and_series_switch() {
     assert!(app.profile_tab, "the forecast tab is left as it was");
     assert_eq!(app.focus, Pane::Quality);
 }
+
+/// Ctrl-U clears the filter prompt, as in a shell.
+#[test]
+fn ctrl_u_clears_the_filter_prompt() {
+    let (mut app, live) = setup();
+    let keys = KeyMap::new(&BTreeMap::new()).expect("defaults");
+    update(&mut app, Action::Filter, &live);
+    for c in "dport:>>".chars() {
+        type_text(&mut app, &key(c));
+    }
+    let ctrl_u = Key {
+        code: Code::Char('u'),
+        ctrl: true,
+        alt: false,
+    };
+    assert_eq!(action_for(&app, &keys, &ctrl_u), None);
+    assert!(type_text(&mut app, &ctrl_u));
+    match &app.overlay {
+        Some(Overlay::Filter { text, error }) => {
+            assert!(text.is_empty(), "{text}");
+            assert!(error.is_none());
+        }
+        other => panic!("the prompt stays open: {other:?}"),
+    }
+}

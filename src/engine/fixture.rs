@@ -67,6 +67,7 @@ fn event(i: u64) -> AnomalyEvent {
         top_features: vec![("fwd-bytes".into(), 6.5), ("duration".into(), -2.0)],
         core,
         state: Some(Text::from(if attack { "S0" } else { "SF" })),
+        service: Some(Text::from(if attack { "-" } else { "http" })),
         threat,
         feature_names: Arc::from(vec!["fwd-bytes".to_string(), "duration".to_string()]),
         raw: vec![600.0 * (i + 1) as f64, 0.5 + i as f64],

@@ -382,6 +382,7 @@ impl Engine {
                 self.feed.push_front(Arc::new(AnomalyEvent {
                     core: flow.core,
                     state: flow.meta.state.clone(),
+                    service: flow.meta.service.clone(),
                     threat,
                     feature_names: self.feature_names.clone(),
                     raw: (0..self.feature_names.len())

@@ -71,6 +71,8 @@ pub struct AnomalyEvent {
     pub top_features: Vec<(String, f64)>,
     pub core: CoreFields,
     pub state: Option<Text>,
+    /// The application protocol the sensor named (`dns`, `ssl`), where the format has one.
+    pub service: Option<Text>,
     pub threat: Assessment,
     /// The classifier's class and probabilities, when one is trained.
     pub predicted: Option<crate::classify::Prediction>,
@@ -241,6 +243,7 @@ impl AnomalyEvent {
             top_features: Vec::new(),
             core: CoreFields::default(),
             state: None,
+            service: None,
             threat,
             predicted: None,
             volume: Some(info),

@@ -92,11 +92,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
                 .map(|t| super::format::duration((ctx.now - t).max(0.0)))
                 .unwrap_or_default();
             Span::styled(
-                format!(
-                    "model #{} age {age}/{} flows",
-                    s.generation,
-                    count(s.model_age_flows as f64)
-                ),
+                format!("model #{} fitted {age} ago", s.generation),
                 bar,
             )
         }

@@ -108,8 +108,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         .app
         .quality_scroll
         .min(s.detectors.len().saturating_sub(visible));
-    // name 12, weight 6, "0.88 " 5, spacing 2: the bar takes the rest.
-    let bar_w = (inner.width as usize).saturating_sub(25).clamp(1, 12);
+    // name 12, weight 10, "0.88 " 5, spacing 2: the bar takes the rest.
+    let bar_w = (inner.width as usize).saturating_sub(29).clamp(1, 12);
     let rows = s.detectors.iter().enumerate().map(|(i, d)| {
         let auc = s
             .quality
@@ -123,7 +123,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         };
         Row::new([
             format!("{}{state}", d.kind.name()),
-            format!("{:.2}", d.weight),
+            // A detector outside the consensus score still votes.
+            if d.weight > 0.0 {
+                format!("{:.2}", d.weight)
+            } else {
+                "votes only".into()
+            },
             match auc {
                 Some(a) => format!("{a:.2} {}", bar(a, bar_w, ctx.ascii)),
                 None => "–".into(),
@@ -135,7 +140,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         rows,
         [
             Constraint::Length(12),
-            Constraint::Length(6),
+            Constraint::Length(10),
             Constraint::Min(6),
         ],
     )

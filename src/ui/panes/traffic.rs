@@ -35,28 +35,34 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     }
     let width = inner.width as usize;
     let tail = &s.series[s.series.len().saturating_sub(width)..];
+    // Rates in a unit near the bucket's own: per second for live buckets, per minute or per
+    // hour for a replay's long buckets ("max 0.1/s" over hour buckets reads as nothing).
+    let (per, unit) = rate_unit(bucket);
     // (name, values per second, formatter, style slot)
     type Row<'a> = (&'a str, Vec<f64>, fn(f64) -> String, &'a str);
+    let rate = per / bucket;
+    let flows_name = format!("flows/{unit}");
     let bytes_name = match (s.seen.bytes, s.seen.bytes_one_way) {
-        (true, true) => "one-way bytes/s",
-        _ => "bytes/s",
+        (true, true) => format!("one-way bytes/{unit}"),
+        _ => format!("bytes/{unit}"),
     };
+    let anomalies_name = format!("anomalies/{unit}");
     let rows: [Row; 3] = [
         (
-            "flows/s",
-            tail.iter().map(|b| b.flows as f64 / bucket).collect(),
+            flows_name.as_str(),
+            tail.iter().map(|b| b.flows as f64 * rate).collect(),
             count,
             "series",
         ),
         (
-            bytes_name,
-            tail.iter().map(|b| b.bytes / bucket).collect(),
+            bytes_name.as_str(),
+            tail.iter().map(|b| b.bytes * rate).collect(),
             bytes,
             "series",
         ),
         (
-            "anomalies/s",
-            tail.iter().map(|b| b.anomalies as f64 / bucket).collect(),
+            anomalies_name.as_str(),
+            tail.iter().map(|b| b.anomalies as f64 * rate).collect(),
             count,
             "anomaly-high",
         ),
@@ -68,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     for ((name, values, fmt, slot), a) in rows.into_iter().zip(areas.iter()) {
         let stats = if values.is_empty() {
             "no data yet".to_string()
-        } else if name == "bytes/s" && !s.seen.bytes && !s.series.is_empty() {
+        } else if name.starts_with("bytes/") && !s.seen.bytes && !s.series.is_empty() {
             "not in this format".to_string()
         } else {
             let min = values.iter().copied().fold(f64::MAX, f64::min);
@@ -105,5 +111,24 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             frame.render_widget(Paragraph::new(Span::styled(name, ctx.style("text"))), label);
             frame.render_widget(spark, bars);
         }
+    }
+}
+
+/// Seconds in the rate unit for buckets of `bucket_s`, and its name.
+fn rate_unit(bucket_s: f64) -> (f64, &'static str) {
+    match bucket_s {
+        b if b < 60.0 => (1.0, "s"),
+        b if b < 3600.0 => (60.0, "min"),
+        _ => (3600.0, "h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rates_are_given_in_a_unit_near_the_bucket() {
+        assert_eq!(super::rate_unit(1.0), (1.0, "s"));
+        assert_eq!(super::rate_unit(512.0), (60.0, "min"));
+        assert_eq!(super::rate_unit(7200.0), (3600.0, "h"));
     }
 }
