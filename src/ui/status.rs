@@ -91,10 +91,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
                 .trained_at
                 .map(|t| super::format::duration((ctx.now - t).max(0.0)))
                 .unwrap_or_default();
-            Span::styled(
-                format!("model #{} fitted {age} ago", s.generation),
-                bar,
-            )
+            Span::styled(format!("model #{} fitted {age} ago", s.generation), bar)
         }
         ModelState::Failed { reason } => Span::styled(format!("model failed: {reason}"), warn),
     };
