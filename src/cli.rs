@@ -308,9 +308,10 @@ pub struct MonitorArgs {
 pub struct ReplayArgs {
     #[arg(value_name = "FILE")]
     pub file: String,
-    /// Replay speed: a multiple of real time (flows without timestamps: 100 rows/s at 1) or max.
-    #[arg(long, default_value = "10", value_name = "N|max")]
-    pub speed: String,
+    /// Replay speed: a multiple of real time (flows without timestamps: 100 rows/s at 1), max,
+    /// or auto (the default: the capture plays in about two minutes).
+    #[arg(long, value_name = "N|max|auto")]
+    pub speed: Option<String>,
     #[command(flatten)]
     pub monitor: MonitorArgs,
 }

@@ -98,7 +98,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &cfg,
             &a.file,
             IngestMode::Replay,
-            Some(&a.speed),
+            Some(a.speed.as_deref().unwrap_or("auto")),
             &a.monitor,
         ),
         Command::Tail(a) => monitor(

@@ -37,6 +37,7 @@ pub fn prepare(
         }
     }
     let speed = match speed {
+        Some(s) if s.trim().eq_ignore_ascii_case("auto") => auto_speed(&input, cfg, args),
         Some(s) => Speed::parse(s).map_err(|e| eyre!(e))?,
         None => Speed::Max,
     };
@@ -141,6 +142,56 @@ pub fn prepare(
     })
 }
 
+/// How long a replay without `--speed` takes: long enough to watch, short enough to wait for.
+const AUTO_REPLAY_S: f64 = 120.0;
+/// Files larger than this are not read twice to learn their span: they replay at ×10.
+const AUTO_SCAN_BYTES: u64 = 512 << 20;
+
+/// The speed at which the capture plays in about two minutes (never slower than real time):
+/// its span from the flows' own times, or its rows at 100 a second without them. Stdin, files
+/// too large to read twice and unreadable ones get ×10.
+fn auto_speed(input: &Input, cfg: &Config, args: &MonitorArgs) -> Speed {
+    let fallback = Speed::Factor(10.0);
+    let Input::File(p) = input else {
+        return fallback;
+    };
+    if std::fs::metadata(p).map_or(true, |m| m.len() > AUTO_SCAN_BYTES) {
+        return fallback;
+    }
+    let Ok(detect) = cfg
+        .input
+        .detect_options(args.input.format.as_deref(), &args.input.map)
+    else {
+        return fallback;
+    };
+    let (mut lo, mut hi, mut rows) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
+    let read = crate::ingest::read_all(input, &detect, |f| {
+        rows += 1;
+        if let Some(t) = f.ts {
+            lo = lo.min(t);
+            hi = hi.max(t);
+        }
+    });
+    if read.is_err() {
+        return fallback;
+    }
+    let span = if hi > lo {
+        hi - lo
+    } else {
+        rows as f64 / crate::source::replay::ROWS_PER_SEC_AT_1X
+    };
+    Speed::Factor(round_speed(span / AUTO_REPLAY_S))
+}
+
+/// Two significant digits, at least real time: ×713.5 reads as ×710.
+fn round_speed(f: f64) -> f64 {
+    if !f.is_finite() || f <= 1.0 {
+        return 1.0;
+    }
+    let scale = 10f64.powi(f.log10().floor() as i32 - 1);
+    (f / scale).round() * scale
+}
+
 /// A file that already holds lines must be flows: an HTML page or a binary fails here, before
 /// the terminal is touched, as it does in the headless commands. An empty file (a log about to
 /// be written) is let through and detected when lines arrive.
@@ -178,4 +229,36 @@ pub fn log_path(explicit: Option<&std::path::Path>) -> Option<PathBuf> {
     let dir = dirs.state_dir()?;
     std::fs::create_dir_all(dir).ok()?;
     Some(dir.join("flowtop.log"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replay_without_a_speed_takes_about_two_minutes() {
+        let cfg = Config::default();
+        let args = MonitorArgs::default();
+        // The bundled Zeek capture spans about 33 hours of its own time.
+        let zeek = Input::parse("sample-data/trickbot-conn.log");
+        let Speed::Factor(f) = auto_speed(&zeek, &cfg, &args) else {
+            panic!("a factor");
+        };
+        let mut span = (f64::INFINITY, f64::NEG_INFINITY);
+        crate::ingest::read_all(&zeek, &Default::default(), |r| {
+            if let Some(t) = r.ts {
+                span = (span.0.min(t), span.1.max(t));
+            }
+        })
+        .expect("read");
+        let minutes = (span.1 - span.0) / f / 60.0;
+        assert!((1.8..=2.2).contains(&minutes), "×{f}: {minutes:.2} min");
+        // Without timestamps: 3,000 rows at 100 a second at ×1 is 30 s, shorter than two
+        // minutes, so real time.
+        let cic = Input::parse("sample-data/cicids2017-sample.csv");
+        assert_eq!(auto_speed(&cic, &cfg, &args), Speed::Factor(1.0));
+        assert_eq!(auto_speed(&Input::Stdin, &cfg, &args), Speed::Factor(10.0));
+        assert_eq!(round_speed(713.5), 710.0);
+        assert_eq!(round_speed(0.3), 1.0);
+    }
 }
