@@ -105,7 +105,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             frame.render_widget(Paragraph::new(line), title);
             frame.render_widget(spark, bars);
         } else {
-            let label_w = 12u16.min(a.width / 3);
+            // "anomalies/min" whole: 13 characters and a space.
+            let label_w = 14u16.min(a.width / 3);
             let [label, bars] =
                 Layout::horizontal([Constraint::Length(label_w), Constraint::Min(1)]).areas(*a);
             frame.render_widget(Paragraph::new(Span::styled(name, ctx.style("text"))), label);
