@@ -17,13 +17,9 @@ use crate::source::Input;
 
 /// `--warmup N`: a fit needs at least a detector's fewest rows.
 pub fn check_warmup(warmup: Option<usize>) -> Result<()> {
-    let least = crate::detect::MIN_TRAIN_ROWS;
-    match warmup {
-        Some(n) if n < least => Err(eyre!(
-            "--warmup must be at least {least} (the fewest flows a detector fits on), got {n}"
-        )),
-        _ => Ok(()),
-    }
+    warmup
+        .map_or(Ok(()), crate::detect::check_train_rows)
+        .map_err(|e| eyre!("--warmup {e}"))
 }
 
 /// Command line over config file over defaults.
@@ -38,30 +34,16 @@ pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
     } else {
         names
             .iter()
-            .map(|n| {
-                DetectorKind::parse(n.trim()).ok_or_else(|| {
-                    let known: Vec<&str> = DetectorKind::ALL.iter().map(|k| k.name()).collect();
-                    eyre!("unknown detector '{n}'; known: {}", known.join(", "))
-                })
-            })
+            .map(|n| DetectorKind::parse_named(n).map_err(|e| eyre!(e)))
             .collect::<Result<Vec<_>>>()?
     };
     let mut consensus = ConsensusParams::default();
     if let Some(t) = args.threshold.or(cfg.threshold) {
-        if !(t > 0.0 && t < 1.0) {
-            return Err(eyre!(
-                "--threshold must be between 0 and 1 (exclusive), got {t}"
-            ));
-        }
+        ConsensusParams::check_threshold(t).map_err(|e| eyre!("--threshold {e}"))?;
         consensus.threshold = t;
     }
     if let Some(k) = args.min_votes.or(cfg.min_votes) {
-        if k == 0 || k > kinds.len() {
-            return Err(eyre!(
-                "--min-votes must be between 1 and {} (the detectors run), got {k}",
-                kinds.len()
-            ));
-        }
+        ConsensusParams::check_min_votes(k, kinds.len()).map_err(|e| eyre!("--min-votes {e}"))?;
         consensus.min_votes = k;
     } else {
         consensus.min_votes = consensus.min_votes.min(kinds.len());

@@ -188,26 +188,21 @@ pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
     if let Some(t) = &cfg.ui.theme {
         crate::theme::Theme::load(t).map_err(|m| invalid(format!("[ui] theme: {m}")))?;
     }
-    check_values(&cfg, text).map_err(|(section, key, m)| {
+    check_values(&cfg).map_err(|(section, key, m)| {
         let at = line_of(text, section, key).map_or_else(String::new, |l| format!("line {l}: "));
         invalid(format!("{at}[{section}] {key}: {m}"))
     })?;
     Ok(cfg)
 }
 
-/// Values that parse but cannot work, as (section, key, why).
-fn check_values(cfg: &Config, _text: &str) -> Result<(), (&'static str, &'static str, String)> {
-    let least = crate::detect::MIN_TRAIN_ROWS;
+/// Values that parse but cannot work, as (section, key, why): the command line's checks,
+/// said of the file's keys.
+fn check_values(cfg: &Config) -> Result<(), (&'static str, &'static str, String)> {
+    use crate::detect::{ConsensusParams, DetectorKind};
     let e = &cfg.engine;
     for (key, v) in [("window", e.window), ("warmup", e.warmup)] {
-        if let Some(v) = v
-            && v < least
-        {
-            return Err((
-                "engine",
-                key,
-                format!("must be at least {least} (the fewest flows a detector fits on), got {v}"),
-            ));
+        if let Some(v) = v {
+            crate::detect::check_train_rows(v).map_err(|m| ("engine", key, m))?;
         }
     }
     for (key, v) in [("bucket", &e.bucket), ("lateness", &e.lateness)] {
@@ -225,37 +220,18 @@ fn check_values(cfg: &Config, _text: &str) -> Result<(), (&'static str, &'static
             ));
         }
         for n in names {
-            if crate::detect::DetectorKind::parse(n.trim()).is_none() {
-                let known: Vec<&str> = crate::detect::DetectorKind::ALL
-                    .iter()
-                    .map(|k| k.name())
-                    .collect();
-                return Err((
-                    "detect",
-                    "detectors",
-                    format!("unknown detector '{n}'; known: {}", known.join(", ")),
-                ));
-            }
+            DetectorKind::parse_named(n).map_err(|m| ("detect", "detectors", m))?;
         }
     }
-    if let Some(t) = d.threshold
-        && !(t > 0.0 && t < 1.0)
-    {
-        return Err((
-            "detect",
-            "threshold",
-            format!("must be between 0 and 1 (exclusive), got {t}"),
-        ));
+    if let Some(t) = d.threshold {
+        ConsensusParams::check_threshold(t).map_err(|m| ("detect", "threshold", m))?;
     }
     if let Some(k) = d.min_votes {
-        let n = d.detectors.as_ref().map_or(9, Vec::len);
-        if k == 0 || k > n {
-            return Err((
-                "detect",
-                "min-votes",
-                format!("must be between 1 and {n} (the detectors run), got {k}"),
-            ));
-        }
+        let n = d
+            .detectors
+            .as_ref()
+            .map_or(DetectorKind::ALL.len(), Vec::len);
+        ConsensusParams::check_min_votes(k, n).map_err(|m| ("detect", "min-votes", m))?;
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::cli::MonitorArgs;
 use crate::config::Config;
 use crate::engine::EngineConfig;
 use crate::ingest::live::{IngestConfig, IngestMode};
+use crate::schema::DetectOptions;
 use crate::source::Input;
 use crate::source::replay::Speed;
 use crate::theme::Theme;
@@ -26,9 +27,13 @@ pub fn prepare(
     log: Option<String>,
 ) -> Result<TuiOptions> {
     let input = Input::parse(file);
+    let detect = cfg
+        .input
+        .detect_options(args.input.format.as_deref(), &args.input.map)
+        .map_err(|e| eyre!(e))?;
     if let Input::File(p) = &input {
         match std::fs::File::open(p) {
-            Ok(_) => check_content(&input, cfg, args)?,
+            Ok(_) => check_content(&input, &detect)?,
             // Following a log that is not there yet waits for it, as `tail -F` does.
             Err(e)
                 if e.kind() == std::io::ErrorKind::NotFound
@@ -37,7 +42,7 @@ pub fn prepare(
         }
     }
     let speed = match speed {
-        Some(s) if s.trim().eq_ignore_ascii_case("auto") => auto_speed(&input, cfg, args),
+        Some(s) if s.trim().eq_ignore_ascii_case("auto") => auto_speed(&input, &detect),
         Some(s) => Speed::parse(s).map_err(|e| eyre!(e))?,
         None => Speed::Max,
     };
@@ -66,10 +71,6 @@ pub fn prepare(
         Some(p) => Some(crate::model::load(p, None)?),
         None => None,
     };
-    let detect = cfg
-        .input
-        .detect_options(args.input.format.as_deref(), &args.input.map)
-        .map_err(|e| eyre!(e))?;
     let duration = |flag: &str, v: Option<&String>| -> Result<Option<f64>> {
         v.map(|v| crate::forecast_cmd::parse_duration(v).map_err(|e| eyre!("{flag}: {e}")))
             .transpose()
@@ -150,7 +151,7 @@ const AUTO_SCAN_BYTES: u64 = 512 << 20;
 /// The speed at which the capture plays in about two minutes (never slower than real time):
 /// its span from the flows' own times, or its rows at 100 a second without them. Stdin, files
 /// too large to read twice and unreadable ones get ×10.
-fn auto_speed(input: &Input, cfg: &Config, args: &MonitorArgs) -> Speed {
+fn auto_speed(input: &Input, detect: &DetectOptions) -> Speed {
     let fallback = Speed::Factor(10.0);
     let Input::File(p) = input else {
         return fallback;
@@ -158,14 +159,8 @@ fn auto_speed(input: &Input, cfg: &Config, args: &MonitorArgs) -> Speed {
     if std::fs::metadata(p).map_or(true, |m| m.len() > AUTO_SCAN_BYTES) {
         return fallback;
     }
-    let Ok(detect) = cfg
-        .input
-        .detect_options(args.input.format.as_deref(), &args.input.map)
-    else {
-        return fallback;
-    };
     let (mut lo, mut hi, mut rows) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
-    let read = crate::ingest::read_all(input, &detect, |f| {
+    let read = crate::ingest::read_all(input, detect, |f| {
         rows += 1;
         if let Some(t) = f.ts {
             lo = lo.min(t);
@@ -195,29 +190,17 @@ fn round_speed(f: f64) -> f64 {
 /// A file that already holds lines must be flows: an HTML page or a binary fails here, before
 /// the terminal is touched, as it does in the headless commands. An empty file (a log about to
 /// be written) is let through and detected when lines arrive.
-fn check_content(input: &Input, cfg: &Config, args: &MonitorArgs) -> Result<()> {
-    use crate::source::{LineBatch, SourceEvent};
-    let detect = cfg
-        .input
-        .detect_options(args.input.format.as_deref(), &args.input.map)
-        .map_err(|e| eyre!(e))?;
-    let mut source = crate::source::open_once(input)
-        .map_err(|e| eyre!("{}: cannot read: {e}", input.display_name()))?;
-    let mut lines = LineBatch::new();
-    while lines.len() < crate::schema::SAMPLE_LINES {
-        let ev = source
-            .poll(&mut lines)
-            .map_err(crate::ingest::io_error(&input.display_name()))?;
-        if ev == SourceEvent::Eof {
-            break;
-        }
+fn check_content(input: &Input, detect: &DetectOptions) -> Result<()> {
+    use crate::ingest::{IngestError, detect_source};
+    use crate::schema::DetectError;
+    let name = input.display_name();
+    let mut source =
+        crate::source::open_once(input).map_err(|e| eyre!("{name}: cannot read: {e}"))?;
+    let mut sample = crate::source::LineBatch::new();
+    match detect_source(source.as_mut(), detect, &mut sample, || false) {
+        Ok(_) | Err(IngestError::Detect(DetectError::Empty { .. })) => Ok(()),
+        Err(e) => Err(e.into()),
     }
-    if lines.is_empty() {
-        return Ok(());
-    }
-    let sample: Vec<&[u8]> = lines.iter().map(|(_, l)| l).collect();
-    crate::schema::detect(&input.display_name(), &sample, &detect)?;
-    Ok(())
 }
 
 /// The monitor's log file: `--log-file`, else `<XDG state dir>/flowtop/flowtop.log`.
@@ -237,11 +220,10 @@ mod tests {
 
     #[test]
     fn a_replay_without_a_speed_takes_about_two_minutes() {
-        let cfg = Config::default();
-        let args = MonitorArgs::default();
+        let detect = DetectOptions::default();
         // The bundled Zeek capture spans about 33 hours of its own time.
         let zeek = Input::parse("sample-data/trickbot-conn.log");
-        let Speed::Factor(f) = auto_speed(&zeek, &cfg, &args) else {
+        let Speed::Factor(f) = auto_speed(&zeek, &detect) else {
             panic!("a factor");
         };
         let mut span = (f64::INFINITY, f64::NEG_INFINITY);
@@ -256,8 +238,8 @@ mod tests {
         // Without timestamps: 3,000 rows at 100 a second at ×1 is 30 s, shorter than two
         // minutes, so real time.
         let cic = Input::parse("sample-data/cicids2017-sample.csv");
-        assert_eq!(auto_speed(&cic, &cfg, &args), Speed::Factor(1.0));
-        assert_eq!(auto_speed(&Input::Stdin, &cfg, &args), Speed::Factor(10.0));
+        assert_eq!(auto_speed(&cic, &detect), Speed::Factor(1.0));
+        assert_eq!(auto_speed(&Input::Stdin, &detect), Speed::Factor(10.0));
         assert_eq!(round_speed(713.5), 710.0);
         assert_eq!(round_speed(0.3), 1.0);
     }

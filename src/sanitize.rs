@@ -131,25 +131,17 @@ impl<W: Write> SafeWriter<W> {
                 Err(e) => {
                     let (good, bad) = rest.split_at(e.valid_up_to());
                     out.push_str(&text(std::str::from_utf8(good).unwrap_or_default()));
-                    match e.error_len() {
-                        Some(n) => {
-                            for b in &bad[..n] {
-                                let _ = write!(out, "\\x{b:02x}");
-                            }
-                            rest = &bad[n..];
-                        }
-                        // An incomplete sequence at the end: wait for the rest of it.
-                        None if !at_end => {
-                            self.pending = bad.to_vec();
-                            break;
-                        }
-                        None => {
-                            for b in bad {
-                                let _ = write!(out, "\\x{b:02x}");
-                            }
-                            break;
-                        }
+                    // An incomplete sequence at the end waits for the rest of it, unless the
+                    // stream is ending; invalid bytes are shown as they are.
+                    if e.error_len().is_none() && !at_end {
+                        self.pending = bad.to_vec();
+                        break;
                     }
+                    let n = e.error_len().unwrap_or(bad.len());
+                    for b in &bad[..n] {
+                        let _ = write!(out, "\\x{b:02x}");
+                    }
+                    rest = &bad[n..];
                 }
             }
         }

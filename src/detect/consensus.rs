@@ -17,6 +17,28 @@ pub struct ConsensusParams {
     pub min_votes: usize,
 }
 
+impl ConsensusParams {
+    /// A vote threshold that can work: a calibrated score strictly between 0 and 1.
+    pub fn check_threshold(t: f64) -> Result<(), String> {
+        if t > 0.0 && t < 1.0 {
+            Ok(())
+        } else {
+            Err(format!("must be between 0 and 1 (exclusive), got {t}"))
+        }
+    }
+
+    /// Votes that `detectors` detectors can cast.
+    pub fn check_min_votes(k: usize, detectors: usize) -> Result<(), String> {
+        if k == 0 || k > detectors {
+            Err(format!(
+                "must be between 1 and {detectors} (the detectors run), got {k}"
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
 impl Default for ConsensusParams {
     fn default() -> Self {
         ConsensusParams {

@@ -82,6 +82,14 @@ impl DetectorKind {
     pub fn parse(s: &str) -> Option<DetectorKind> {
         DetectorKind::ALL.into_iter().find(|k| k.name() == s)
     }
+
+    /// A detector named on the command line or in the config; the error lists the known ones.
+    pub fn parse_named(name: &str) -> Result<DetectorKind, String> {
+        DetectorKind::parse(name.trim()).ok_or_else(|| {
+            let known: Vec<&str> = DetectorKind::ALL.iter().map(|k| k.name()).collect();
+            format!("unknown detector '{name}'; known: {}", known.join(", "))
+        })
+    }
 }
 
 impl fmt::Display for DetectorKind {
@@ -102,6 +110,17 @@ pub enum FitError {
 
 /// Minimum training rows for any detector; below this every score would be noise.
 pub const MIN_TRAIN_ROWS: usize = 32;
+
+/// A warm-up or window of `n` flows is enough to fit on.
+pub fn check_train_rows(n: usize) -> Result<(), String> {
+    if n < MIN_TRAIN_ROWS {
+        Err(format!(
+            "must be at least {MIN_TRAIN_ROWS} (the fewest flows a detector fits on), got {n}"
+        ))
+    } else {
+        Ok(())
+    }
+}
 
 /// The shared shape of every detector: fit on a window, score a batch.
 pub trait Detector: Sized {

@@ -66,7 +66,7 @@ impl TimeGuard {
         self.since_refresh += 1;
         // Early on the median follows every flow; later once per window (a copy and a
         // selection of 255 values, a few nanoseconds a flow).
-        if self.median.is_none() || self.recent.len() < WINDOW || self.since_refresh >= WINDOW {
+        if self.recent.len() < WINDOW || self.since_refresh >= WINDOW {
             let mut v = self.recent.clone();
             let mid = v.len() / 2;
             let (_, m, _) = v.select_nth_unstable_by(mid, f64::total_cmp);

@@ -92,9 +92,7 @@ impl LineCounts {
             self.rejected,
             self.rows + self.rejected
         );
-        for r in self.first_rejects.iter().take(shown) {
-            note.push_str(&format!("\n  {r}"));
-        }
+        list_rows(&mut note, &self.first_rejects, shown);
         if self.rejected > shown.min(self.first_rejects.len()) as u64 {
             note.push_str("\n  … (`flowtop inspect FILE` lists more)");
         }
@@ -114,10 +112,15 @@ impl LineCounts {
             "{} flows kept without their timestamp, which could not be right",
             self.suspect_times
         );
-        for r in self.first_suspect_times.iter().take(shown) {
-            note.push_str(&format!("\n  {r}"));
-        }
+        list_rows(&mut note, &self.first_suspect_times, shown);
         Some(note)
+    }
+}
+
+/// The first `shown` rows, one per line as `file:line: reason`.
+fn list_rows(note: &mut String, rows: &[Rejected], shown: usize) {
+    for r in rows.iter().take(shown) {
+        note.push_str(&format!("\n  {r}"));
     }
 }
 
@@ -156,9 +159,7 @@ impl Decoding {
             on_flow(f);
             Ok::<(), std::convert::Infallible>(())
         };
-        if lines.blank > 0 {
-            *self.counts.skipped.entry(Skip::Blank.name()).or_insert(0) += lines.blank;
-        }
+        self.add_blank(lines.blank);
         let all: Vec<(u64, &[u8])> = lines.iter().collect();
         let independent = !all.iter().any(|(_, l)| self.decoder.changes_state(l));
         if !independent {
@@ -242,7 +243,10 @@ impl Decoding {
 
     /// Counts the blank lines the reader left out of `lines` (once: the count is taken).
     pub fn count_blank(&mut self, lines: &mut LineBatch) {
-        let blank = std::mem::take(&mut lines.blank);
+        self.add_blank(std::mem::take(&mut lines.blank));
+    }
+
+    fn add_blank(&mut self, blank: u64) {
         if blank > 0 {
             *self.counts.skipped.entry(Skip::Blank.name()).or_insert(0) += blank;
         }

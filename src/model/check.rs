@@ -5,7 +5,7 @@
 
 use super::ModelSet;
 use crate::classify::Classifier;
-use crate::detect::Model;
+use crate::detect::{ConsensusParams, Model};
 use crate::features::Input;
 
 /// Every index in range and every shape consistent, or the first thing that is not.
@@ -48,14 +48,10 @@ pub fn validate(m: &ModelSet) -> Result<(), String> {
         return Err("a consensus weight is negative or not a number".into());
     }
     let p = &c.params;
-    if !(p.threshold > 0.0 && p.threshold < 1.0) || p.min_votes == 0 || p.min_votes > kinds.len() {
-        return Err(format!(
-            "consensus threshold {} and {} votes of {} detectors",
-            p.threshold,
-            p.min_votes,
-            kinds.len()
-        ));
-    }
+    ConsensusParams::check_threshold(p.threshold)
+        .map_err(|e| format!("the consensus threshold {e}"))?;
+    ConsensusParams::check_min_votes(p.min_votes, kinds.len())
+        .map_err(|e| format!("the consensus votes {e}"))?;
     c.check_calibration()
         .map_err(|e| format!("consensus: {e}"))?;
     if let Some(p) = &m.projection {

@@ -124,6 +124,13 @@ impl DelimitedDecoder {
         self
     }
 
+    /// Cheap first look at a line that may repeat the header (see `HeaderNames`).
+    fn may_be_header(&self, line: &[u8]) -> bool {
+        self.names
+            .as_ref()
+            .is_some_and(|n| n.may_be_header(line, self.delim))
+    }
+
     /// A header line again, in the same or another column order: later rows are read by it.
     fn relayout(&mut self, line: &[u8]) -> bool {
         let Some(names) = &self.names else {
@@ -331,12 +338,7 @@ impl Decoder for DelimitedDecoder {
             }
             return Decoded::Skip(Skip::Header);
         }
-        if self
-            .names
-            .as_ref()
-            .is_some_and(|n| n.may_be_header(line, self.delim))
-            && self.relayout(line)
-        {
+        if self.may_be_header(line) && self.relayout(line) {
             return Decoded::Skip(Skip::Header);
         }
         if self.unset.is_none() && memchr::memchr(b'"', line).is_none() {
@@ -364,10 +366,7 @@ impl Decoder for DelimitedDecoder {
         match self.skip {
             SkipRule::Zeek => line.first() == Some(&b'#'),
             SkipRule::NfdumpSummary => self.in_trailer || line.trim_ascii() == b"Summary",
-            SkipRule::None | SkipRule::ArgusMan => self
-                .names
-                .as_ref()
-                .is_some_and(|n| n.may_be_header(line, self.delim)),
+            SkipRule::None | SkipRule::ArgusMan => self.may_be_header(line),
         }
     }
 }

@@ -357,9 +357,7 @@ fn port(plan: &Plan, col: usize, raw: &[u8]) -> Result<Option<u16>, String> {
     match parse_port(raw) {
         Some(p) => Ok(Some(p)),
         // Empty or an unset marker (`-`, `(empty)` …) is no port; `NaN` is not a port.
-        None if super::value::is_unset(std::str::from_utf8(raw.trim_ascii()).unwrap_or("?!")) => {
-            Ok(None)
-        }
+        None if std::str::from_utf8(raw.trim_ascii()).is_ok_and(super::value::is_unset) => Ok(None),
         None => Err(bad(plan, col, raw, "is not a port (0 to 65535)")),
     }
 }

@@ -83,8 +83,7 @@ impl Input {
     pub fn display_name(&self) -> String {
         match self {
             Input::Stdin => "<stdin>".to_string(),
-            // File names are input too: shown in titles, errors and `file:line` rejects.
-            Input::File(p) => crate::sanitize::cell(&p.display().to_string()).into_owned(),
+            Input::File(p) => path_name(p),
         }
     }
 }
@@ -111,6 +110,7 @@ pub fn is_gzip(head: &[u8]) -> bool {
     head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b
 }
 
+/// A path as shown anywhere: file names are input too (titles, errors, `file:line` rejects).
 pub(crate) fn path_name(p: &Path) -> String {
     crate::sanitize::cell(&p.display().to_string()).into_owned()
 }

@@ -60,27 +60,16 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             bar,
         )],
     ));
-    if let Some(st) = &v.ingest
-        && st.rejected > 0
-    {
-        parts.push((
-            4,
-            vec![Span::styled(
-                format!("rejected {}", count(st.rejected as f64)),
-                warn,
-            )],
-        ));
-    }
-    if let Some(st) = &v.ingest
-        && st.suspect_times > 0
-    {
-        parts.push((
-            4,
-            vec![Span::styled(
-                format!("bad times {}", count(st.suspect_times as f64)),
-                warn,
-            )],
-        ));
+    // Rows the source could not give whole: rejected, or kept without a believable time.
+    if let Some(st) = &v.ingest {
+        for (what, n) in [("rejected", st.rejected), ("bad times", st.suspect_times)] {
+            if n > 0 {
+                parts.push((
+                    4,
+                    vec![Span::styled(format!("{what} {}", count(n as f64)), warn)],
+                ));
+            }
+        }
     }
     let model = match &s.model {
         ModelState::WarmingUp { have, need } => {
