@@ -31,22 +31,10 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(path: Option<&std::path::Path>) -> Result<()> {
-    let Some(path) = path else {
-        return Ok(());
-    };
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| eyre!("{}: cannot open the log file: {e}", path.display()))?;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::sync::Mutex::new(file))
-        .with_ansi(false)
-        .init();
-    Ok(())
+    match path {
+        Some(p) => flowtop::report::log_to(p).map_err(|e| eyre!(e)),
+        None => Ok(()),
+    }
 }
 
 fn detect_options(cfg: &Config, args: &InputArgs) -> Result<DetectOptions> {

@@ -23,6 +23,26 @@ pub fn install_hooks() -> color_eyre::Result<()> {
     Ok(())
 }
 
+/// Sends the log to `path` (appended), through the same escaping as stdout and stderr: log
+/// lines quote file names and panic messages, which are input too.
+pub fn log_to(path: &std::path::Path) -> Result<(), String> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| format!("{}: cannot open the log file: {e}", path.display()))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::sync::Mutex::new(crate::sanitize::SafeWriter::new(
+            file,
+        )))
+        .with_ansi(false)
+        .init();
+    Ok(())
+}
+
 static FIRST_PANIC: OnceLock<String> = OnceLock::new();
 
 /// The first panic of any thread since the hooks were installed: the monitor ends on it
