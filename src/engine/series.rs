@@ -181,7 +181,8 @@ pub struct Series {
     /// Double the bucket (merging pairs) instead of dropping the oldest, so a replayed capture
     /// of any length fills the ring: hours of flows become a few hundred buckets.
     auto: bool,
-    /// The input has ended (a replay is over): no row can come late, every bucket is final.
+    /// The input has ended (a replay is over) and no flow came since: no row can come late,
+    /// every bucket is final.
     ended: bool,
 }
 
@@ -296,6 +297,8 @@ impl Series {
         if !t.is_finite() {
             return None;
         }
+        // Flows again after the end (a finished replay seeked back): the lateness window holds.
+        self.ended = false;
         if self.auto {
             while let Some(first) = self.buckets.front().map(|b| b.start)
                 && (t - first) / self.bucket_s >= self.capacity as f64

@@ -239,11 +239,26 @@ fn a_refit_with_no_flows_after_it_keeps_clusters_and_projection() {
 #[test]
 fn the_end_of_input_closes_every_bucket() {
     let (mut e, rows) = inline_engine("sample-data/trickbot-conn.log", 400);
+    // The newest flow, sent again three times: its bucket was still open at the end.
+    let newest = rows
+        .iter()
+        .max_by(|a, b| a.ts.unwrap_or(0.0).total_cmp(&b.ts.unwrap_or(0.0)))
+        .cloned()
+        .expect("rows");
+    let rows_again = vec![newest; 3];
     e.ingest(rows);
     let open = e.snapshot().series.len() - e.closed_series().len();
     assert!(open > 0, "the lateness window holds buckets open");
     e.end_of_input();
     assert_eq!(e.closed_series().len(), e.snapshot().series.len());
+    // A replay seeked back after its end sends flows again: they are placed, not all late.
+    let late_before = e.snapshot().late_rows;
+    e.ingest(rows_again);
+    assert_eq!(
+        e.snapshot().late_rows,
+        late_before,
+        "the open buckets take them again"
+    );
 }
 
 /// A format with forward bytes only (CIC-IDS2017 cleaned) still draws a bytes series, said
