@@ -23,6 +23,10 @@ pub enum Action {
     Focus6,
     DrillDown,
     Filter,
+    SortNext,
+    SortPrev,
+    SortReverse,
+    Fold,
     Freeze,
     Pause,
     Faster,
@@ -37,7 +41,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 36] = [
         Action::Quit,
         Action::Close,
         Action::Help,
@@ -59,6 +63,10 @@ impl Action {
         Action::Focus6,
         Action::DrillDown,
         Action::Filter,
+        Action::SortNext,
+        Action::SortPrev,
+        Action::SortReverse,
+        Action::Fold,
         Action::Freeze,
         Action::Pause,
         Action::Faster,
@@ -75,7 +83,11 @@ impl Action {
     fn info(self) -> (&'static str, &'static [&'static str], &'static str) {
         match self {
             Action::Quit => ("quit", &["q"], "quit (ctrl-c always quits)"),
-            Action::Close => ("close", &["esc"], "close the overlay; never quits"),
+            Action::Close => (
+                "close",
+                &["esc"],
+                "close the overlay, or the opened folds; never quits",
+            ),
             Action::Help => ("help", &["?"], "this help"),
             Action::Up => ("up", &["up", "k"], "previous row"),
             Action::Down => ("down", &["down", "j"], "next row"),
@@ -100,12 +112,20 @@ impl Action {
             Action::DrillDown => (
                 "drill-down",
                 &["enter"],
-                "open the selected flow; on a cluster, filter the feed to it",
+                "open the selected flow or fold of repeats; on a cluster, filter the feed to it",
             ),
             Action::Filter => (
                 "filter",
                 &["/"],
                 "filter the feed: score>0.9 cluster:3 label:attack dport:443 …",
+            ),
+            Action::SortNext => ("sort-next", &[">"], "sort the feed by the next column"),
+            Action::SortPrev => ("sort-prev", &["<"], "sort the feed by the previous column"),
+            Action::SortReverse => ("sort-reverse", &["I"], "reverse the feed's sort order"),
+            Action::Fold => (
+                "fold",
+                &["z"],
+                "fold repeats (same src, dst, port, proto) into one row, or list every flow",
             ),
             Action::Freeze => ("freeze", &["space"], "freeze the view (ingest goes on)"),
             Action::Pause => ("pause", &["p"], "pause / resume the replay"),

@@ -3,6 +3,7 @@
 //! fields), which is pure: no terminal, no clock, no I/O.
 
 mod action;
+mod feed;
 mod filter;
 mod form;
 mod keymap;
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use action::Action;
+pub use feed::{FeedRow, FoldKey, Sort, SortKey, total_bytes, votes};
 pub use filter::Filter;
 pub use form::{FIELDS as FORM_FIELDS, ThreatForm};
 pub use keymap::{Code, Key, KeyMap};
@@ -93,6 +95,11 @@ pub struct App {
     /// The Model-quality pane's second tab: the supervised classifier.
     pub classifier_tab: bool,
     pub filter: Option<Filter>,
+    pub sort: Sort,
+    /// Repeats of one pattern fold into one row (`z` turns it off).
+    pub fold: bool,
+    /// Folds opened with Enter; Esc closes them all.
+    pub expanded: std::collections::HashSet<FoldKey>,
     pub quit: bool,
     pub paused: bool,
     /// Rows a page moves (set from the feed's height by the renderer's caller).
@@ -117,6 +124,9 @@ impl App {
             profile_tab: false,
             classifier_tab: false,
             filter: None,
+            sort: Sort::default(),
+            fold: true,
+            expanded: Default::default(),
             quit: false,
             paused: false,
             page: 10,
@@ -147,11 +157,24 @@ impl App {
             .collect()
     }
 
-    /// Index of the selected row in `feed`.
-    pub fn selected_index(&self, feed: &[&Arc<AnomalyEvent>]) -> usize {
+    /// The feed's rows as shown: filtered, folded, sorted, opened folds followed by their
+    /// members.
+    pub fn feed_rows<'a>(&self, view: &'a LiveView) -> Vec<FeedRow<'a>> {
+        feed::rows(&self.feed(view), self.fold, &self.expanded, self.sort)
+    }
+
+    /// Index of the selected row in `rows` (a row is known by its newest flow's line).
+    pub fn selected_index(&self, rows: &[FeedRow]) -> usize {
         self.selected
-            .and_then(|line| feed.iter().position(|e| e.line == line))
+            .and_then(|line| rows.iter().position(|r| r.head().line == line))
             .unwrap_or(0)
+    }
+
+    /// The flow under the selection.
+    fn selected_event(&self, view: &LiveView) -> Option<Arc<AnomalyEvent>> {
+        let rows = self.feed_rows(view);
+        rows.get(self.selected_index(&rows))
+            .map(|r| Arc::clone(r.head()))
     }
 
     /// True while a text field has the keyboard (printable keys are text, not actions).
@@ -163,14 +186,55 @@ impl App {
     }
 
     fn move_selection(&mut self, view: &LiveView, delta: isize) {
-        let feed = self.feed(view);
-        if feed.is_empty() {
+        let rows = self.feed_rows(view);
+        if rows.is_empty() {
             self.selected = None;
             return;
         }
-        let i = self.selected_index(&feed) as isize + delta;
-        let i = i.clamp(0, feed.len() as isize - 1) as usize;
-        self.selected = if i == 0 { None } else { Some(feed[i].line) };
+        let i = self.selected_index(&rows) as isize + delta;
+        let i = i.clamp(0, rows.len() as isize - 1) as usize;
+        self.selected = if i == 0 {
+            None
+        } else {
+            Some(rows[i].head().line)
+        };
+    }
+
+    /// Enter on the feed: a closed fold opens, anything else shows its flow.
+    fn open_feed_row(&mut self, view: &LiveView) {
+        let rows = self.feed_rows(view);
+        let Some(row) = rows.get(self.selected_index(&rows)) else {
+            return;
+        };
+        if row.repeats() > 1
+            && !row.expanded
+            && let Some(key) = FoldKey::of(row.head())
+        {
+            self.expanded.insert(key);
+            return;
+        }
+        self.overlay = Some(Overlay::Detail {
+            event: Arc::clone(row.head()),
+            scroll: 0,
+        });
+    }
+
+    /// Esc on the feed closes every opened fold; a selected member goes back to its fold.
+    fn close_folds(&mut self, view: &LiveView) {
+        if self.expanded.is_empty() {
+            return;
+        }
+        let selected = self.selected_event(view);
+        self.expanded.clear();
+        if let Some(e) = selected
+            && let Some(key) = FoldKey::of(&e)
+        {
+            let rows = self.feed_rows(view);
+            self.selected = rows
+                .iter()
+                .position(|r| FoldKey::of(r.head()).as_ref() == Some(&key))
+                .and_then(|i| (i > 0).then(|| rows[i].head().line));
+        }
     }
 }
 
@@ -181,7 +245,7 @@ pub fn update(app: &mut App, action: Action, live: &Arc<LiveView>) -> Vec<Engine
     match (&mut app.overlay, action) {
         (_, Action::Quit) => app.quit = true,
         (Some(_), Action::Close) => app.overlay = None,
-        (None, Action::Close) => {}
+        (None, Action::Close) => app.close_folds(&view),
         (Some(Overlay::Help { .. }), Action::Help) => app.overlay = None,
         (Some(Overlay::Help { scroll }), Action::Down) => *scroll = scroll.saturating_add(1),
         (Some(Overlay::Help { scroll }), Action::Up) => *scroll = scroll.saturating_sub(1),
@@ -317,16 +381,21 @@ fn act(app: &mut App, a: Action, view: &Arc<LiveView>) -> Vec<EngineCommand> {
                     app.focus = Pane::Anomalies;
                 }
             }
-            _ => {
-                let feed = app.feed(view);
-                if let Some(e) = feed.get(app.selected_index(&feed)) {
-                    app.overlay = Some(Overlay::Detail {
-                        event: Arc::clone(e),
-                        scroll: 0,
-                    });
-                }
-            }
+            _ => app.open_feed_row(view),
         },
+        Action::SortNext | Action::SortPrev => {
+            app.sort = app.sort.step(a == Action::SortNext);
+            app.selected = None;
+        }
+        Action::SortReverse => {
+            app.sort.reversed = !app.sort.reversed;
+            app.selected = None;
+        }
+        Action::Fold => {
+            app.fold = !app.fold;
+            app.expanded.clear();
+            app.selected = None;
+        }
         Action::Filter => {
             app.overlay = Some(Overlay::Filter {
                 text: app
@@ -353,12 +422,17 @@ fn act(app: &mut App, a: Action, view: &Arc<LiveView>) -> Vec<EngineCommand> {
         Action::Retrain => out.push(EngineCommand::Retrain),
         Action::CancelRetrain => out.push(EngineCommand::CancelRetrain),
         Action::Threat => {
-            let feed = app.feed(view);
-            let selected = feed.get(app.selected_index(&feed)).copied();
-            app.overlay = Some(Overlay::Threat(Box::new(ThreatForm::from_event(selected))));
+            let selected = app.selected_event(view);
+            app.overlay = Some(Overlay::Threat(Box::new(ThreatForm::from_event(
+                selected.as_ref(),
+            ))));
         }
         Action::Export => {
-            let events: Vec<Arc<AnomalyEvent>> = app.feed(view).into_iter().cloned().collect();
+            // Every flow of the rows as shown, in their order: a fold exports all its repeats.
+            let mut events: Vec<Arc<AnomalyEvent>> = Vec::new();
+            for r in app.feed_rows(view).iter().filter(|r| !r.member) {
+                events.extend(r.events.iter().map(|e| Arc::clone(e)));
+            }
             let stamp = chrono::DateTime::from_timestamp(app.now as i64, 0)
                 .map(|t| t.format("%Y%m%d-%H%M%S").to_string())
                 .unwrap_or_else(|| "now".into());

@@ -265,3 +265,123 @@ fn ctrl_u_clears_the_filter_prompt() {
         other => panic!("the prompt stays open: {other:?}"),
     }
 }
+
+#[test]
+fn repeats_fold_into_one_row_that_enter_opens_and_esc_closes() {
+    let live = Arc::new(fixture::beacon(40));
+    let mut app = App::new("m.json".into(), "out".into());
+    let rows = app.feed_rows(&live);
+    // 40 beacon flows in one row, then the fixture's five flows and its volume event.
+    assert_eq!(rows.len(), 7);
+    let beacon = rows
+        .iter()
+        .find(|r| r.repeats() == 40)
+        .expect("one folded row");
+    assert_eq!(
+        beacon.head().line,
+        1_040,
+        "the newest repeat heads the fold"
+    );
+    assert_eq!(
+        beacon
+            .first_seen()
+            .zip(beacon.last_seen())
+            .map(|(a, b)| b - a),
+        Some(39.0 * 3000.0)
+    );
+    let at = rows.iter().position(|r| r.repeats() == 40).expect("fold");
+    for _ in 0..at {
+        update(&mut app, Action::Down, &live);
+    }
+    // Enter on a fold opens it: the 39 older repeats follow it, and nothing else opens.
+    update(&mut app, Action::DrillDown, &live);
+    assert!(app.overlay.is_none());
+    let rows = app.feed_rows(&live);
+    assert_eq!(rows.len(), 7 + 39);
+    assert!(rows[at].expanded);
+    assert!(rows[at + 1..at + 40].iter().all(|r| r.member));
+    // On a member, Enter shows that flow; Esc closes the detail, then the fold, and the
+    // selection goes back to the fold.
+    update(&mut app, Action::Down, &live);
+    update(&mut app, Action::DrillDown, &live);
+    match &app.overlay {
+        Some(Overlay::Detail { event, .. }) => assert_eq!(event.line, 1_039),
+        other => panic!("expected the member's detail, got {other:?}"),
+    }
+    update(&mut app, Action::Close, &live);
+    update(&mut app, Action::Close, &live);
+    assert_eq!(app.feed_rows(&live).len(), 7);
+    let rows = app.feed_rows(&live);
+    assert_eq!(rows[app.selected_index(&rows)].repeats(), 40);
+    // `z` lists every flow.
+    update(&mut app, Action::Fold, &live);
+    assert_eq!(app.feed_rows(&live).len(), 46);
+}
+
+#[test]
+fn the_feed_sorts_by_any_column_and_keeps_missing_values_last() {
+    let live = Arc::new(fixture::beacon(3));
+    let mut app = App::new("m.json".into(), "out".into());
+    let lines =
+        |app: &App| -> Vec<u64> { app.feed_rows(&live).iter().map(|r| r.head().line).collect() };
+    // By time: newest first, the volume event (older than the flows) among them by its time.
+    let by_time = lines(&app);
+    let times: Vec<f64> = app
+        .feed_rows(&live)
+        .iter()
+        .filter_map(|r| r.last_seen())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    assert_eq!(by_time.len(), 7);
+    // Walk to the score column: biggest first, and the volume event (no score) last.
+    while app.sort.key != SortKey::Score {
+        update(&mut app, Action::SortNext, &live);
+    }
+    let rows = app.feed_rows(&live);
+    assert_eq!(rows.last().map(|r| r.head().volume.is_some()), Some(true));
+    let scores: Vec<f64> = rows[..rows.len() - 1]
+        .iter()
+        .map(|r| r.events.iter().map(|e| e.score).fold(f64::MIN, f64::max))
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    update(&mut app, Action::SortReverse, &live);
+    let rows = app.feed_rows(&live);
+    let reversed: Vec<f64> = rows[..rows.len() - 1]
+        .iter()
+        .map(|r| r.events.iter().map(|e| e.score).fold(f64::MIN, f64::max))
+        .collect();
+    assert!(reversed.windows(2).all(|w| w[0] <= w[1]), "{reversed:?}");
+    assert!(rows.last().is_some_and(|r| r.head().volume.is_some()));
+    // Addresses sort as addresses: 10.0.0.9 would come before 10.0.0.10.
+    update(&mut app, Action::SortPrev, &live);
+    while app.sort.key != SortKey::Flow {
+        update(&mut app, Action::SortPrev, &live);
+    }
+    let srcs: Vec<String> = app
+        .feed_rows(&live)
+        .iter()
+        .filter_map(|r| r.head().src.as_deref().map(str::to_string))
+        .collect();
+    assert_eq!(
+        srcs,
+        [
+            "10.0.0.10",
+            "10.0.0.11",
+            "10.0.0.12",
+            "10.0.0.13",
+            "10.0.0.14",
+            "10.0.0.99"
+        ]
+    );
+}
+
+#[test]
+fn export_takes_every_flow_of_a_fold() {
+    let live = Arc::new(fixture::beacon(10));
+    let mut app = App::new("m.json".into(), "out".into());
+    let cmds = update(&mut app, Action::Export, &live);
+    match cmds.as_slice() {
+        [EngineCommand::Export { events, .. }] => assert_eq!(events.len(), 16),
+        other => panic!("expected one export, got {other:?}"),
+    }
+}

@@ -331,3 +331,25 @@ pub fn warming() -> LiveView {
     };
     v
 }
+
+/// The fixture's feed with `n` beacon flows first: 10.0.0.99 → 203.0.113.7:8080 every 30 s
+/// over two UTC days, newest first, each a separate flagged flow.
+pub fn beacon(n: u64) -> LiveView {
+    let mut v = view();
+    let start = 1_500_000_000.0 - 86_400.0;
+    let beacons = (0..n).map(|k| {
+        let mut e = event(0);
+        e.line = 1_000 + n - k;
+        e.ts = Some(start + 30.0 * (n - k) as f64 * 100.0);
+        e.src = Some(Text::from("10.0.0.99"));
+        e.dst = Some(Text::from("203.0.113.7"));
+        e.sport = Some(50_000 + k as u16);
+        e.dport = Some(8080);
+        e.score = 0.9 + 0.001 * k as f64;
+        Arc::new(e)
+    });
+    let mut feed: Vec<Arc<AnomalyEvent>> = beacons.collect();
+    feed.extend(v.snapshot.feed.iter().cloned());
+    v.snapshot.feed = feed;
+    v
+}

@@ -329,3 +329,52 @@ fn an_input_that_stopped_on_an_error_says_so() {
         "{top}"
     );
 }
+
+/// Repeats of one pattern show as one row with their count and first sighting; a feed over
+/// two days dates its times; opened, the fold lists its members indented.
+#[test]
+fn the_feed_folds_repeats_and_dates_a_capture_over_days() {
+    let live = Arc::new(fixture::beacon(40));
+    let mut a = app();
+    let screen = text(&draw(&a, &live, "mono", 200, 40, false));
+    let feed: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("Anomalies"))
+        .take(10)
+        .collect();
+    let feed = feed.join("\n");
+    insta::assert_snapshot!(feed);
+    assert!(feed.contains("1 folded"), "{feed}");
+    assert!(
+        feed.contains("▸ 10.0.0.99:50000 → 203.0.113.7:8080"),
+        "{feed}"
+    );
+    assert!(feed.contains("    40×"), "{feed}");
+    // Dates: the beacon began a day before the rest of the feed (first seen).
+    assert!(feed.contains("07-14 12:00:00"), "{feed}");
+    assert!(feed.contains("07-13 03:30:00"), "{feed}");
+    while a.feed_rows(&live)[a.selected_index(&a.feed_rows(&live))].repeats() != 40 {
+        update(&mut a, Action::Down, &live);
+    }
+    update(&mut a, Action::DrillDown, &live);
+    let screen = text(&draw(&a, &live, "mono", 200, 40, false));
+    assert!(screen.contains("▾ 10.0.0.99:50000"), "{screen}");
+    assert!(
+        screen.contains(":00   10.0.0.99:50001 → 203.0.113.7:8080"),
+        "{screen}"
+    );
+}
+
+/// At 80 columns the flow keeps both addresses and ports; columns of lower priority go.
+#[test]
+fn narrow_feed_keeps_whole_endpoints() {
+    let live = fixture::view();
+    let screen = text(&draw(&app(), &live, "mono", 80, 24, false));
+    for line in [
+        "10.0.0.10:40000 → 192.168.1.5:4444",
+        "10.0.0.11:40001 → 192.168.1.5:443",
+    ] {
+        assert!(screen.contains(line), "{screen}");
+    }
+    assert!(screen.contains("threat"), "{screen}");
+}

@@ -3,15 +3,16 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use crate::app::Pane;
+use super::feed_columns::{Cx, columns, fit_columns, spaced_votes, volume_text};
+use crate::app::{FeedRow, Pane};
 use crate::detect::DetectorKind;
 use crate::engine::AnomalyEvent;
 use crate::threat::Level;
 use crate::ui::ViewCtx;
-use crate::ui::format::{fit, time};
+use crate::ui::format::fit;
 
 /// Two-letter column heads for the vote columns.
 fn short(k: DetectorKind) -> &'static str {
@@ -75,19 +76,31 @@ pub fn endpoints(e: &AnomalyEvent) -> String {
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let view = ctx.view;
-    let feed = ctx.app.feed(view);
+    let rows = ctx.app.feed_rows(view);
     let total = view.snapshot.feed.len();
+    let shown: usize = rows.iter().filter(|r| !r.member).map(|r| r.repeats()).sum();
     // The feed keeps the newest rows; the count is of every flagged flow since the start.
     let flagged = view.snapshot.counters.flagged.max(total as u64);
-    let detail = if ctx.app.filter.is_some() {
-        format!("{} of {} shown (filtered)", feed.len(), total)
+    let mut detail = if ctx.app.filter.is_some() {
+        format!("{shown} of {total} shown (filtered)")
     } else if flagged > total as u64 {
         format!("{flagged} flagged, newest {total} listed")
     } else {
-        format!("{total} flagged, newest first")
+        format!("{total} flagged")
     };
+    let folded = rows.iter().filter(|r| !r.member && r.repeats() > 1).count();
+    if folded > 0 {
+        detail.push_str(&format!(", {folded} folded"));
+    }
+    let sort = ctx.app.sort;
+    let arrow = if sort.descending() {
+        ctx.glyph("↓", "v")
+    } else {
+        ctx.glyph("↑", "^")
+    };
+    detail.push_str(&format!(" │ by {} {arrow}", sort.key.name()));
     let block = ctx.pane_block(Pane::Anomalies, detail);
-    if feed.is_empty() {
+    if rows.is_empty() {
         let text = match (&view.snapshot.model, total) {
             (crate::engine::ModelState::Ready, 0) => "no flow flagged yet".to_string(),
             (crate::engine::ModelState::Ready, _) => "no flagged flow matches the filter".into(),
@@ -105,119 +118,74 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         return;
     }
     let kinds: Vec<DetectorKind> = view.snapshot.detectors.iter().map(|d| d.kind).collect();
-    let has_labels = feed.iter().any(|e| e.label.is_some());
-    let has_classes = feed.iter().any(|e| e.predicted.is_some());
-    let mut head = vec![Cell::from("time"), Cell::from("flow"), Cell::from("score")];
-    let inner_w = area.width.saturating_sub(2) as usize;
-    // Narrow terminals: all votes in one column, one glyph per detector, no spacing.
-    let compact = inner_w < 100;
-    if compact {
-        head.push(Cell::from("votes"));
-    } else {
-        head.extend(kinds.iter().map(|k| Cell::from(short(*k))));
-    }
-    head.push(Cell::from("threat"));
-    if has_classes {
-        head.push(Cell::from("classifier"));
-    }
-    if has_labels {
-        head.push(Cell::from("label"));
-    }
-    let yes = ctx.glyph("●", "X");
-    let no = ctx.glyph("·", ".");
-    let votes_w = if compact {
-        kinds.len().max(5) + 1
-    } else {
-        3 * kinds.len()
+    let cx = Cx {
+        ctx,
+        with_date: spans_days(&rows),
+        detectors: kinds.len(),
+        flow_width: rows
+            .iter()
+            .map(|r| {
+                let e = r.head();
+                let text = volume_text(e).unwrap_or_else(|| endpoints(e));
+                // Fold markers and member indents take two columns more.
+                unicode_width::UnicodeWidthStr::width(text.as_str()) as u16 + 2
+            })
+            .max()
+            .unwrap_or(0),
     };
-    let fixed = 9
-        + 7
-        + votes_w
-        + 12
-        + if has_labels { 14 } else { 0 }
-        + if has_classes { 14 } else { 0 }
-        + 8;
-    let flow_w = inner_w.saturating_sub(fixed).clamp(8, 48);
+    let cols = columns();
+    let wanted: Vec<bool> = cols.iter().map(|c| (c.wanted)(&rows)).collect();
+    // The highlight symbol takes two columns of the inner width.
+    let inner_w = area.width.saturating_sub(4);
+    let layout = fit_columns(&cols, &wanted, &cx, inner_w);
+    let head = layout.iter().map(|&(i, w)| {
+        let c = &cols[i];
+        let mut h = if c.header == "votes" && spaced_votes(&cx, w) {
+            kinds
+                .iter()
+                .map(|k| short(*k))
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            c.header.to_string()
+        };
+        if c.sort == Some(sort.key) {
+            h.push(' ');
+            h.push_str(arrow);
+        }
+        Cell::from(fit(&h, w as usize))
+    });
     // Build only the rows on screen (the feed holds up to a thousand): the selection stays
     // in view, at the bottom edge when it moves past it.
     let visible = (area.height as usize).saturating_sub(3).max(1);
-    let selected = ctx.app.selected_index(&feed);
+    let selected = ctx.app.selected_index(&rows);
     let start = (selected + 1).saturating_sub(visible);
-    let rows = feed.iter().skip(start).take(visible).map(|e| {
-        let mut cells = vec![
-            Cell::from(e.ts.map(time).unwrap_or_else(|| format!("l{}", e.line))),
-            Cell::from(fit(&endpoints(e), flow_w)),
-            Cell::from(Span::styled(
-                if e.volume.is_some() {
-                    "volume".to_string()
-                } else {
-                    format!("{:.3}", e.score)
-                },
-                ctx.style("consensus"),
-            )),
-        ];
-        let glyph = |v: &Option<bool>| match v {
-            Some(true) => Span::styled(yes, ctx.style("vote-yes")),
-            Some(false) => Span::styled(no, ctx.style("vote-no")),
-            None => Span::raw(" "),
-        };
-        if compact {
-            cells.push(Cell::from(Line::from(
-                e.votes.iter().map(glyph).collect::<Vec<_>>(),
-            )));
+    let body = rows.iter().skip(start).take(visible).map(|r| {
+        let row = Row::new(layout.iter().map(|&(i, w)| (cols[i].cell)(&cx, r, w)));
+        if r.member {
+            row.style(ctx.style("muted"))
         } else {
-            // Volume events have no votes: blank cells keep the later columns in place.
-            cells.extend(
-                (0..kinds.len()).map(|j| Cell::from(e.votes.get(j).map_or(Span::raw(""), glyph))),
-            );
+            row
         }
-        let t = &e.threat;
-        cells.push(Cell::from(Span::styled(
-            // Floor, so a 69.8 (MEDIUM) never reads as 70.
-            format!("{:<6} {:>3}", t.level.name(), t.score.floor() as u32),
-            ctx.style(level_slot(t.level)),
-        )));
-        if has_classes {
-            // The predicted class and its probability; attacks in the threat colours.
-            cells.push(Cell::from(match &e.predicted {
-                Some(p) => Span::styled(
-                    fit(&format!("{:.2} {}", p.probability, p.class), 14),
-                    ctx.style(if p.attack_probability >= 0.5 {
-                        "anomaly-high"
-                    } else {
-                        "muted"
-                    }),
-                ),
-                None => Span::raw(""),
-            }));
-        }
-        if has_labels {
-            cells.push(Cell::from(fit(e.label.as_deref().unwrap_or(""), 14)));
-        }
-        Row::new(cells)
     });
-    let mut widths = vec![
-        Constraint::Length(9),
-        Constraint::Length(flow_w as u16),
-        Constraint::Length(6),
-    ];
-    if compact {
-        widths.push(Constraint::Length(votes_w as u16 - 1));
-    } else {
-        widths.extend(kinds.iter().map(|_| Constraint::Length(2)));
-    }
-    widths.push(Constraint::Length(10));
-    if has_classes {
-        widths.push(Constraint::Length(14));
-    }
-    if has_labels {
-        widths.push(Constraint::Length(14));
-    }
-    let table = Table::new(rows, widths)
+    let widths: Vec<Constraint> = layout.iter().map(|&(_, w)| Constraint::Length(w)).collect();
+    let table = Table::new(body, widths)
         .header(Row::new(head).style(ctx.style("title")))
         .block(block)
         .row_highlight_style(ctx.style("selection"))
-        .highlight_symbol(ctx.glyph("▶", ">"));
+        .highlight_symbol(ctx.glyph("▶ ", "> "));
     let mut state = TableState::default().with_selected(Some(selected - start));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// True when the listed flows fall on more than one UTC day.
+fn spans_days(rows: &[FeedRow]) -> bool {
+    let days = rows
+        .iter()
+        .flat_map(|r| r.events.iter())
+        .filter_map(|e| e.ts)
+        .filter(|t| *t > 1e8)
+        .map(|t| (t / 86_400.0).floor() as i64);
+    let (lo, hi) = days.fold((i64::MAX, i64::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+    lo < hi
 }

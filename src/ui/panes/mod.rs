@@ -3,6 +3,7 @@
 mod anomalies;
 mod classifier;
 mod clusters;
+mod feed_columns;
 mod forecast;
 mod profile;
 mod projection;
