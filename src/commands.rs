@@ -244,7 +244,7 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let mut w = ScoreWriter::new(out, format);
+    let mut w = ScoreWriter::new(out, format, cfg.threat);
     let summary_counts;
     let progress = Progress::spinner("scoring");
     let mut write = |m: &ModelSet, rows: &[FlowRecord]| -> Result<()> {

@@ -1,12 +1,13 @@
 //! `flowtop score`: every input flow with its calibrated detector scores, votes, consensus
-//! score, flag, cluster and top deviating features, as CSV or JSON lines.
+//! score, flag, threat, classifier verdict, cluster and top deviating features, as CSV or
+//! JSON lines. The monitor's `e` export writes the same columns (`OutputRow`).
 
 use std::io::Write;
 
-use serde::Serialize;
-
+use crate::detect::DetectorKind;
 use crate::model::{BatchScores, ModelSet};
 use crate::schema::FlowRecord;
+use crate::threat::{Bands, ModelEvidence, ThreatInput};
 
 /// Rows scored per batch: bounds memory on large files.
 pub const BATCH: usize = 8192;
@@ -31,38 +32,191 @@ impl OutputFormat {
     }
 }
 
-#[derive(Serialize)]
-struct ScoredRow<'a> {
-    line: u64,
-    ts: Option<f64>,
-    src: Option<&'a str>,
-    dst: Option<&'a str>,
-    sport: Option<u16>,
-    dport: Option<u16>,
-    proto: Option<&'a str>,
-    label: Option<&'a str>,
-    scores: Vec<(&'static str, Option<f64>)>,
-    votes: Vec<(&'static str, Option<bool>)>,
-    consensus: Option<f64>,
-    flagged: bool,
-    cluster: Option<usize>,
-    top_features: Vec<(String, f64)>,
+/// One output row: the columns `score -o`, stdout and the monitor's `e` export share, in one
+/// order. Text from input is escaped when the cells are made.
+pub struct OutputRow<'a> {
+    /// `flow`, or `volume` for a bucket outside its forecast interval.
+    pub kind: &'static str,
+    pub line: u64,
+    pub ts: Option<f64>,
+    pub src: Option<&'a str>,
+    pub sport: Option<u16>,
+    pub dst: Option<&'a str>,
+    pub dport: Option<u16>,
+    pub proto: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub label: Option<&'a str>,
+    /// Calibrated score per detector, in the model's detector order.
+    pub scores: Vec<Option<f64>>,
+    pub votes: Vec<Option<bool>>,
+    pub consensus: Option<f64>,
+    pub flagged: bool,
+    pub threat: Option<f64>,
+    pub level: Option<&'static str>,
+    pub class: Option<&'a str>,
+    pub class_probability: Option<f64>,
+    pub cluster: Option<usize>,
+    pub top_features: &'a [(String, f64)],
+    /// Volume rows: every series out of its interval, `series=observed [lo, hi] expected E`.
+    pub volume: String,
+}
+
+/// The header for a model with these detectors.
+pub fn header(kinds: &[DetectorKind]) -> Vec<String> {
+    let mut h: Vec<String> = [
+        "kind", "line", "ts", "src", "sport", "dst", "dport", "proto", "service", "state", "label",
+    ]
+    .map(String::from)
+    .to_vec();
+    h.extend(kinds.iter().map(|k| format!("{}_score", k.name())));
+    h.extend(kinds.iter().map(|k| format!("{}_vote", k.name())));
+    h.extend(
+        [
+            "consensus",
+            "flagged",
+            "votes",
+            "threat",
+            "level",
+            "class",
+            "class_probability",
+            "cluster",
+            "top_features",
+            "volume",
+        ]
+        .map(String::from),
+    );
+    h
+}
+
+impl OutputRow<'_> {
+    /// CSV cells for `header(kinds)`: one per detector whatever the row (volume rows have no
+    /// detector scores, and a row from an older model may have had other detectors).
+    pub fn cells(&self, detectors: usize) -> Vec<String> {
+        fn opt<T: ToString>(v: Option<T>) -> String {
+            v.map(|v| v.to_string()).unwrap_or_default()
+        }
+        let text = |v: Option<&str>| crate::sanitize::spreadsheet(v.unwrap_or("")).into_owned();
+        let mut cells = vec![
+            self.kind.to_string(),
+            self.line.to_string(),
+            opt(self.ts),
+            text(self.src),
+            opt(self.sport),
+            text(self.dst),
+            opt(self.dport),
+            text(self.proto),
+            text(self.service),
+            text(self.state),
+            text(self.label),
+        ];
+        cells.extend((0..detectors).map(|j| {
+            opt(self
+                .scores
+                .get(j)
+                .copied()
+                .flatten()
+                .map(|v| format!("{v:.6}")))
+        }));
+        cells.extend((0..detectors).map(|j| {
+            opt(self
+                .votes
+                .get(j)
+                .copied()
+                .flatten()
+                .map(|v| u8::from(v).to_string()))
+        }));
+        cells.push(opt(self.consensus.map(|v| format!("{v:.6}"))));
+        cells.push(u8::from(self.flagged).to_string());
+        cells.push(self.vote_count().to_string());
+        cells.push(opt(self.threat.map(|v| format!("{v:.1}"))));
+        cells.push(opt(self.level));
+        cells.push(text(self.class));
+        cells.push(opt(self.class_probability.map(|v| format!("{v:.4}"))));
+        cells.push(opt(self.cluster));
+        let top: Vec<String> = self
+            .top_features
+            .iter()
+            .map(|(n, z)| format!("{n}:{z:.2}"))
+            .collect();
+        cells.push(text(Some(&top.join(";"))));
+        cells.push(text(Some(&self.volume)));
+        cells
+    }
+
+    fn vote_count(&self) -> usize {
+        self.votes.iter().filter(|v| **v == Some(true)).count()
+    }
+
+    /// The same row as a JSON object: detector scores and votes keyed by detector name.
+    pub fn json(&self, kinds: &[DetectorKind]) -> serde_json::Value {
+        let scores: serde_json::Map<String, serde_json::Value> = kinds
+            .iter()
+            .enumerate()
+            .map(|(j, k)| {
+                (
+                    k.name().to_string(),
+                    serde_json::json!(self.scores.get(j).copied().flatten()),
+                )
+            })
+            .collect();
+        let votes: serde_json::Map<String, serde_json::Value> = kinds
+            .iter()
+            .enumerate()
+            .map(|(j, k)| {
+                (
+                    k.name().to_string(),
+                    serde_json::json!(self.votes.get(j).copied().flatten()),
+                )
+            })
+            .collect();
+        serde_json::json!({
+            "kind": self.kind, "line": self.line, "ts": self.ts,
+            "src": self.src, "sport": self.sport, "dst": self.dst, "dport": self.dport,
+            "proto": self.proto, "service": self.service, "state": self.state,
+            "label": self.label, "scores": scores, "votes": votes,
+            "consensus": self.consensus, "flagged": self.flagged, "vote_count": self.vote_count(),
+            "threat": self.threat.map(|v| (v * 10.0).round() / 10.0), "level": self.level,
+            "class": self.class, "class_probability": self.class_probability,
+            "cluster": self.cluster,
+            "top_features": self.top_features.iter()
+                .map(|(n, z)| serde_json::json!({"feature": n, "z": z})).collect::<Vec<_>>(),
+            "volume": (!self.volume.is_empty()).then_some(&self.volume),
+        })
+    }
+}
+
+/// A CSV line from cells (already escaped for spreadsheets), quoted where CSV needs it.
+pub fn csv_line(cells: &[String]) -> String {
+    let quoted: Vec<std::borrow::Cow<str>> = cells
+        .iter()
+        .map(|c| {
+            if c.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", c.replace('"', "\"\"")).into()
+            } else {
+                c.as_str().into()
+            }
+        })
+        .collect();
+    quoted.join(",")
 }
 
 pub struct ScoreWriter<W: Write> {
     out: W,
     format: OutputFormat,
     wrote_header: bool,
+    bands: Bands,
     pub rows: u64,
     pub flagged: u64,
 }
 
 impl<W: Write> ScoreWriter<W> {
-    pub fn new(out: W, format: OutputFormat) -> Self {
+    pub fn new(out: W, format: OutputFormat, bands: Bands) -> Self {
         ScoreWriter {
             out,
             format,
             wrote_header: false,
+            bands,
             rows: 0,
             flagged: 0,
         }
@@ -79,34 +233,50 @@ impl<W: Write> ScoreWriter<W> {
             let verdict = &batch.verdicts[i];
             let cal = batch.scores.calibrated.row(i);
             let feats = batch.features.row(i);
-            let row = ScoredRow {
+            let predicted = batch.predictions.as_ref().and_then(|p| p.get(i));
+            let threat = crate::threat::assess(
+                &ThreatInput::of_flow(
+                    flow,
+                    Some(ModelEvidence::from_verdict(&kinds, verdict)),
+                    predicted.map(|p| p.attack_probability),
+                ),
+                &self.bands,
+            );
+            let top = model.top_features(feats.insert_axis(ndarray::Axis(0)), TOP_FEATURES);
+            let row = OutputRow {
+                kind: "flow",
                 line: flow.line,
                 ts: flow.ts,
                 src: flow.meta.src.as_deref(),
-                dst: flow.meta.dst.as_deref(),
                 sport: flow.meta.sport,
+                dst: flow.meta.dst.as_deref(),
                 dport: flow.meta.dport,
                 proto: flow.meta.proto.as_deref(),
+                service: flow.meta.service.as_deref(),
+                state: flow.meta.state.as_deref(),
                 label: flow.label.as_ref().map(|l| &*l.class),
-                scores: kinds
-                    .iter()
-                    .zip(cal.iter())
-                    .map(|(k, v)| (k.name(), v.is_finite().then_some(*v)))
-                    .collect(),
-                votes: kinds
-                    .iter()
-                    .zip(&verdict.votes)
-                    .map(|(k, v)| (k.name(), *v))
-                    .collect(),
+                scores: cal.iter().map(|v| v.is_finite().then_some(*v)).collect(),
+                votes: verdict.votes.clone(),
                 consensus: verdict.score.is_finite().then_some(verdict.score),
                 flagged: verdict.flagged,
+                threat: Some(threat.score),
+                level: Some(threat.level.name()),
+                class: predicted.map(|p| &*p.class),
+                class_probability: predicted.map(|p| p.probability),
                 cluster: batch.clusters.as_ref().and_then(|c| c.get(i).copied()),
-                top_features: model.top_features(feats.insert_axis(ndarray::Axis(0)), TOP_FEATURES),
+                top_features: &top,
+                volume: String::new(),
             };
             match self.format {
-                OutputFormat::Csv => self.write_csv(&row)?,
+                OutputFormat::Csv => {
+                    if !self.wrote_header {
+                        writeln!(self.out, "{}", csv_line(&header(&kinds)))?;
+                        self.wrote_header = true;
+                    }
+                    writeln!(self.out, "{}", csv_line(&row.cells(kinds.len())))?;
+                }
                 OutputFormat::JsonLines => {
-                    serde_json::to_writer(&mut self.out, &json_row(&row))?;
+                    serde_json::to_writer(&mut self.out, &row.json(&kinds))?;
                     self.out.write_all(b"\n")?;
                 }
             }
@@ -116,91 +286,8 @@ impl<W: Write> ScoreWriter<W> {
         Ok(())
     }
 
-    fn write_csv(&mut self, r: &ScoredRow) -> std::io::Result<()> {
-        if !self.wrote_header {
-            let mut h = vec![
-                "line", "ts", "src", "dst", "sport", "dport", "proto", "label",
-            ]
-            .into_iter()
-            .map(String::from)
-            .collect::<Vec<_>>();
-            h.extend(r.scores.iter().map(|(k, _)| format!("{k}_score")));
-            h.extend(r.votes.iter().map(|(k, _)| format!("{k}_vote")));
-            h.extend(["consensus", "flagged", "cluster", "top_features"].map(String::from));
-            writeln!(self.out, "{}", h.join(","))?;
-            self.wrote_header = true;
-        }
-        let opt = |v: Option<String>| v.unwrap_or_default();
-        let mut cells = vec![
-            r.line.to_string(),
-            opt(r.ts.map(|v| v.to_string())),
-            csv_text(r.src),
-            csv_text(r.dst),
-            opt(r.sport.map(|v| v.to_string())),
-            opt(r.dport.map(|v| v.to_string())),
-            csv_text(r.proto),
-            csv_text(r.label),
-        ];
-        cells.extend(
-            r.scores
-                .iter()
-                .map(|(_, v)| opt(v.map(|v| format!("{v:.6}")))),
-        );
-        cells.extend(
-            r.votes
-                .iter()
-                .map(|(_, v)| opt(v.map(|v| u8::from(v).to_string()))),
-        );
-        cells.push(opt(r.consensus.map(|v| format!("{v:.6}"))));
-        cells.push(u8::from(r.flagged).to_string());
-        cells.push(opt(r.cluster.map(|v| v.to_string())));
-        let top: Vec<String> = r
-            .top_features
-            .iter()
-            .map(|(n, z)| format!("{n}:{z:.2}"))
-            .collect();
-        cells.push(csv_text(Some(&top.join(";"))));
-        writeln!(self.out, "{}", cells.join(","))
-    }
-
     pub fn finish(mut self) -> std::io::Result<(u64, u64)> {
         self.out.flush()?;
         Ok((self.rows, self.flagged))
     }
-}
-
-/// A text cell a spreadsheet will not evaluate, quoted when it needs it.
-fn csv_text(v: Option<&str>) -> String {
-    let Some(v) = v else {
-        return String::new();
-    };
-    let s = crate::sanitize::spreadsheet(v);
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.into_owned()
-    }
-}
-
-fn json_row(r: &ScoredRow) -> serde_json::Value {
-    let map = |v: &[(&'static str, Option<f64>)]| {
-        serde_json::Value::Object(
-            v.iter()
-                .map(|(k, s)| (k.to_string(), serde_json::json!(s)))
-                .collect(),
-        )
-    };
-    let votes: serde_json::Map<String, serde_json::Value> = r
-        .votes
-        .iter()
-        .map(|(k, v)| (k.to_string(), serde_json::json!(v)))
-        .collect();
-    serde_json::json!({
-        "line": r.line, "ts": r.ts, "src": r.src, "dst": r.dst, "sport": r.sport,
-        "dport": r.dport, "proto": r.proto, "label": r.label,
-        "scores": map(&r.scores), "votes": votes, "consensus": r.consensus,
-        "flagged": r.flagged, "cluster": r.cluster,
-        "top_features": r.top_features.iter()
-            .map(|(n, z)| serde_json::json!({"feature": n, "z": z})).collect::<Vec<_>>(),
-    })
 }

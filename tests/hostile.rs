@@ -343,7 +343,7 @@ fn a_closed_pipe_ends_quietly() {
         std::io::BufReader::new(stdout)
             .read_line(&mut first)
             .expect("a line");
-        assert!(first.starts_with("line,"), "{first}");
+        assert!(first.starts_with("kind,line,"), "{first}");
     }
     let out = child.wait_with_output().expect("wait");
     let stderr = String::from_utf8_lossy(&out.stderr);

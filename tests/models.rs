@@ -104,6 +104,12 @@ fn train_then_score_with_the_saved_model() {
     let flagged = lines.iter().filter(|l| l["flagged"] == true).count();
     assert!(flagged > 0 && flagged < 1500, "{flagged} flagged");
     assert!(lines[0]["scores"]["ecod"].is_number());
+    // The threat score and level of every flow, as the monitor's export has them.
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["threat"].is_number() && l["level"].is_string())
+    );
     assert!(
         lines[0]["top_features"]
             .as_array()
@@ -126,7 +132,10 @@ fn train_then_score_with_the_saved_model() {
     let mut rows = out.lines();
     assert!(
         rows.next()
-            .is_some_and(|h| h.contains("consensus,flagged,cluster,top_features"))
+            .is_some_and(|h| h.starts_with("kind,line,ts,src,sport,dst,dport,proto,service")
+                && h.ends_with(
+                    "consensus,flagged,votes,threat,level,class,class_probability,cluster,top_features,volume"
+                ))
     );
     assert_eq!(rows.count(), 3000);
 

@@ -4,36 +4,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::snapshot::AnomalyEvent;
 use crate::detect::DetectorKind;
+use crate::score::{OutputRow, header};
 
-#[derive(Serialize)]
-struct Row<'a> {
-    /// `flow`, or `volume` for a bucket outside its forecast interval.
-    kind: &'static str,
-    line: u64,
-    ts: Option<f64>,
-    src: Option<&'a str>,
-    sport: Option<u16>,
-    dst: Option<&'a str>,
-    dport: Option<u16>,
-    proto: Option<&'a str>,
-    label: Option<&'a str>,
-    cluster: Option<usize>,
-    score: f64,
-    votes: usize,
-    threat: f64,
-    level: &'static str,
-    voting: String,
-    top_features: String,
-    /// Volume rows: every series out of its interval, `series=observed [lo, hi] expected E`.
-    volume: String,
-}
-
-fn row(e: &AnomalyEvent) -> Row<'_> {
-    Row {
+/// The feed row as an output row: the columns and order of `flowtop score -o`.
+fn row(e: &AnomalyEvent) -> OutputRow<'_> {
+    OutputRow {
         kind: if e.volume.is_some() { "volume" } else { "flow" },
         line: e.line,
         ts: e.ts,
@@ -42,19 +19,19 @@ fn row(e: &AnomalyEvent) -> Row<'_> {
         dst: e.dst.as_deref(),
         dport: e.dport,
         proto: e.proto.as_deref(),
+        service: e.service.as_deref(),
+        state: e.state.as_deref(),
         label: e.label.as_deref(),
+        scores: e.detector_scores.clone(),
+        votes: e.votes.clone(),
+        consensus: e.score.is_finite().then_some(e.score),
+        flagged: e.flagged,
+        threat: Some(e.threat.score),
+        level: Some(e.threat.level.name()),
+        class: e.predicted.as_ref().map(|p| &*p.class),
+        class_probability: e.predicted.as_ref().map(|p| p.probability),
         cluster: e.cluster,
-        score: e.score,
-        votes: e.votes.iter().filter(|v| **v == Some(true)).count(),
-        threat: (e.threat.score * 10.0).round() / 10.0,
-        level: e.threat.level.name(),
-        voting: e.threat.voting.join(" "),
-        top_features: e
-            .top_features
-            .iter()
-            .map(|(n, z)| format!("{n}={z:+.1}"))
-            .collect::<Vec<_>>()
-            .join(" "),
+        top_features: &e.top_features,
         volume: e.volume.as_ref().map_or_else(String::new, |v| {
             std::iter::once(v)
                 .chain(&v.also)
@@ -80,79 +57,18 @@ pub fn export(
     let csv_path = stem.with_extension("csv");
     let json_path = stem.with_extension("jsonl");
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = [
-        "kind",
-        "line",
-        "ts",
-        "src",
-        "sport",
-        "dst",
-        "dport",
-        "proto",
-        "label",
-        "cluster",
-        "score",
-        "votes",
-        "threat",
-        "level",
-        "voting",
-        "top_features",
-        "volume",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    header.extend(detectors.iter().map(|k| format!("p_{}", k.name())));
-    w.write_record(&header)?;
+    w.write_record(header(detectors))?;
     let mut jsonl = Vec::new();
     for e in events {
         let r = row(e);
-        let mut cells = vec![
-            r.kind.to_string(),
-            r.line.to_string(),
-            opt(r.ts),
-            sheet(r.src.unwrap_or("")),
-            opt(r.sport),
-            sheet(r.dst.unwrap_or("")),
-            opt(r.dport),
-            sheet(r.proto.unwrap_or("")),
-            sheet(r.label.unwrap_or("")),
-            opt(r.cluster),
-            format!("{:.6}", r.score),
-            r.votes.to_string(),
-            format!("{:.1}", r.threat),
-            r.level.to_string(),
-            sheet(&r.voting),
-            sheet(&r.top_features),
-            sheet(&r.volume),
-        ];
-        // One cell per detector column whatever the row: volume rows have no detector scores,
-        // and a row from an older model may have had other detectors.
-        cells.extend((0..detectors.len()).map(|j| {
-            opt(e
-                .detector_scores
-                .get(j)
-                .copied()
-                .flatten()
-                .map(|p| format!("{p:.6}")))
-        }));
-        w.write_record(&cells)?;
-        serde_json::to_writer(&mut jsonl, &r)?;
+        w.write_record(r.cells(detectors.len()))?;
+        serde_json::to_writer(&mut jsonl, &r.json(detectors))?;
         jsonl.push(b'\n');
     }
     let csv_bytes = w.into_inner().map_err(|e| e.into_error())?;
     write_atomic(&csv_path, &csv_bytes)?;
     write_atomic(&json_path, &jsonl)?;
     Ok((csv_path, json_path))
-}
-
-/// Text from input as a spreadsheet cell that is never a formula.
-fn sheet(s: &str) -> String {
-    crate::sanitize::spreadsheet(s).into_owned()
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -181,7 +97,29 @@ mod tests {
         .expect("export");
         let mut r = csv::Reader::from_path(&csv_path).expect("csv");
         let header = r.headers().expect("header").clone();
-        assert_eq!(header.get(0), Some("kind"));
+        // The columns and order of `flowtop score -o`.
+        assert_eq!(
+            header.iter().collect::<Vec<_>>(),
+            crate::score::header(&crate::engine::fixture::KINDS)
+        );
+        for col in [
+            "iforest_score",
+            "lof_vote",
+            "consensus",
+            "flagged",
+            "threat",
+            "level",
+        ]
+        .into_iter()
+        .chain([
+            "class",
+            "class_probability",
+            "cluster",
+            "top_features",
+            "service",
+        ]) {
+            assert!(header.iter().any(|h| h == col), "{col} missing: {header:?}");
+        }
         let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
         assert_eq!(rows.len(), feed.len());
         assert!(rows.iter().all(|row| row.len() == header.len()));
@@ -197,7 +135,19 @@ mod tests {
             &volume[col],
             "flows=310 [40.0, 120.0] expected 80.0; destinations=95 [0.0, 14.0] expected 6.0"
         );
+        let flow = rows
+            .iter()
+            .find(|row| &row[0] == "flow")
+            .expect("a flow row");
+        let at = |name: &str| header.iter().position(|h| h == name).expect("column");
+        assert_eq!(&flow[at("level")], "HIGH");
+        assert_eq!(&flow[at("class")], "attack");
+        assert_eq!(&flow[at("top_features")], "fwd-bytes:6.50;duration:-2.00");
         let lines = std::fs::read_to_string(json_path).expect("jsonl");
         assert_eq!(lines.lines().count(), feed.len());
+        let first: serde_json::Value =
+            serde_json::from_str(lines.lines().next().expect("a line")).expect("json");
+        assert_eq!(first["scores"]["iforest"], serde_json::json!(0.99));
+        assert_eq!(first["class"], "attack");
     }
 }

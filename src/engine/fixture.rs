@@ -63,6 +63,7 @@ fn event(i: u64) -> AnomalyEvent {
         score,
         detector_scores: vec![Some(0.99), Some(0.97 - 0.01 * i as f64), Some(0.5)],
         votes,
+        flagged: true,
         cluster: Some((i % 2) as usize),
         top_features: vec![("fwd-bytes".into(), 6.5), ("duration".into(), -2.0)],
         core,

@@ -254,6 +254,17 @@ impl Engine {
         self.model.as_ref()
     }
 
+    /// The time of a flow without a timestamp: its arrival on a live source, else its place in
+    /// the file at the replay's pace for untimed rows (a `--speed max` replay would otherwise
+    /// put the whole file in one bucket and the forecast would never warm up).
+    fn untimed(&self, line: u64) -> f64 {
+        if self.cfg.live_clock {
+            self.started.elapsed().as_secs_f64()
+        } else {
+            line as f64 / crate::source::replay::ROWS_PER_SEC_AT_1X
+        }
+    }
+
     /// Scores a batch with the current model, then learns from it. Returns one result per flow.
     pub fn ingest(&mut self, flows: Vec<FlowRecord>) -> Vec<ScoredFlow> {
         self.poll_job();
@@ -266,9 +277,7 @@ impl Engine {
                 Some(ts) => self.profile.add(ts),
                 None => self.series.clock_time(),
             }
-            let t = flow
-                .ts
-                .unwrap_or_else(|| self.started.elapsed().as_secs_f64());
+            let t = flow.ts.unwrap_or_else(|| self.untimed(flow.line));
             let bucket = self.series.add(t, Sample::of(flow, false));
             if self.newest.is_none_or(|(n, _)| t > n) {
                 self.newest = Some((t, Instant::now()));
@@ -413,6 +422,7 @@ impl Engine {
                         .map(|p| p.is_finite().then_some(*p))
                         .collect(),
                     votes: v.votes.clone(),
+                    flagged,
                     cluster,
                     top_features: model.top_features(feats, 5),
                     predicted,

@@ -67,6 +67,8 @@ pub struct AnomalyEvent {
     /// Calibrated score per detector, in `Snapshot::detectors` order.
     pub detector_scores: Vec<Option<f64>>,
     pub votes: Vec<Option<bool>>,
+    /// The consensus flagged it (else the classifier alone called it an attack).
+    pub flagged: bool,
     pub cluster: Option<usize>,
     pub top_features: Vec<(String, f64)>,
     pub core: CoreFields,
@@ -239,6 +241,7 @@ impl AnomalyEvent {
             score: f64::NAN,
             detector_scores: Vec::new(),
             votes: Vec::new(),
+            flagged: true,
             cluster: None,
             top_features: Vec::new(),
             core: CoreFields::default(),

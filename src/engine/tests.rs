@@ -275,3 +275,21 @@ fn one_way_bytes_feed_the_bytes_series() {
     assert!(snap.seen.bytes && snap.seen.bytes_one_way);
     assert!(snap.series.iter().map(|b| b.bytes).sum::<f64>() > 0.0);
 }
+
+/// A replay of a file without timestamps dates each flow by its line at the replay's pace for
+/// untimed rows, so the series has buckets to forecast however fast the replay runs (the
+/// wall clock put a `--speed max` replay in one bucket and the forecast never warmed up).
+#[test]
+fn untimed_flows_in_a_replay_are_dated_by_their_line() {
+    let (mut e, flows) = inline_engine("sample-data/cicids2017-sample.csv", 3000);
+    assert!(
+        flows.iter().all(|f| f.ts.is_none()),
+        "the sample has no times"
+    );
+    e.ingest(flows);
+    e.end_of_input();
+    let snap = e.snapshot();
+    // 3,000 rows at 100 rows per replay second: 30 s of 1 s buckets.
+    assert!(snap.closed_buckets >= 29, "{} buckets", snap.closed_buckets);
+    assert_eq!(snap.series.iter().map(|b| b.flows).sum::<u64>(), 3000);
+}

@@ -146,7 +146,6 @@ struct Worker {
     out: Vec<FlowRecord>,
     rejects: Vec<Rejected>,
     first_time: Option<f64>,
-    row_index: u64,
     skip_until: Option<f64>,
     rewound: bool,
     seek_skipped: u64,
@@ -171,7 +170,6 @@ impl Worker {
             out: Vec::new(),
             rejects: Vec::new(),
             first_time: None,
-            row_index: 0,
             skip_until: None,
             rewound: false,
             seek_skipped: 0,
@@ -310,8 +308,8 @@ impl Worker {
         }
         self.rejects.extend(rejects);
         for f in flows {
-            let t = f.ts.unwrap_or(self.row_index as f64 / ROWS_PER_SEC_AT_1X);
-            self.row_index += 1;
+            // The engine dates an untimed flow by its line the same way (`Engine::untimed`).
+            let t = f.ts.unwrap_or(f.line as f64 / ROWS_PER_SEC_AT_1X);
             self.first_time.get_or_insert(t);
             if self.passed_by_seek(t) {
                 continue;
@@ -420,7 +418,6 @@ impl Worker {
             if let Some(d) = self.decoding.as_mut() {
                 d.new_file();
             }
-            self.row_index = 0;
             self.rewound = true;
         }
         self.clock.reset_time(None);

@@ -145,8 +145,29 @@ fn warming_up_states_are_explained() {
     let live = fixture::warming();
     let screen = text(&draw(&app(), &live, "dark", 120, 40, false));
     assert!(screen.contains("learning normal traffic: 120/1000 flows"));
-    assert!(screen.contains("forecast: warming up (0/30 buckets)"));
+    // A live source runs at ×1: the first forecast comes after 30 one-second buckets.
+    assert!(
+        screen.contains("forecast in ~30s (0 of 30 buckets)"),
+        "{screen}"
+    );
     insta::assert_snapshot!(screen);
+    // A replay at ×10 gets there ten times sooner; at max speed the pace is unknown.
+    let mut replay = fixture::warming();
+    replay.replay = true;
+    replay.ingest = fixture::view().ingest;
+    let screen = text(&draw(&app(), &replay, "dark", 120, 40, false));
+    assert!(
+        screen.contains("forecast in ~3.00s (0 of 30 buckets)"),
+        "{screen}"
+    );
+    if let Some(i) = replay.ingest.as_mut() {
+        i.speed = crate::source::replay::Speed::Max;
+    }
+    let screen = text(&draw(&app(), &replay, "dark", 120, 40, false));
+    assert!(
+        screen.contains("forecast after 30 more buckets"),
+        "{screen}"
+    );
 }
 
 fn find(buf: &Buffer, s: &str) -> Option<(u16, u16)> {
@@ -210,9 +231,13 @@ fn a_volume_event_opens_its_detail_with_the_interval() {
 fn forecast_pane_shows_the_sequence_signal_and_every_series() {
     let live = std::sync::Arc::new(fixture::view());
     let mut a = app();
+    let widest = text(&draw(&a, &live, "dark", 300, 60, false));
+    assert!(
+        widest.contains("now 0.86, peak 0.995 at 02:40:32 in bytes (autoencoder over 12 buckets"),
+        "{widest}"
+    );
     let wide = text(&draw(&a, &live, "dark", 200, 60, false));
-    assert!(wide.contains("↑0.995"), "{wide}");
-    assert!(wide.contains("bytes  LSTM-AE 12×"), "{wide}");
+    assert!(wide.contains("sequence ▁"), "{wide}");
     // Six series do not fit a third of 200 columns beside the legend: the switcher says
     // which one of how many.
     assert!(wide.contains("flows 1/6 ←→"), "{wide}");

@@ -2,7 +2,7 @@
 //! Enter on a row filters the feed to that cluster.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
@@ -10,19 +10,40 @@ use crate::app::Pane;
 use crate::ui::ViewCtx;
 use crate::ui::format::{bytes, count, duration, opt};
 
+/// How well the clusters separate, in a word (silhouette: 1 apart, 0 overlapping).
+fn separation(silhouette: Option<f64>) -> &'static str {
+    match silhouette {
+        Some(s) if s >= 0.5 => "well apart",
+        Some(s) if s >= 0.25 => "overlapping",
+        Some(_) => "weak structure",
+        None => "",
+    }
+}
+
+/// The columns by importance: a narrow pane keeps the first that fit (header, width).
+const COLUMNS: [(&str, u16); 7] = [
+    ("#", 2),
+    ("flows", 6),
+    ("anomalous", 9),
+    ("share", 6),
+    ("mean bytes", 10),
+    ("duration", 8),
+    ("packets", 7),
+];
+
 pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let s = &ctx.view.snapshot;
-    let f = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| format!("{v:.2}"));
     let detail = if s.clusters.is_empty() {
         String::new()
     } else {
-        format!(
-            "k={} silhouette {} DB {} CH {}",
-            s.clusters.len(),
-            f(s.silhouette),
-            f(s.davies_bouldin),
-            s.calinski_harabasz.map_or("–".into(), count)
-        )
+        match s.silhouette {
+            Some(v) => format!(
+                "{} groups, {} (silhouette {v:.2})",
+                s.clusters.len(),
+                separation(s.silhouette)
+            ),
+            None => format!("{} groups", s.clusters.len()),
+        }
     };
     let block = ctx.pane_block(Pane::Clusters, detail);
     if s.clusters.is_empty() {
@@ -36,12 +57,17 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         );
         return;
     }
-    let header = Row::new([
-        "#", "flows", "share", "duration", "bytes", "packets", "anom",
-    ])
-    .style(ctx.style("title"));
+    // The highlight symbol takes one column; one space between columns.
+    let room = area.width.saturating_sub(3);
+    let mut used = 0;
+    let shown: Vec<usize> = (0..COLUMNS.len())
+        .take_while(|&i| {
+            used += COLUMNS[i].1 + u16::from(i > 0);
+            used <= room
+        })
+        .collect();
+    let header = Row::new(shown.iter().map(|&i| COLUMNS[i].0)).style(ctx.style("title"));
     let rows = s.clusters.iter().map(|c| {
-        let rate = format!("{:.1}%", 100.0 * c.anomaly_rate);
         let style = if c.anomaly_rate >= 0.2 {
             ctx.style("anomaly-high")
         } else if c.anomaly_rate >= 0.05 {
@@ -49,32 +75,49 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         } else {
             ctx.style("text")
         };
-        Row::new([
-            c.cluster.to_string(),
-            count(c.size as f64),
-            format!("{:.1}%", 100.0 * c.share),
-            opt(c.mean_duration, duration),
-            opt(c.mean_bytes, bytes),
-            opt(c.mean_packets, count),
-            rate,
-        ])
-        .style(style)
+        let cell = |i: usize| match i {
+            0 => c.cluster.to_string(),
+            1 => count(c.size as f64),
+            2 => format!("{:.1}%", 100.0 * c.anomaly_rate),
+            3 => format!("{:.1}%", 100.0 * c.share),
+            4 => opt(c.mean_bytes, bytes),
+            5 => opt(c.mean_duration, duration),
+            _ => opt(c.mean_packets, count),
+        };
+        Row::new(shown.iter().map(|&i| cell(i))).style(style)
     });
-    let widths = [
-        Constraint::Length(2),
-        Constraint::Length(7),
-        Constraint::Length(6),
-        Constraint::Length(8),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(6),
-    ];
+    let widths: Vec<Constraint> = shown
+        .iter()
+        .map(|&i| Constraint::Length(COLUMNS[i].1))
+        .collect();
+    // The other two indices in words, under the table when the pane has a spare line.
+    let legend = format!(
+        "Davies-Bouldin {} (lower is better), Calinski-Harabasz {} (higher is better)",
+        s.davies_bouldin.map_or("–".into(), |v| format!("{v:.2}")),
+        s.calinski_harabasz.map_or("–".into(), count)
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let spare = inner.height as usize > s.clusters.len() + 1;
+    let [table_area, legend_area] = if spare {
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner)
+    } else {
+        [inner, Rect::default()]
+    };
+    if spare {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                crate::ui::format::fit(&legend, legend_area.width as usize),
+                ctx.style("muted"),
+            )),
+            legend_area,
+        );
+    }
     let focused = ctx.app.focus == Pane::Clusters;
     let table = Table::new(rows, widths)
         .header(header)
-        .block(block)
         .row_highlight_style(ctx.style("selection"))
         .highlight_symbol(ctx.glyph("▶", ">"));
     let mut state = TableState::default().with_selected(focused.then_some(ctx.app.cluster_row));
-    frame.render_stateful_widget(table, area, &mut state);
+    frame.render_stateful_widget(table, table_area, &mut state);
 }

@@ -54,9 +54,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let missing = series.missing(&s.seen);
     let mut state = match (missing, &fc) {
         (Some(why), _) => format!("{series}: {why}"),
-        _ if !ready => {
-            format!("forecast: warming up ({n}/{MIN_FORECAST_BUCKETS} buckets)")
-        }
+        _ if !ready => warm_up(ctx, n),
         (None, None) => format!("forecast: fitting on {n} buckets…"),
         (None, Some(Err(e))) => format!("forecast: {e}"),
         (None, Some(Ok(f))) => {
@@ -178,10 +176,37 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
 /// (half of all windows score above 0.5 by construction).
 const LEVELS: [f64; 8] = [0.0, 0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999];
 
+/// When the first forecast will come, in wall time where the pace is known: each bucket
+/// closes once flow time passes its end plus the lateness window, and flow time runs at the
+/// replay speed (×1 on a live source).
+fn warm_up(ctx: &ViewCtx, closed: usize) -> String {
+    let s = &ctx.view.snapshot;
+    let need = MIN_FORECAST_BUCKETS.saturating_sub(closed);
+    let flow_s = need as f64 * s.bucket_s + if closed == 0 { s.lateness_s } else { 0.0 };
+    let speed = match ctx.view.ingest.as_ref().map(|i| (i.speed, i.paused)) {
+        _ if !ctx.view.replay => Some(1.0),
+        Some((_, true)) => None,
+        Some((crate::source::replay::Speed::Factor(f), false)) => Some(f),
+        _ => None,
+    };
+    if ctx.view.finished {
+        return format!(
+            "forecast needs {MIN_FORECAST_BUCKETS} buckets; the input ended after {closed}"
+        );
+    }
+    match speed {
+        Some(f) if f > 0.0 => format!(
+            "forecast in ~{} ({closed} of {MIN_FORECAST_BUCKETS} buckets)",
+            crate::ui::format::duration(flow_s / f)
+        ),
+        _ => format!("forecast after {need} more buckets ({closed} of {MIN_FORECAST_BUCKETS})"),
+    }
+}
+
 /// The LSTM autoencoder's signal in one row: the latest windows' scores as a sparkline, the
 /// newest score, and the highest with its time and the series that drove it.
 fn sequence_line<'a>(ctx: &ViewCtx, width: usize) -> Line<'a> {
-    let label = Span::styled("seq ", ctx.style("muted"));
+    let label = Span::styled("sequence ", ctx.style("muted"));
     let v = match ctx.view.sequence.as_deref() {
         None => {
             return Line::from(vec![
@@ -213,22 +238,23 @@ fn sequence_line<'a>(ctx: &ViewCtx, width: usize) -> Line<'a> {
         .unwrap_or((0.0, 0.0, ""));
     // Most important first; each part only if the sparkline keeps a dozen cells.
     let parts = [
-        format!(" {last:.2}"),
-        format!("  {}{max:.3} {} {top}", ctx.glyph("↑", "^"), time(t_max)),
+        format!(" now {last:.2}"),
+        format!(", peak {max:.3} at {} in {top}", time(t_max)),
         format!(
-            "  LSTM-AE {}×{}",
+            " (autoencoder over {} buckets of {})",
             v.window,
             crate::ui::format::duration(v.bucket_s)
         ),
     ];
+    let head = label.width();
     let mut tail = String::new();
     for p in parts {
-        if 4 + tail.chars().count() + p.chars().count() + 12 > width {
+        if head + tail.chars().count() + p.chars().count() + 12 > width {
             break;
         }
         tail.push_str(&p);
     }
-    let room = width.saturating_sub(4 + tail.chars().count()).max(1);
+    let room = width.saturating_sub(head + tail.chars().count()).max(1);
     let recent = &v.scores[v.scores.len().saturating_sub(room)..];
     let mut spans = vec![label];
     for &(_, score, _) in recent {
