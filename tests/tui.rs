@@ -10,7 +10,12 @@ use std::time::{Duration, Instant};
 struct Tmux {
     socket: String,
     dir: tempfile::TempDir,
+    // One monitor at a time: the follow tests measure lag, and a `--speed max` replay beside
+    // them on two cores would measure the machine instead.
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
+
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Whether tmux can be run here; without it a test says it did not run, unless CI requires it.
 fn have_tmux() -> bool {
@@ -31,6 +36,7 @@ impl Tmux {
         if !have_tmux() {
             return None;
         }
+        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = format!("flowtop-test-{}-{name}", std::process::id());
         std::fs::write(dir.path().join("config.toml"), "").expect("config");
@@ -39,7 +45,11 @@ impl Tmux {
             "cd '{}' && FLOWTOP_CONFIG=config.toml '{bin}' --log-file flowtop.log {args}; echo EXIT=$?; sleep 600",
             dir.path().display()
         );
-        let t = Tmux { socket, dir };
+        let t = Tmux {
+            socket,
+            dir,
+            _serial: serial,
+        };
         let ok = t
             .cmd(&["new-session", "-d", "-x", "120", "-y", "40", &script])
             .status()
@@ -136,7 +146,7 @@ fn replay_help_filter_threat_retrain_export_quit() {
     let s = t.wait_for("replay done", 120);
     assert!(s.contains("1 Traffic") && s.contains("2 Clusters") && s.contains("6 Model quality"));
     let s = t.wait("a scored, flagged feed", 60, |s| {
-        s.contains("model #1") && s.contains("flagged, newest first")
+        s.contains("model #1") && s.contains(" flagged │ by time")
     });
     let (_, total) = feed_count(&s);
     assert!(total > 0, "{s}");
@@ -252,11 +262,185 @@ fn forecast_appears_during_a_zeek_replay() {
     // The LSTM autoencoder trains on the same buckets and draws its window scores.
     t.wait("the sequence signal", 120, |s| {
         s.lines()
-            .any(|l| l.contains("seq ") && l.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)))
+            .any(|l| l.contains("sequence ") && l.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)))
     });
     // Switch the series: the pane follows.
     t.keys(&["4", "l"]);
     t.wait_for("4 Forecast bytes/", 10);
     t.keys(&["q"]);
     t.wait_for("EXIT=0", 20);
+}
+
+/// The README's first command, as written there, on a fresh screen: within 30 s the feed
+/// shows addresses with ports and clock times, and the forecast is drawn.
+#[test]
+fn the_readme_first_command_shows_real_traffic_and_a_forecast_within_30_s() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    let args = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("cargo run --release -- "))
+        .expect("the README's first command");
+    // Paths in it are relative to the repository; the test runs in its own directory.
+    let args: Vec<String> = args
+        .split_whitespace()
+        .map(|a| {
+            let p = root.join(a);
+            if p.exists() {
+                format!("'{}'", p.display())
+            } else {
+                a.to_string()
+            }
+        })
+        .collect();
+    let Some(t) = Tmux::start("readme", &args.join(" ")) else {
+        return;
+    };
+    let s = t.wait("addresses, times and a forecast", 30, |s| {
+        let feed_row = s.lines().any(|l| {
+            l.contains(" → ")
+                && l.split_whitespace()
+                    .any(|w| w.len() == 8 && w.as_bytes()[2] == b':' && w.as_bytes()[5] == b':')
+                && l.split_whitespace().any(|w| {
+                    w.rsplit_once(':')
+                        .is_some_and(|(h, p)| h.contains('.') && p.parse::<u16>().is_ok())
+                })
+        });
+        feed_row && s.contains("buckets ahead") && s.contains("◆")
+    });
+    assert!(s.contains("ARIMA(") || s.contains("last value"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0", 20);
+}
+
+/// The flows counter of the status bar, exact below a million ("12,345 flows").
+fn flows_on_screen(screen: &str) -> Option<u64> {
+    let line = screen.lines().next()?;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words.iter().position(|w| *w == "flows")?;
+    words.get(at.checked_sub(1)?)?.replace(',', "").parse().ok()
+}
+
+/// Zeek conn.log lines from the bundled capture, stamped with the time they are written.
+struct ZeekWriter {
+    header: Vec<String>,
+    rows: Vec<String>,
+}
+
+impl ZeekWriter {
+    fn new() -> ZeekWriter {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/trickbot-conn.log"),
+        )
+        .expect("sample");
+        let (header, rows): (Vec<&str>, Vec<&str>) = text
+            .lines()
+            .filter(|l| !l.starts_with("#close"))
+            .partition(|l| l.starts_with('#'));
+        ZeekWriter {
+            header: header.iter().map(|l| l.to_string()).collect(),
+            rows: rows.iter().map(|l| l.to_string()).collect(),
+        }
+    }
+
+    /// Line `i`, its timestamp replaced by now.
+    fn line(&self, i: usize) -> String {
+        let row = &self.rows[i % self.rows.len()];
+        let rest = row.split_once('\t').map_or("", |(_, r)| r);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs_f64();
+        format!("{now:.6}\t{rest}\n")
+    }
+}
+
+/// `flowtop tail` on a log a writer grows at `rate` lines per second for 30 s: after the
+/// first 5 s the flows counter is never more than one second of writing behind, and at the
+/// end it equals the lines written.
+fn follow_keeps_up_at(rate: u64) {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+    let Some(t) = Tmux::start(&format!("follow{rate}"), "tail conn.log") else {
+        return;
+    };
+    let writer = ZeekWriter::new();
+    let log = t.path("conn.log");
+    let mut file = std::fs::File::create(&log).expect("log");
+    for h in &writer.header {
+        writeln!(file, "{h}").expect("header");
+    }
+    file.flush().expect("flush");
+    t.wait("the monitor following the log", 20, |s| {
+        flows_on_screen(s) == Some(0)
+    });
+    // (seconds since the start, lines written by then)
+    let written: Arc<Mutex<Vec<(f64, u64)>>> = Arc::new(Mutex::new(vec![(0.0, 0)]));
+    let log_written = Arc::clone(&written);
+    let start = Instant::now();
+    let run = Duration::from_secs(30);
+    let thread = std::thread::spawn(move || {
+        let mut n = 0u64;
+        while start.elapsed() < run {
+            let due = (start.elapsed().as_secs_f64() * rate as f64) as u64;
+            let mut chunk = String::new();
+            while n < due {
+                chunk.push_str(&writer.line(n as usize));
+                n += 1;
+            }
+            if !chunk.is_empty() {
+                file.write_all(chunk.as_bytes()).expect("append");
+                file.flush().expect("flush");
+                log_written
+                    .lock()
+                    .expect("lock")
+                    .push((start.elapsed().as_secs_f64(), n));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        n
+    });
+    let mut checks = 0;
+    let mut worst_lag = 0i64;
+    while start.elapsed() < run {
+        let asked = start.elapsed().as_secs_f64();
+        let shown = flows_on_screen(&t.screen());
+        if asked >= 5.0 {
+            // Lines written a second before the screen was read must be on it.
+            let due = written
+                .lock()
+                .expect("lock")
+                .iter()
+                .take_while(|(at, _)| *at <= asked - 1.0)
+                .last()
+                .map_or(0, |(_, n)| *n);
+            let shown = shown.expect("a flows counter on the status bar");
+            worst_lag = worst_lag.max(due as i64 - shown as i64);
+            assert!(
+                shown >= due,
+                "{rate} lines/s, at {asked:.1} s: {shown} flows on screen, {due} written a second earlier"
+            );
+            checks += 1;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let total = thread.join().expect("writer");
+    assert!(checks >= 100, "only {checks} checks");
+    let s = t.wait(&format!("all {total} flows"), 10, |s| {
+        flows_on_screen(s) == Some(total)
+    });
+    assert!(!s.contains("rejected"), "{s}");
+    eprintln!("{rate} lines/s: {total} lines, {checks} checks, worst lag {worst_lag} lines");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0", 20);
+}
+
+#[test]
+fn follow_keeps_up_with_20_lines_per_second() {
+    follow_keeps_up_at(20);
+}
+
+#[test]
+fn follow_keeps_up_with_2000_lines_per_second() {
+    follow_keeps_up_at(2000);
 }

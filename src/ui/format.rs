@@ -26,6 +26,22 @@ pub fn count(v: f64) -> String {
     }
 }
 
+/// A total exactly, with thousands separated (61,234), up to a million; then `count`.
+pub fn total(v: u64) -> String {
+    if v >= 1_000_000 {
+        return count(v as f64);
+    }
+    let digits = v.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// 512 B, 1.5 kB, 3.2 MB.
 /// How values of `series` read: bytes with units, everything else as a count.
 pub fn series_value(series: crate::engine::SeriesKind) -> fn(f64) -> String {
@@ -140,6 +156,10 @@ mod tests {
         assert_eq!(count(1234.0), "1.2k");
         assert_eq!(count(123_456.0), "123k");
         assert_eq!(count(2.5e6), "2.5M");
+        assert_eq!(total(999), "999");
+        assert_eq!(total(61_234), "61,234");
+        assert_eq!(total(999_999), "999,999");
+        assert_eq!(total(1_250_000), "1.2M");
         assert_eq!(bytes(1500.0), "1.5 kB");
         assert_eq!(duration(245.0), "4m05s");
         assert_eq!(duration(0.5), "0.50s");

@@ -54,7 +54,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         vec![Span::styled(
             format!(
                 "{} flows {}/s",
-                count(s.counters.flows as f64),
+                // Exact below a million: an operator checks it against `wc -l`.
+                crate::ui::format::total(s.counters.flows),
                 count(v.flows_per_s)
             ),
             bar,
