@@ -21,7 +21,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     } else {
         sep
     };
-    // (priority, spans): when the bar is too narrow the lowest priorities go first.
+    // (priority, spans): when the bar is too narrow the lowest priorities go first (the file
+    // name, then "done", the replay clock, rejects, the model; the flow count and PAUSED
+    // stay).
     let mut parts: Vec<(u8, Vec<Span>)> = Vec::new();
 
     // Source: name, then replay clock and speed, or offset and lag.
@@ -47,10 +49,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
                 }
             )
         };
-        parts.push((2, vec![Span::styled(txt, bar)]));
+        parts.push((4, vec![Span::styled(txt, bar)]));
     }
     parts.push((
-        3,
+        7,
         vec![Span::styled(
             format!(
                 "{} flows {}/s",
@@ -66,7 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         for (what, n) in [("rejected", st.rejected), ("bad times", st.suspect_times)] {
             if n > 0 {
                 parts.push((
-                    4,
+                    5,
                     vec![Span::styled(format!("{what} {}", count(n as f64)), warn)],
                 ));
             }
@@ -85,22 +87,22 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         }
         ModelState::Failed { reason } => Span::styled(format!("model failed: {reason}"), warn),
     };
-    parts.push((5, vec![model]));
+    parts.push((6, vec![model]));
     if let Some(j) = &s.retraining {
         let pct = 100 * j.done / j.total.max(1);
         parts.push((6, vec![Span::styled(format!("retraining {pct}%"), warn)]));
     }
     if ctx.app.frozen.is_some() {
-        parts.push((7, vec![Span::styled("FROZEN", warn)]));
+        parts.push((9, vec![Span::styled("FROZEN", warn)]));
     }
     if v.ingest.as_ref().is_some_and(|st| st.paused) {
-        parts.push((7, vec![Span::styled("PAUSED", warn)]));
+        parts.push((9, vec![Span::styled("PAUSED", warn)]));
     }
     if let Some(why) = &v.failed {
         // The source stopped on an error (a truncated gzip, a file gone): what is shown is
         // partial, and says so for as long as it is shown.
         parts.push((
-            1,
+            8,
             vec![Span::styled(
                 format!("input stopped: {}", crate::ui::format::fit(why, 60)),
                 warn,

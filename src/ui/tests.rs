@@ -403,3 +403,19 @@ fn narrow_feed_keeps_whole_endpoints() {
     }
     assert!(screen.contains("threat"), "{screen}");
 }
+
+/// The sorted column's header keeps its arrow even when the column is narrow.
+#[test]
+fn the_sorted_column_is_marked_in_its_header() {
+    let live = Arc::new(fixture::view());
+    let mut a = app();
+    while a.sort.key != crate::app::SortKey::Proto {
+        update(&mut a, Action::SortNext, &live);
+    }
+    let screen = text(&draw(&a, &live, "mono", 120, 40, false));
+    assert!(screen.contains("pro ↑"), "{screen}");
+    assert!(screen.contains("by proto ↑"), "{screen}");
+    update(&mut a, Action::SortReverse, &live);
+    let screen = text(&draw(&a, &live, "mono", 120, 40, false));
+    assert!(screen.contains("pro ↓"), "{screen}");
+}

@@ -150,8 +150,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             c.header.to_string()
         };
         if c.sort == Some(sort.key) {
-            h.push(' ');
-            h.push_str(arrow);
+            // The arrow stays whole: a narrow column cuts its name instead.
+            let keep = (w as usize).saturating_sub(2);
+            h = format!("{} {arrow}", h.chars().take(keep).collect::<String>());
         }
         Cell::from(fit(&h, w as usize))
     });
