@@ -172,7 +172,7 @@ impl<'a> FeedRow<'a> {
     /// The row's value for a numeric sort: a fold sorts by its biggest member.
     fn number(&self, key: SortKey) -> Option<f64> {
         match key {
-            SortKey::Time => self.last_seen(),
+            SortKey::Time => self.max_of(|e| e.at.is_finite().then_some(e.at)),
             SortKey::Duration => self.max_of(|e| e.core.duration),
             SortKey::Bytes => self.max_of(total_bytes),
             SortKey::Repeats => Some(self.repeats() as f64),

@@ -163,10 +163,16 @@ impl App {
         feed::rows(&self.feed(view), self.fold, &self.expanded, self.sort)
     }
 
-    /// Index of the selected row in `rows` (a row is known by its newest flow's line).
+    /// Index of the selected row in `rows`. A row is known by its newest flow's line; when a
+    /// new repeat joins the selected fold, the fold keeps the selection by its older flow.
     pub fn selected_index(&self, rows: &[FeedRow]) -> usize {
         self.selected
-            .and_then(|line| rows.iter().position(|r| r.head().line == line))
+            .and_then(|line| {
+                rows.iter().position(|r| r.head().line == line).or_else(|| {
+                    rows.iter()
+                        .position(|r| !r.expanded && r.events.iter().any(|e| e.line == line))
+                })
+            })
             .unwrap_or(0)
     }
 

@@ -385,3 +385,56 @@ fn export_takes_every_flow_of_a_fold() {
         other => panic!("expected one export, got {other:?}"),
     }
 }
+
+/// A new repeat arriving in the selected fold keeps the selection on that fold.
+#[test]
+fn a_selected_fold_stays_selected_when_a_repeat_arrives() {
+    let mut app = App::new("m.json".into(), "out".into());
+    let before = Arc::new(fixture::beacon(5));
+    // By flow, the fold (10.0.0.99) is not the first row, where a lost selection would land.
+    while app.sort.key != SortKey::Flow {
+        update(&mut app, Action::SortNext, &before);
+    }
+    let rows = app.feed_rows(&before);
+    let fold = rows
+        .iter()
+        .position(|r| r.repeats() == 5)
+        .expect("the fold");
+    app.selected = Some(rows[fold].head().line);
+    // One more beacon flow: the fold's newest line changes.
+    let after = Arc::new(fixture::beacon(6));
+    let rows = app.feed_rows(&after);
+    let i = app.selected_index(&rows);
+    assert!(i > 0);
+    assert_eq!(rows[i].repeats(), 6, "the selection stayed on the fold");
+}
+
+/// Flows without timestamps sort by where the series placed them, so a volume row sits among
+/// the flows of its time instead of above every newer flow.
+#[test]
+fn untimed_flows_and_volume_rows_interleave_by_series_time() {
+    let mut view = fixture::view();
+    for (k, e) in view.snapshot.feed.iter_mut().enumerate() {
+        let e = Arc::make_mut(e);
+        if e.volume.is_none() {
+            e.ts = None;
+            // Lines 100, 99, …: a replay places them at line / 100 s.
+            e.at = e.line as f64 / 100.0;
+        } else {
+            // A volume bucket that ended between the second and third flow.
+            e.at = 0.985;
+            assert_eq!(k, 5);
+        }
+    }
+    let live = Arc::new(view);
+    let app = App::new("m.json".into(), "out".into());
+    let order: Vec<Option<u64>> = app
+        .feed_rows(&live)
+        .iter()
+        .map(|r| r.head().volume.is_none().then_some(r.head().line))
+        .collect();
+    assert_eq!(
+        order,
+        [Some(100), Some(99), None, Some(98), Some(97), Some(96)]
+    );
+}

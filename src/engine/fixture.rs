@@ -53,6 +53,7 @@ fn event(i: u64) -> AnomalyEvent {
     AnomalyEvent {
         line: 100 - i,
         ts: Some(1_500_000_000.0 + 60.0 - i as f64),
+        at: 1_500_000_000.0 + 60.0 - i as f64,
         src: Some(src),
         dst: Some(Text::from("192.168.1.5")),
         sport: Some(40_000 + i as u16),
@@ -342,6 +343,7 @@ pub fn beacon(n: u64) -> LiveView {
         let mut e = event(0);
         e.line = 1_000 + n - k;
         e.ts = Some(start + 30.0 * (n - k) as f64 * 100.0);
+        e.at = start + 30.0 * (n - k) as f64 * 100.0;
         e.src = Some(Text::from("10.0.0.99"));
         e.dst = Some(Text::from("203.0.113.7"));
         e.sport = Some(50_000 + k as u16);

@@ -290,7 +290,7 @@ impl Engine {
                 _ => None,
             });
         }
-        let out = self.score_batch(&flows, &votes);
+        let out = self.score_batch(&flows, &times, &votes);
         let keep = self.model.is_none() && self.cfg.backlog > 0;
         for ((flow, s), t) in flows.into_iter().zip(&out).zip(times) {
             if s.flagged {
@@ -318,10 +318,12 @@ impl Engine {
         out
     }
 
-    /// Scores `flows`; `volume[i]`, when set, is flow i's volume vote (see `volume_vote`).
+    /// Scores `flows`, placed at `times` in the series; `volume[i]`, when set, is flow i's
+    /// volume vote (see `volume_vote`).
     fn score_batch(
         &mut self,
         flows: &[FlowRecord],
+        times: &[f64],
         volume: &[Option<VolumeInfo>],
     ) -> Vec<ScoredFlow> {
         let Some(model) = self.model.clone() else {
@@ -406,6 +408,7 @@ impl Engine {
                     deviation: batch.features.row(i).to_vec(),
                     line: flow.line,
                     ts: flow.ts,
+                    at: times.get(i).copied().unwrap_or(f64::NAN),
                     src: flow.meta.src.clone(),
                     dst: flow.meta.dst.clone(),
                     sport: flow.meta.sport,
@@ -627,7 +630,7 @@ impl Engine {
         }
         let (times, flows): (Vec<f64>, Vec<FlowRecord>) = self.backlog.drain(..).unzip();
         self.counters.unscored = self.counters.unscored.saturating_sub(flows.len() as u64);
-        let out = self.score_batch(&flows, &[]);
+        let out = self.score_batch(&flows, &times, &[]);
         for (t, s) in times.into_iter().zip(&out) {
             if s.flagged {
                 self.series.mark_anomaly(t);

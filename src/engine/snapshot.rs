@@ -55,6 +55,9 @@ pub struct VolumeInfo {
 pub struct AnomalyEvent {
     pub line: u64,
     pub ts: Option<f64>,
+    /// Where the series placed it: its timestamp, else its arrival (live) or its line at the
+    /// replay's pace. The feed's time order uses it, so untimed flows and volume rows interleave.
+    pub at: f64,
     pub src: Option<Text>,
     pub dst: Option<Text>,
     pub sport: Option<u16>,
@@ -231,6 +234,8 @@ impl AnomalyEvent {
         AnomalyEvent {
             line: id,
             ts: Some(ts),
+            // Known once the bucket ends: it sorts after the flows that filled it.
+            at: ts + info.bucket_s,
             src: None,
             dst: None,
             sport: None,
