@@ -63,9 +63,16 @@ pub struct ModelArgs {
     /// Calibrated score at which a detector votes (default 0.95: its top 5 % of training).
     #[arg(long, value_name = "P")]
     pub threshold: Option<f64>,
-    /// Votes needed to flag a flow (default 3).
+    /// Votes that flag a flow in model files saved before the alert budget (default 3);
+    /// the votes are shown as evidence.
     #[arg(long, value_name = "K")]
     pub min_votes: Option<usize>,
+    /// The alert budget: share of flows flagged, set on the training window (default 1%).
+    #[arg(long, value_name = "SHARE", value_parser = crate::detect::ConsensusParams::parse_alert_rate)]
+    pub alert_rate: Option<f64>,
+    /// The alert budget as alerts per hour of the training window's traffic (needs times).
+    #[arg(long, value_name = "N")]
+    pub alerts_per_hour: Option<f64>,
     /// Seed for sampling and model initialisation (default 42).
     #[arg(long)]
     pub seed: Option<u64>,

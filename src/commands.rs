@@ -42,6 +42,15 @@ pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
         ConsensusParams::check_threshold(t).map_err(|e| eyre!("--threshold {e}"))?;
         consensus.threshold = t;
     }
+    if let Some(r) = args.alert_rate {
+        consensus.alert_rate = r;
+    } else if let Some(r) = &cfg.alert_rate {
+        consensus.alert_rate = r.value().map_err(|e| eyre!("[detect] alert-rate {e}"))?;
+    }
+    if let Some(n) = args.alerts_per_hour.or(cfg.alerts_per_hour) {
+        ConsensusParams::check_alerts_per_hour(n).map_err(|e| eyre!("--alerts-per-hour {e}"))?;
+        consensus.alerts_per_hour = Some(n);
+    }
     if let Some(k) = args.min_votes.or(cfg.min_votes) {
         ConsensusParams::check_min_votes(k, kinds.len()).map_err(|e| eyre!("--min-votes {e}"))?;
         consensus.min_votes = k;

@@ -67,7 +67,27 @@ pub struct DetectConfig {
     pub detectors: Option<Vec<String>>,
     pub threshold: Option<f64>,
     pub min_votes: Option<usize>,
+    /// "0.5%" or 0.005.
+    pub alert_rate: Option<Share>,
+    pub alerts_per_hour: Option<f64>,
     pub seed: Option<u64>,
+}
+
+/// A share written as a percentage string or a number.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Share {
+    Text(String),
+    Number(f64),
+}
+
+impl Share {
+    pub fn value(&self) -> Result<f64, String> {
+        match self {
+            Share::Text(t) => crate::detect::ConsensusParams::parse_alert_rate(t),
+            Share::Number(v) => crate::detect::ConsensusParams::check_alert_rate(*v).map(|_| *v),
+        }
+    }
 }
 
 /// Live-run model management (command-line options win).
@@ -226,6 +246,12 @@ fn check_values(cfg: &Config) -> Result<(), (&'static str, &'static str, String)
     if let Some(t) = d.threshold {
         ConsensusParams::check_threshold(t).map_err(|m| ("detect", "threshold", m))?;
     }
+    if let Some(r) = &d.alert_rate {
+        r.value().map_err(|m| ("detect", "alert-rate", m))?;
+    }
+    if let Some(n) = d.alerts_per_hour {
+        ConsensusParams::check_alerts_per_hour(n).map_err(|m| ("detect", "alerts-per-hour", m))?;
+    }
     if let Some(k) = d.min_votes {
         let n = d
             .detectors
@@ -316,7 +342,11 @@ pub const TEMPLATE: &str = r#"# flowtop configuration
 # detectors = ["iforest", "lof", "ocsvm", "dbscan", "kmeans", "zscore", "autoencoder", "hbos", "ecod"]
 # Calibrated score at which a detector votes (0.95 = its top 5 % of the training window).
 # threshold = 0.95
-# Votes needed to flag a flow.
+# The alert budget: the share of flows flagged ("0.5%" or 0.005), set on the training window
+# at every fit; or alerts-per-hour of the training window's traffic (when flows carry times).
+# alert-rate = "1%"
+# alerts-per-hour = 60
+# Votes that flag a flow under a model file saved before the alert budget.
 # min-votes = 3
 # seed = 42
 
@@ -383,7 +413,11 @@ mod tests {
                 _ if l.starts_with('[') => l,
                 _ => "",
             })
-            .filter(|l| !l.starts_with("retrain =") && !l.starts_with("down ="))
+            .filter(|l| {
+                !l.starts_with("retrain =")
+                    && !l.starts_with("down =")
+                    && !l.starts_with("alerts-per-hour =")
+            })
             .map(|l| format!("{l}\n"))
             .collect();
         let cfg = parse(&uncommented, "template").expect("uncommented template parses");
@@ -395,6 +429,10 @@ mod tests {
         let c = crate::detect::ConsensusParams::default();
         assert_eq!(d.threshold, Some(c.threshold));
         assert_eq!(d.min_votes, Some(c.min_votes));
+        assert_eq!(
+            d.alert_rate.as_ref().map(|r| r.value()),
+            Some(Ok(c.alert_rate))
+        );
         assert_eq!(d.seed, Some(defaults::SEED));
     }
 

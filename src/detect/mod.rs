@@ -25,13 +25,13 @@ use serde::{Deserialize, Serialize};
 
 pub use autoencoder::Autoencoder;
 pub use calibrate::Calibration;
-pub use consensus::{Consensus, ConsensusParams, Verdict};
+pub use consensus::{Budget, Consensus, ConsensusParams, Verdict};
 pub use dbscan::DbscanDetector;
 pub use ecod::Ecod;
 pub use hbos::Hbos;
 pub use iforest::IsolationForest;
 pub use kmeans::KMeansDetector;
-pub use kmeans::nearest as kmeans_nearest;
+pub use kmeans::nearest_centroid as kmeans_nearest;
 pub use lof::Lof;
 pub use ocsvm::OneClassSvm;
 pub use set::{DetectorSet, DetectorStatus, FittedDetector, Model, Scores};

@@ -191,6 +191,10 @@ pub fn view() -> LiveView {
         model_age_flows: 4000,
         trained_at: Some(1_700_000_000.0),
         generation: 1,
+        budget: Some(crate::detect::Budget {
+            rate: 0.01,
+            threshold: 0.9912,
+        }),
         detectors: KINDS
             .iter()
             .map(|k| DetectorState {

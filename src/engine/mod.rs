@@ -659,6 +659,7 @@ impl Engine {
             model_age_flows: self.since_fit,
             trained_at: m.map(|m| m.trained_at),
             generation: self.generation,
+            budget: m.and_then(|m| m.consensus.budget),
             detectors: m
                 .map(|m| {
                     m.detectors

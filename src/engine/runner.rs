@@ -496,6 +496,7 @@ impl Snapshot {
             model_age_flows: 0,
             trained_at: None,
             generation: 0,
+            budget: None,
             detectors: Vec::new(),
             clusters: Vec::new(),
             silhouette: None,

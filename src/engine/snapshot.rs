@@ -142,6 +142,8 @@ pub struct Snapshot {
     /// Unix seconds when the current model was fitted.
     pub trained_at: Option<f64>,
     pub generation: u64,
+    /// The current model's alert budget (share of flows and the consensus score that flags).
+    pub budget: Option<crate::detect::Budget>,
     pub detectors: Vec<DetectorState>,
     pub clusters: Vec<ClusterSummary>,
     pub silhouette: Option<f64>,

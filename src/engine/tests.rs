@@ -170,11 +170,13 @@ fn the_volume_vote_adds_one_vote_to_flows_in_buckets_above_their_forecast() {
         on.counters.flagged,
         off.counters.flagged
     );
-    let min_votes = crate::detect::ConsensusParams::default().min_votes;
+    // Flows the consensus alone would not flag (below the budget's threshold) that the
+    // volume vote did.
+    let threshold = on.budget.expect("a budget").threshold;
     let by_vote: Vec<_> = on
         .feed
         .iter()
-        .filter(|e| e.votes.iter().filter(|v| **v == Some(true)).count() < min_votes)
+        .filter(|e| e.flagged && e.score < threshold)
         .collect();
     assert_eq!(
         by_vote.len() as u64,

@@ -55,6 +55,16 @@ pub struct Quality {
     pub weight: Option<f64>,
 }
 
+/// Members' precision at the consensus flag's alert volume.
+#[derive(Debug, Clone, Serialize)]
+pub struct AtFlags {
+    /// Labelled rows the consensus flagged (each member is judged on as many of its own).
+    pub flags: usize,
+    pub best_member: String,
+    pub best_precision: f64,
+    pub median_precision: f64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ClusteringReport {
     pub k: usize,
@@ -79,6 +89,14 @@ pub struct EvalReport {
     pub detectors: Vec<Quality>,
     pub consensus: Quality,
     pub members: Vec<String>,
+    /// Share of the scored rows the flag raised (the alert budget holds it near its rate).
+    pub flag_rate: f64,
+    /// The budget in force: share of flows and the calibrated consensus score that flags.
+    pub budget: Option<crate::detect::Budget>,
+    /// Precision of the flag on the labelled rows.
+    pub flag_precision: Option<f64>,
+    /// The members' precision at the same number of flags, for comparison.
+    pub members_at_flags: Option<AtFlags>,
     pub clustering: Option<ClusteringReport>,
     /// Wall time of the whole model-set fit (pipeline, all detectors, consensus).
     pub refit_s: f64,
@@ -223,11 +241,28 @@ pub fn eval(
     let mut consensus = quality("consensus", &scores, &flags, &truth);
     consensus.fit_s = model.fit_s;
     consensus.rows_per_s = test.len() as f64 / consensus_s.max(1e-9);
-    consensus.status = format!(
-        "k = {} of {}",
-        model.consensus.params.min_votes,
-        model.detectors.ready().count()
-    );
+    consensus.status = match model.consensus.budget {
+        Some(b) => format!(
+            "alert budget {:.2}%: flags from consensus {:.4}",
+            100.0 * b.rate,
+            b.threshold
+        ),
+        None => format!(
+            "k = {} of {} votes (model saved before the alert budget)",
+            model.consensus.params.min_votes,
+            model.detectors.ready().count()
+        ),
+    };
+    let flagged_labelled = flags
+        .iter()
+        .zip(&truth)
+        .zip(&scores)
+        .filter(|((f, t), s)| **f && t.is_some() && s.is_finite())
+        .count();
+    let members_at_flags =
+        members_at_flags(model, &batch.scores.calibrated, flagged_labelled, &truth);
+    let flag_rate = flags.iter().filter(|f| **f).count() as f64 / flags.len().max(1) as f64;
+    let flag_precision = consensus.precision;
     let labelled: Vec<bool> = truth.iter().flatten().copied().collect();
     let threat = threat_check(model, &test, &batch);
     Ok(EvalReport {
@@ -252,6 +287,10 @@ pub fn eval(
             .iter()
             .map(|k| k.name().to_string())
             .collect(),
+        flag_rate,
+        budget: model.consensus.budget,
+        flag_precision,
+        members_at_flags,
         clustering: model.clustering().map(|c| ClusteringReport {
             k: c.k(),
             silhouette: c.silhouette,
@@ -330,10 +369,64 @@ fn per_detector(model: &ModelSet, x: &Array2<f64>, truth: &[Option<bool>]) -> Ve
             q.fit_s = d.fit_s;
             q.rows_per_s = x.nrows() as f64 / secs.max(1e-9);
             q.status = status_text(&d.status);
+            if let Some(Some(why)) = model.consensus.sits_out.get(j) {
+                q.status = format!("{}; {why}", q.status);
+            }
             q.weight = weight;
             q
         })
         .collect()
+}
+
+/// Each member's precision over its own top rows, as many as the consensus flagged: what the
+/// flag's precision would have been with that member alone at the same alert volume.
+fn members_at_flags(
+    model: &ModelSet,
+    calibrated: &Array2<f64>,
+    flags: usize,
+    truth: &[Option<bool>],
+) -> Option<AtFlags> {
+    if flags == 0 {
+        return None;
+    }
+    let mut per: Vec<(String, f64)> = Vec::new();
+    for (j, k) in model.detectors.kinds().iter().enumerate() {
+        let mut rows: Vec<(f64, bool)> = calibrated
+            .column(j)
+            .iter()
+            .zip(truth)
+            .filter_map(|(s, t)| Some((*s, (*t)?)).filter(|(s, _)| s.is_finite()))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let top = &rows[..flags.min(rows.len())];
+        let hits = top.iter().filter(|(_, a)| *a).count();
+        per.push((k.name().to_string(), hits as f64 / top.len() as f64));
+    }
+    if per.is_empty() {
+        return None;
+    }
+    let mut values: Vec<f64> = per.iter().map(|p| p.1).collect();
+    values.sort_by(f64::total_cmp);
+    let h = values.len() / 2;
+    let median = if values.len() % 2 == 1 {
+        values[h]
+    } else {
+        (values[h - 1] + values[h]) / 2.0
+    };
+    let best = per
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .cloned()
+        .expect("non-empty");
+    Some(AtFlags {
+        flags,
+        best_member: best.0,
+        best_precision: best.1,
+        median_precision: median,
+    })
 }
 
 fn status_text(s: &crate::detect::DetectorStatus) -> String {

@@ -57,6 +57,22 @@ pub fn render_text(r: &EvalReport) -> String {
     }
     line(&mut out, &r.consensus);
     let _ = writeln!(out, "\nconsensus members: {}", r.members.join(", "));
+    let _ = writeln!(
+        out,
+        "flagged {:.2} % of the scored rows{}",
+        100.0 * r.flag_rate,
+        r.budget.map_or_else(String::new, |b| format!(
+            " (alert budget {:.2} %)",
+            100.0 * b.rate
+        ))
+    );
+    if let (Some(p), Some(m)) = (r.flag_precision, &r.members_at_flags) {
+        let _ = writeln!(
+            out,
+            "flag precision {p:.3}; at the same {} flags the members reach {:.3} (median) and {:.3} ({})",
+            m.flags, m.median_precision, m.best_precision, m.best_member
+        );
+    }
     if let Some(c) = &r.clustering {
         let _ = writeln!(
             out,

@@ -54,6 +54,21 @@ pub fn validate(m: &ModelSet) -> Result<(), String> {
         .map_err(|e| format!("the consensus votes {e}"))?;
     c.check_calibration()
         .map_err(|e| format!("consensus: {e}"))?;
+    if !c.sits_out.is_empty() && c.sits_out.len() != kinds.len() {
+        return Err(format!(
+            "the consensus screens {} detectors of {}",
+            c.sits_out.len(),
+            kinds.len()
+        ));
+    }
+    if let Some(b) = c.budget
+        && !(b.rate >= 0.0 && b.rate <= 1.0 && b.threshold.is_finite())
+    {
+        return Err(format!(
+            "the alert budget ({} at {}) is not a share and a score",
+            b.rate, b.threshold
+        ));
+    }
     if let Some(p) = &m.projection {
         p.check(d)?;
     }

@@ -141,6 +141,17 @@ impl Default for FitOptions {
     }
 }
 
+/// The training window's flows per hour, when at least two of its flows carry times and
+/// they span more than a second.
+fn flows_per_hour(train: &[&FlowRecord]) -> Option<f64> {
+    let times = train.iter().filter_map(|f| f.ts);
+    let (n, lo, hi) = times.fold(
+        (0usize, f64::INFINITY, f64::NEG_INFINITY),
+        |(n, lo, hi), t| (n + 1, lo.min(t), hi.max(t)),
+    );
+    (n >= 2 && hi - lo > 1.0).then(|| n as f64 / ((hi - lo) / 3600.0))
+}
+
 /// Fits the classifier `opts` asks for; `Ok(None)` when the rows carry no labels at all.
 fn fit_classifier(
     schema: &Schema,
@@ -197,7 +208,12 @@ impl ModelSet {
         let x = pipeline.transform(train);
         let detectors = DetectorSet::fit(x.view(), &opts.kinds, opts.seed, progress);
         let calibrated = detectors.score(x.view()).calibrated;
-        let consensus = Consensus::fit(&detectors.kinds(), calibrated.view(), opts.consensus);
+        let consensus = Consensus::fit(
+            &detectors.kinds(),
+            calibrated.view(),
+            opts.consensus,
+            flows_per_hour(train),
+        );
         let projection = Projection::fit(x.view(), opts.seed).ok();
         let (classifier, classifier_note) =
             match fit_classifier(schema, &pipeline.names, x.view(), train, opts) {

@@ -88,6 +88,23 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         ModelState::Failed { reason } => Span::styled(format!("model failed: {reason}"), warn),
     };
     parts.push((6, vec![model]));
+    // The alert budget, the rate the flag runs at, and the consensus score that flags.
+    if let (Some(b), true) = (s.budget, s.counters.scored > 0) {
+        let now = s.counters.flagged as f64 / s.counters.scored as f64;
+        let style = if now > 2.0 * b.rate { warn } else { bar };
+        parts.push((
+            3,
+            vec![Span::styled(
+                format!(
+                    "alerts {:.2}% of a {}% budget, score ≥ {:.3}",
+                    100.0 * now,
+                    100.0 * b.rate,
+                    b.threshold
+                ),
+                style,
+            )],
+        ));
+    }
     if let Some(j) = &s.retraining {
         let pct = 100 * j.done / j.total.max(1);
         parts.push((6, vec![Span::styled(format!("retraining {pct}%"), warn)]));

@@ -419,3 +419,16 @@ fn the_sorted_column_is_marked_in_its_header() {
     let screen = text(&draw(&a, &live, "mono", 120, 40, false));
     assert!(screen.contains("pro ↓"), "{screen}");
 }
+
+/// The status bar shows the alert budget, the rate the flag runs at and the score that flags.
+#[test]
+fn the_status_bar_shows_the_alert_budget() {
+    let live = fixture::view();
+    let screen = text(&draw(&app(), &live, "mono", 200, 50, false));
+    let status = screen.lines().next().unwrap_or("");
+    // 5 flagged of 4,000 scored.
+    assert!(
+        status.contains("alerts 0.12% of a 1% budget, score ≥ 0.991"),
+        "{status}"
+    );
+}
