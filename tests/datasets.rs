@@ -361,3 +361,58 @@ fn threat_scores_rank_attacks_above_benign_flows() {
         );
     }
 }
+
+/// `flowtop eval` on every shared labelled set with enough attacks: the consensus reaches the
+/// median member on ROC-AUC and PR-AUC, the flag stays near its 1 % budget, and its precision
+/// reaches the members' median precision at the same number of flags.
+#[test]
+fn the_consensus_reaches_its_median_member_within_the_alert_budget() {
+    let Some(dir) = datasets() else { return };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let h = v.len() / 2;
+        if v.len() % 2 == 1 {
+            v[h]
+        } else {
+            (v[h - 1] + v[h]) / 2.0
+        }
+    };
+    for &(file, _, _, _, _, attacks) in EXPECTED {
+        if attacks < 100 {
+            continue;
+        }
+        let path = dir.join(file);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_flowtop"))
+            .args(["eval", path.to_str().expect("path"), "--json"])
+            .env_remove("FLOWTOP_CONFIG")
+            .output()
+            .expect("run flowtop");
+        assert!(out.status.success(), "{file}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        for m in ["roc_auc", "pr_auc"] {
+            let members: Vec<f64> = v["detectors"]
+                .as_array()
+                .expect("detectors")
+                .iter()
+                .filter_map(|d| d[m].as_f64())
+                .collect();
+            let c = v["consensus"][m].as_f64().expect("consensus");
+            let mid = median(members);
+            assert!(
+                c >= mid,
+                "{file}: consensus {m} {c:.3} < median member {mid:.3}"
+            );
+        }
+        let rate = v["flag_rate"].as_f64().expect("flag_rate");
+        assert!(rate <= 0.015, "{file}: flag rate {rate}");
+        if let (Some(p), Some(mp)) = (
+            v["flag_precision"].as_f64(),
+            v["members_at_flags"]["median_precision"].as_f64(),
+        ) {
+            assert!(
+                p >= mp,
+                "{file}: flag precision {p:.3} < members' median {mp:.3}"
+            );
+        }
+    }
+}

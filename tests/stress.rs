@@ -116,7 +116,7 @@ fn sets() -> Vec<Set> {
         },
         Set {
             name: "contamination 0.03%",
-            held: false,
+            held: true,
             rows: 20_000,
             features: 6,
             attack: rare,

@@ -105,6 +105,10 @@ pub struct Consensus {
     /// absent in model files written before the budget (they flag by votes).
     #[serde(default)]
     pub budget: Option<Budget>,
+    /// The combined score leaves out each row's highest and lowest member (model files
+    /// written before it do not, and keep scoring as they were fitted).
+    #[serde(default)]
+    pub trimmed: bool,
     /// Calibration of the combined score on the training window.
     calibration: Calibration,
 }
@@ -151,6 +155,7 @@ impl Consensus {
             weights,
             sits_out,
             budget: None,
+            trimmed: true,
             calibration: Calibration::fit(&[0.0]),
         };
         let combined: Vec<f64> = train.rows().into_iter().map(|r| c.combine(r)).collect();
@@ -178,13 +183,22 @@ impl Consensus {
     }
 
     fn combine(&self, calibrated: ArrayView1<f64>) -> f64 {
-        let (mut sum, mut wsum) = (0.0, 0.0);
-        for (&p, &w) in calibrated.iter().zip(&self.weights) {
-            if w > 0.0 && p.is_finite() {
-                sum += w * p;
-                wsum += w;
-            }
+        let mut m: Vec<(f64, f64)> = calibrated
+            .iter()
+            .zip(&self.weights)
+            .filter(|(p, w)| **w > 0.0 && p.is_finite())
+            .map(|(p, w)| (*p, *w))
+            .collect();
+        // Each row's highest and lowest member are left out: one member alone can neither
+        // raise a row (a detector's false alarm) nor sink it (a detector blind to it).
+        if self.trimmed && m.len() >= 4 {
+            m.sort_by(|a, b| a.0.total_cmp(&b.0));
+            m.remove(m.len() - 1);
+            m.remove(0);
         }
+        let (sum, wsum) = m
+            .iter()
+            .fold((0.0, 0.0), |(s, t), (p, w)| (s + w * p, t + w));
         if wsum > 0.0 { sum / wsum } else { f64::NAN }
     }
 
@@ -431,6 +445,30 @@ mod tests {
         let t = budget_threshold(&tied, 0.05);
         assert_eq!(tied.iter().filter(|&&v| v >= t).count(), 50);
         assert!(budget_threshold(&s, 0.0005) > 0.999);
+    }
+
+    /// One member's false alarm cannot outrank a row most members call anomalous, and one
+    /// blind member cannot sink it.
+    #[test]
+    fn each_rows_highest_and_lowest_member_are_left_out() {
+        let x = Array2::from_shape_fn((500, 5), |(i, j)| ((i * (j + 3)) % 500) as f64 / 500.0);
+        let kinds = [
+            DetectorKind::Iforest,
+            DetectorKind::Ecod,
+            DetectorKind::Hbos,
+            DetectorKind::Lof,
+            DetectorKind::Zscore,
+        ];
+        let mut c = Consensus::fit(&kinds, x.view(), ConsensusParams::default(), None);
+        c.weights = vec![0.2; 5];
+        let alarm = ndarray::arr1(&[1.0, 0.3, 0.3, 0.3, 0.3]);
+        let seen = ndarray::arr1(&[0.9, 0.9, 0.9, 0.9, 0.0]);
+        assert!(c.combine(seen.view()) > c.combine(alarm.view()));
+        assert!((c.combine(alarm.view()) - 0.3).abs() < 1e-12);
+        assert!((c.combine(seen.view()) - 0.9).abs() < 1e-12);
+        // Model files from before the trim combine every member.
+        c.trimmed = false;
+        assert!((c.combine(alarm.view()) - 0.44).abs() < 1e-12);
     }
 
     #[test]
