@@ -416,3 +416,44 @@ fn the_consensus_reaches_its_median_member_within_the_alert_budget() {
         }
     }
 }
+
+/// Threat reasons respect how a record was made: nfdump's one-way records never read "no
+/// reply" or "exfiltration", and on the Zeek logs lookups, NetBIOS, Kerberos and directory
+/// traffic to internal servers, or anything to broadcast, is never called exfiltration.
+#[test]
+fn threat_reasons_respect_one_way_records_and_infrastructure() {
+    use flowtop::threat::{Bands, ThreatInput, assess};
+    let Some(dir) = datasets() else { return };
+    let mut checked = 0;
+    for &(file, format, _, rows, _, _) in EXPECTED {
+        if rows == 0 || !matches!(format, Format::Nfdump | Format::ZeekConn) {
+            continue;
+        }
+        let (_, flows) = read(&dir, file);
+        for f in &flows {
+            let a = assess(&ThreatInput::of_flow(f, None, None), &Bands::default());
+            let signals: Vec<&str> = a.reasons.iter().map(|r| &*r.signal).collect();
+            let exfil = a.recommendations.iter().any(|r| r.contains("exfiltration"));
+            if format == Format::Nfdump && f.core.bwd_packets.unwrap_or(0.0) == 0.0 {
+                assert!(
+                    !signals.contains(&"no-reply") && !exfil,
+                    "{file}:{}: {signals:?}",
+                    f.line
+                );
+                checked += 1;
+            }
+            let infrastructure = f
+                .meta
+                .dport
+                .is_some_and(|p| [53, 88, 137, 138, 139, 389].contains(&p))
+                && f.meta.dst.as_deref().is_some_and(|d| {
+                    d.starts_with("10.") || d.starts_with("172.16.") || d.starts_with("192.168.")
+                });
+            if infrastructure {
+                assert!(!exfil, "{file}:{}: {:?}", f.line, a.recommendations);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} flows checked");
+}

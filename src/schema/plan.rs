@@ -76,6 +76,9 @@ pub(crate) struct Plan {
     pub n_num: usize,
     pub n_cat: usize,
     pub core: Vec<(CoreField, usize, f64)>,
+    /// One-way records (nfdump without bidirectional aggregation): a zero count back means
+    /// "not measured", so the backward fields stay unknown instead of reading "no reply".
+    pub one_way: bool,
 }
 
 /// Builds the schema and plan. `sample` holds data rows (cells per column) for inference.
@@ -244,6 +247,7 @@ pub(crate) fn build(
             n_num,
             n_cat,
             core,
+            one_way: spec.format == Format::Nfdump,
         },
     ))
 }
@@ -339,6 +343,16 @@ impl RowBuilder {
             if v.is_finite() {
                 core.set(field, v * scale);
             }
+        }
+        if plan.one_way
+            && core.bwd_packets.unwrap_or(0.0) == 0.0
+            && core.bwd_bytes.unwrap_or(0.0) == 0.0
+        {
+            core.bwd_packets = None;
+            core.bwd_bytes = None;
+            // What the record measured is all there is of it.
+            core.packets = core.packets.or(core.fwd_packets);
+            core.bytes = core.bytes.or(core.fwd_bytes);
         }
         FlowRecord {
             line,

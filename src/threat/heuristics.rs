@@ -52,28 +52,51 @@ pub fn all(q: &ThreatInput) -> Vec<Signal> {
     .collect()
 }
 
-/// Much more data one way than the other in a flow of some size: exfiltration or a bulk
-/// upload when it leaves the source, a payload download when it arrives.
-/// 0 points at a 10:1 ratio, 15 at 1000:1 and beyond.
+/// Ports of internal infrastructure whose traffic is lopsided by nature (name lookups, NetBIOS
+/// announcements, Kerberos tickets, directory queries): big one-way volumes to them are not
+/// data leaving the network.
+const INFRASTRUCTURE_PORTS: [u16; 10] = [53, 67, 68, 88, 123, 137, 138, 139, 389, 3268];
+
+/// Much more data one way than the other in a flow of some size: the source uploading
+/// (exfiltration or a bulk upload) or the destination sending (a payload or a download).
+/// 0 points at a 10:1 ratio, 15 at 1000:1 and beyond. Needs both directions measured; silent
+/// towards broadcast and multicast and towards internal infrastructure services.
 fn byte_asymmetry(q: &ThreatInput) -> Option<Signal> {
     let (f, b) = (q.core.fwd_bytes?, q.core.bwd_bytes?);
-    if f + b < 1000.0 {
+    if f + b < 1000.0 || to_infrastructure(q) {
         return None;
     }
     let ratio = (f.max(b) + 1.0) / (f.min(b) + 1.0);
     let points = 15.0 * ((ratio.log10() - 1.0) / 2.0).clamp(0.0, 1.0);
     (points > 0.0).then(|| {
-        let way = if f >= b {
-            "sent by the source"
+        let (name, way) = if f >= b {
+            ("byte-asymmetry", "mostly sent by the source")
         } else {
-            "sent by the destination"
+            ("byte-asymmetry-in", "mostly sent by the destination")
         };
         Signal::new(
-            "byte-asymmetry",
+            name,
             points,
-            format!("{ratio:.0}:1 byte asymmetry ({f:.0} B out, {b:.0} B back), mostly {way}"),
+            format!("{ratio:.0}:1 byte asymmetry ({f:.0} B out, {b:.0} B back), {way}"),
         )
     })
+}
+
+/// Traffic to broadcast or multicast, or to a private address on an infrastructure port.
+fn to_infrastructure(q: &ThreatInput) -> bool {
+    let dst = q.dst.as_deref();
+    dst.is_some_and(is_group_address)
+        || (q.dport.is_some_and(|p| INFRASTRUCTURE_PORTS.contains(&p))
+            && dst.is_none_or(is_private_address))
+}
+
+/// RFC 1918, loopback, link-local and IPv6 unique-local addresses.
+fn is_private_address(a: &str) -> bool {
+    match a.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
+        Ok(std::net::IpAddr::V6(v6)) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+        Err(_) => false,
+    }
 }
 
 /// Several packets out and nothing back: a scan probe or a flood towards a dead host.
@@ -179,13 +202,16 @@ fn refused(q: &ThreatInput) -> Option<Signal> {
 pub fn recommend(signal: &str, src: &str, dst: &str, port: Option<u16>) -> Option<String> {
     Some(match signal {
         "consensus" => format!(
-            "open the flow detail: the detectors rank {src} → {dst} among the most unusual flows of the training window"
+            "the detectors rank {src} → {dst} among the most unusual flows of the training window: compare its top deviations with {src}'s usual traffic"
         ),
         "classifier" => {
             "compare with the classifier's predicted class and confirm with the payload".into()
         }
         "byte-asymmetry" => format!(
             "check {src} for data exfiltration to {dst}; capture full packets for this pair"
+        ),
+        "byte-asymmetry-in" => format!(
+            "check what {src} received from {dst} (a payload, a tool download, staging); capture full packets for this pair"
         ),
         "no-reply" => format!(
             "look for other hosts {src} probes (scan); rate-limit or block {src} if it continues"

@@ -268,3 +268,73 @@ fn volume_events_score_by_how_far_the_bucket_left_its_interval() {
         low.recommendations
     );
 }
+
+/// The destination sending most of the bytes is a download, not exfiltration by the source.
+#[test]
+fn a_download_is_not_called_exfiltration() {
+    let mut q = plain();
+    q.fwd_bytes = Some(900.0);
+    q.bwd_bytes = Some(900_000.0);
+    let a = score(&q);
+    assert!(has(&a, "byte-asymmetry-in"), "{:?}", a.reasons);
+    assert!(
+        a.recommendations
+            .iter()
+            .all(|r| !r.contains("exfiltration")),
+        "{:?}",
+        a.recommendations
+    );
+}
+
+/// Name lookups, NetBIOS, Kerberos and directory traffic to an internal server, and anything
+/// to broadcast, are lopsided by nature: no exfiltration reason.
+#[test]
+fn infrastructure_and_broadcast_traffic_is_not_exfiltration() {
+    for (dst, port) in [
+        ("172.16.9.5", 138),
+        ("172.16.9.5", 88),
+        ("10.0.0.2", 53),
+        ("172.16.9.5", 389),
+        ("172.16.9.255", 137),
+    ] {
+        let input = ThreatInput {
+            core: ThreatQuery {
+                fwd_packets: Some(60.0),
+                bwd_packets: Some(1.0),
+                fwd_bytes: Some(90_000.0),
+                bwd_bytes: Some(60.0),
+                ..ThreatQuery::default()
+            }
+            .core(),
+            dport: Some(port),
+            proto: Some("udp".into()),
+            src: Some("172.16.9.233".into()),
+            dst: Some(dst.into()),
+            ..ThreatInput::default()
+        };
+        let a = assess(&input, &Bands::default());
+        assert!(
+            a.recommendations
+                .iter()
+                .all(|r| !r.contains("exfiltration")),
+            "{dst}:{port} {:?}",
+            a.recommendations
+        );
+    }
+}
+
+/// No recommendation points at the view it is shown in.
+#[test]
+fn recommendations_do_not_point_at_the_flow_detail() {
+    for s in [
+        "consensus",
+        "classifier",
+        "byte-asymmetry",
+        "byte-asymmetry-in",
+        "no-reply",
+    ] {
+        let r =
+            super::heuristics::recommend(s, "10.0.0.1", "10.0.0.2", Some(80)).unwrap_or_default();
+        assert!(!r.contains("flow detail"), "{s}: {r}");
+    }
+}
