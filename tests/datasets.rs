@@ -432,7 +432,7 @@ fn threat_reasons_respect_one_way_records_and_infrastructure() {
         let (_, flows) = read(&dir, file);
         for f in &flows {
             let a = assess(&ThreatInput::of_flow(f, None, None), &Bands::default());
-            let signals: Vec<&str> = a.reasons.iter().map(|r| &*r.signal).collect();
+            let signals: Vec<&str> = a.reasons.iter().map(|r| r.signal).collect();
             let exfil = a.recommendations.iter().any(|r| r.contains("exfiltration"));
             if format == Format::Nfdump && f.core.bwd_packets.unwrap_or(0.0) == 0.0 {
                 assert!(
