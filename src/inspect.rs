@@ -32,6 +32,8 @@ pub struct InspectReport {
     /// the rest), and the first of them.
     pub suspect_times: u64,
     pub suspect_time_rows: Vec<Rejected>,
+    /// Values no flow can carry, by column: kept as missing.
+    pub suspect_values: BTreeMap<String, u64>,
     pub skipped: BTreeMap<&'static str, u64>,
     pub columns: Vec<Column>,
     /// Class name → rows.
@@ -81,6 +83,20 @@ pub fn inspect(input: &Input, opts: &DetectOptions) -> Result<InspectReport, Ing
             .iter()
             .take(SHOWN_REJECTS)
             .cloned()
+            .collect(),
+        suspect_values: summary
+            .counts
+            .suspect_values
+            .iter()
+            .map(|(field, n)| {
+                let column = summary
+                    .schema
+                    .columns
+                    .iter()
+                    .find(|c| c.core.is_some_and(|k| k.name() == *field))
+                    .map_or(field.to_string(), |c| c.name.clone());
+                (column, *n)
+            })
             .collect(),
         skipped: summary.counts.skipped,
         columns: summary.schema.columns,
@@ -139,6 +155,18 @@ pub fn render_text(r: &InspectReport) -> String {
             o,
             "  bad times  {} flows kept without their timestamp (far from the others)",
             r.suspect_times
+        );
+    }
+    if !r.suspect_values.is_empty() {
+        let parts: Vec<String> = r
+            .suspect_values
+            .iter()
+            .map(|(c, n)| format!("{n} in {c}"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  bad values {} (no flow carries them: kept as missing)",
+            parts.join(", ")
         );
     }
     match &r.time_span {

@@ -457,3 +457,25 @@ fn threat_reasons_respect_one_way_records_and_infrastructure() {
     }
     assert!(checked > 1000, "only {checked} flows checked");
 }
+
+/// `empire.nfdump.csv` carries wrapped-around durations (td = 18446744073709540): `inspect`
+/// counts them as suspect, and no flow keeps them as its duration.
+#[test]
+fn wrapped_around_durations_are_suspect_not_data() {
+    let Some(dir) = datasets() else { return };
+    let file = "pcap-flows/nfdump/empire.nfdump.csv";
+    let r = inspect(&Input::File(dir.join(file)), &DetectOptions::default()).expect("inspect");
+    assert!(
+        r.suspect_values.get("td").is_some_and(|n| *n > 0),
+        "{:?}",
+        r.suspect_values
+    );
+    let (_, flows) = read(&dir, file);
+    assert!(
+        flows
+            .iter()
+            .all(|f| f.core.duration.is_none_or(|d| d < 365.0 * 86_400.0)),
+        "a wrapped duration reached the core fields"
+    );
+    assert!(flows.iter().any(|f| f.suspect != 0));
+}

@@ -78,6 +78,9 @@ pub struct LineCounts {
     pub suspect_times: u64,
     /// The first `KEEP_REJECTS` of them.
     pub first_suspect_times: Vec<Rejected>,
+    /// Values no flow can carry (negative, a wrapped-around counter, a duration beyond a
+    /// year), by core field: kept as missing.
+    pub suspect_values: BTreeMap<&'static str, u64>,
 }
 
 impl LineCounts {
@@ -209,6 +212,13 @@ impl Decoding {
         match decoded {
             Decoded::Flow(mut f) => {
                 self.counts.rows += 1;
+                if f.suspect != 0 {
+                    for field in crate::schema::CoreField::ALL {
+                        if f.suspect & (1 << field.index()) != 0 {
+                            *self.counts.suspect_values.entry(field.name()).or_insert(0) += 1;
+                        }
+                    }
+                }
                 if let Some(t) = f.ts
                     && let Some(why) = self.clock.check(t)
                 {

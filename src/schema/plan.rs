@@ -336,12 +336,19 @@ impl RowBuilder {
         Ok(())
     }
 
-    pub fn finish(self, plan: &Plan, line: u64) -> FlowRecord {
+    pub fn finish(mut self, plan: &Plan, line: u64) -> FlowRecord {
         let mut core = CoreFields::default();
+        let mut suspect = 0u8;
         for &(field, slot, scale) in &plan.core {
             let v = self.values[slot];
             if v.is_finite() {
-                core.set(field, v * scale);
+                if field.plausible(v * scale) {
+                    core.set(field, v * scale);
+                } else {
+                    // Counted by the caller, missing for the features and the threat score.
+                    suspect |= 1 << field.index();
+                    self.values[slot] = f64::NAN;
+                }
             }
         }
         if plan.one_way
@@ -359,6 +366,7 @@ impl RowBuilder {
             ts: self.ts,
             values: self.values,
             categories: self.categories,
+            suspect,
             core: core.complete(),
             meta: self.meta,
             label: make_label(self.label, self.class),

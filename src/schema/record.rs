@@ -16,6 +16,9 @@ pub struct FlowRecord {
     /// Categorical features; `None` where unset.
     pub categories: Categories,
     pub core: CoreFields,
+    /// Core fields whose value no flow can carry (bit `CoreField::index`): dropped from `core`
+    /// and from the features, counted by the reader.
+    pub suspect: u8,
     pub meta: FlowMeta,
     pub label: Option<Label>,
 }
@@ -103,6 +106,22 @@ impl CoreField {
     pub fn index(self) -> usize {
         self as usize
     }
+
+    /// A value a flow can carry in this field's canonical unit: not negative, a duration
+    /// under a year, counts below what an unsigned counter wrapping around produces (2^53 and
+    /// up; no flow moves a petabyte or a trillion packets).
+    pub fn plausible(self, v: f64) -> bool {
+        const YEAR_S: f64 = 365.0 * 86_400.0;
+        if v.is_nan() || v < 0.0 {
+            return false;
+        }
+        match self {
+            CoreField::Duration => v <= YEAR_S,
+            CoreField::FwdPackets | CoreField::BwdPackets | CoreField::Packets => v < 1e12,
+            CoreField::FwdBytes | CoreField::BwdBytes | CoreField::Bytes => v < 1e15,
+            CoreField::MeanPacketSize => v < 1e7,
+        }
+    }
 }
 
 impl CoreFields {
@@ -143,6 +162,29 @@ impl CoreFields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_no_flow_can_carry_are_not_plausible() {
+        use CoreField::*;
+        for (field, v) in [
+            (Duration, -1.0),
+            (Duration, 18_446_744_073_709_540.0),
+            (Duration, 400.0 * 86_400.0),
+            (FwdBytes, 1.8e19),
+            (BwdPackets, 4.3e12),
+            (Bytes, f64::NAN),
+        ] {
+            assert!(!field.plausible(v), "{field:?} {v}");
+        }
+        for (field, v) in [
+            (Duration, 0.0),
+            (Duration, 86_400.0),
+            (FwdBytes, 5e12),
+            (Packets, 1e9),
+        ] {
+            assert!(field.plausible(v), "{field:?} {v}");
+        }
+    }
 
     #[test]
     fn totals_and_mean_are_derived_only_from_complete_data() {

@@ -166,6 +166,7 @@ fn to_record(model: &ModelSet, q: &ThreatQuery, core: CoreFields) -> FlowRecord 
         ts: None,
         values,
         categories,
+        suspect: 0,
         core,
         meta: FlowMeta {
             dport: q.dport,
