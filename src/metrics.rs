@@ -79,6 +79,20 @@ pub fn flag_quality(flags: &[bool], truth: &[bool]) -> FlagQuality {
     }
 }
 
+/// The median (the mean of the middle two for an even count); NaN for no values.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let h = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[h]
+    } else {
+        (v[h - 1] + v[h]) / 2.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -368,15 +368,7 @@ fn threat_scores_rank_attacks_above_benign_flows() {
 #[test]
 fn the_consensus_reaches_its_median_member_within_the_alert_budget() {
     let Some(dir) = datasets() else { return };
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let h = v.len() / 2;
-        if v.len() % 2 == 1 {
-            v[h]
-        } else {
-            (v[h - 1] + v[h]) / 2.0
-        }
-    };
+    use flowtop::metrics::median;
     for &(file, _, _, _, _, attacks) in EXPECTED {
         if attacks < 100 {
             continue;

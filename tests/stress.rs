@@ -11,6 +11,7 @@ mod common;
 use std::fmt::Write as _;
 
 use common::flowtop;
+use flowtop::metrics::median;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -142,16 +143,6 @@ fn sets() -> Vec<Set> {
             duplicates: 0.0,
         },
     ]
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    let h = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[h]
-    } else {
-        (v[h - 1] + v[h]) / 2.0
-    }
 }
 
 #[test]

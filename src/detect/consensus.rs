@@ -333,16 +333,7 @@ pub fn budget_threshold(scores: &[f64], rate: f64) -> f64 {
 /// The per-row median of the `live` members' calibrated scores: a centre no member can drag.
 fn robust_centre(train: ArrayView2<f64>, live: &[usize]) -> Vec<f64> {
     (0..train.nrows())
-        .map(|i| {
-            let mut v: Vec<f64> = live.iter().map(|&j| train[[i, j]]).collect();
-            v.sort_by(f64::total_cmp);
-            let h = v.len() / 2;
-            if v.len() % 2 == 1 {
-                v[h]
-            } else {
-                (v[h - 1] + v[h]) / 2.0
-            }
-        })
+        .map(|i| crate::metrics::median(live.iter().map(|&j| train[[i, j]]).collect()))
         .collect()
 }
 

@@ -408,14 +408,7 @@ fn members_at_flags(
     if per.is_empty() {
         return None;
     }
-    let mut values: Vec<f64> = per.iter().map(|p| p.1).collect();
-    values.sort_by(f64::total_cmp);
-    let h = values.len() / 2;
-    let median = if values.len() % 2 == 1 {
-        values[h]
-    } else {
-        (values[h - 1] + values[h]) / 2.0
-    };
+    let median = crate::metrics::median(per.iter().map(|p| p.1).collect());
     let best = per
         .iter()
         .max_by(|a, b| a.1.total_cmp(&b.1))
