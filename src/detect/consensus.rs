@@ -462,6 +462,27 @@ mod tests {
         assert!((c.combine(alarm.view()) - 0.44).abs() < 1e-12);
     }
 
+    /// Alerts per hour become a share through the training window's flow rate; without
+    /// times the share asked for holds.
+    #[test]
+    fn alerts_per_hour_become_a_share_of_the_window() {
+        let x = Array2::from_shape_fn((2000, 3), |(i, j)| ((i * (j + 1)) % 2000) as f64 / 2000.0);
+        let kinds = [
+            DetectorKind::Iforest,
+            DetectorKind::Ecod,
+            DetectorKind::Hbos,
+        ];
+        let params = ConsensusParams {
+            alerts_per_hour: Some(36.0),
+            alert_rate: 0.05,
+            ..ConsensusParams::default()
+        };
+        let c = Consensus::fit(&kinds, x.view(), params, Some(3600.0));
+        assert_eq!(c.budget.map(|b| b.rate), Some(0.01));
+        let c = Consensus::fit(&kinds, x.view(), params, None);
+        assert_eq!(c.budget.map(|b| b.rate), Some(0.05));
+    }
+
     #[test]
     fn alert_rates_parse_as_shares_or_percentages() {
         assert_eq!(ConsensusParams::parse_alert_rate("0.5%"), Ok(0.005));

@@ -202,6 +202,7 @@ pub fn view() -> LiveView {
                 ready: true,
                 detail: "ready".into(),
                 weight: 1.0 / 3.0,
+                sits_out: false,
             })
             .collect(),
         clusters: vec![

@@ -666,11 +666,16 @@ impl Engine {
                         .detectors
                         .iter()
                         .zip(&m.consensus.weights)
-                        .map(|(d, w)| DetectorState {
-                            kind: d.kind,
-                            ready: d.is_ready(),
-                            detail: d.status.detail().to_string(),
-                            weight: *w,
+                        .enumerate()
+                        .map(|(j, (d, w))| {
+                            let out = m.consensus.sits_out.get(j).cloned().flatten();
+                            DetectorState {
+                                kind: d.kind,
+                                ready: d.is_ready(),
+                                sits_out: out.is_some(),
+                                detail: out.unwrap_or_else(|| d.status.detail().to_string()),
+                                weight: *w,
+                            }
                         })
                         .collect()
                 })

@@ -33,6 +33,9 @@ pub struct DetectorState {
     pub ready: bool,
     pub detail: String,
     pub weight: f64,
+    /// Fitted, but screened out of the score (its top tail disagrees with the ensemble's);
+    /// `detail` says why. It still votes.
+    pub sits_out: bool,
 }
 
 /// A bucket of a series that left the interval forecast for it.

@@ -292,6 +292,7 @@ fn model_quality_scrolls_to_its_last_detector() {
             ready: true,
             detail: "ready".into(),
             weight: 1.0 / 9.0,
+            sits_out: false,
         })
         .collect();
     let live = Arc::new(view);
@@ -431,4 +432,17 @@ fn the_status_bar_shows_the_alert_budget() {
         status.contains("alerts 0.12% of a 1% budget, score ≥ 0.991"),
         "{status}"
     );
+}
+
+/// A detector screened out of the score says so in Model quality, apart from those the
+/// agreement weighting left at zero.
+#[test]
+fn a_screened_detector_says_it_sits_out() {
+    let mut view = fixture::view();
+    view.snapshot.detectors[2].weight = 0.0;
+    view.snapshot.detectors[2].sits_out = true;
+    view.snapshot.detectors[1].weight = 0.0;
+    let screen = text(&draw(&app(), &view, "mono", 120, 40, false));
+    assert!(screen.contains("sits out"), "{screen}");
+    assert!(screen.contains("votes only"), "{screen}");
 }

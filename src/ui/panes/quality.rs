@@ -123,9 +123,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         };
         Row::new([
             format!("{}{state}", d.kind.name()),
-            // A detector outside the consensus score still votes.
+            // A detector outside the consensus score still votes; one screened out because
+            // it calls the ensemble's strongest outliers ordinary says so.
             if d.weight > 0.0 {
                 format!("{:.2}", d.weight)
+            } else if d.sits_out {
+                "sits out".into()
             } else {
                 "votes only".into()
             },
