@@ -138,7 +138,7 @@ pub fn columns() -> Vec<Column> {
             wanted: |rows| rows.iter().any(|r| r.repeats() > 1),
         },
         Column {
-            header: "first seen",
+            header: "first",
             sort: None,
             min: 10,
             max: 14,
@@ -324,7 +324,7 @@ pub fn fit_columns(cols: &[Column], wanted: &[bool], cx: &Cx, width: u16) -> Vec
         .iter()
         .map(|c| match c.header {
             "time" => (time_width(cx), time_width(cx)),
-            "first seen" => (time_width(cx), time_width(cx)),
+            "first" => (time_width(cx), time_width(cx)),
             // Packed votes need one column each; spaced, three less one.
             "votes" => (
                 (cx.detectors as u16).max(5),
