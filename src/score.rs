@@ -150,26 +150,8 @@ impl OutputRow<'_> {
 
     /// The same row as a JSON object: detector scores and votes keyed by detector name.
     pub fn json(&self, kinds: &[DetectorKind]) -> serde_json::Value {
-        let scores: serde_json::Map<String, serde_json::Value> = kinds
-            .iter()
-            .enumerate()
-            .map(|(j, k)| {
-                (
-                    k.name().to_string(),
-                    serde_json::json!(self.scores.get(j).copied().flatten()),
-                )
-            })
-            .collect();
-        let votes: serde_json::Map<String, serde_json::Value> = kinds
-            .iter()
-            .enumerate()
-            .map(|(j, k)| {
-                (
-                    k.name().to_string(),
-                    serde_json::json!(self.votes.get(j).copied().flatten()),
-                )
-            })
-            .collect();
+        let scores = by_detector(kinds, &self.scores);
+        let votes = by_detector(kinds, &self.votes);
         serde_json::json!({
             "kind": self.kind, "line": self.line, "ts": self.ts,
             "src": self.src, "sport": self.sport, "dst": self.dst, "dport": self.dport,
@@ -186,24 +168,44 @@ impl OutputRow<'_> {
     }
 }
 
-/// A CSV line from cells (already escaped for spreadsheets), quoted where CSV needs it.
-pub fn csv_line(cells: &[String]) -> String {
-    let quoted: Vec<std::borrow::Cow<str>> = cells
+/// One value per detector, keyed by its name; null where the row has none.
+fn by_detector<T: Copy + serde::Serialize>(
+    kinds: &[DetectorKind],
+    values: &[Option<T>],
+) -> serde_json::Value {
+    kinds
         .iter()
-        .map(|c| {
-            if c.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", c.replace('"', "\"\"")).into()
-            } else {
-                c.as_str().into()
-            }
+        .enumerate()
+        .map(|(j, k)| {
+            (
+                k.name().to_string(),
+                serde_json::json!(values.get(j).copied().flatten()),
+            )
         })
-        .collect();
-    quoted.join(",")
+        .collect::<serde_json::Map<String, serde_json::Value>>()
+        .into()
+}
+
+/// A CSV error as the I/O error under it where there is one, so a closed pipe stays a
+/// closed pipe (`report::is_broken_pipe`) instead of becoming "other".
+fn io_error(e: csv::Error) -> std::io::Error {
+    if !e.is_io_error() {
+        return std::io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// Where scored rows go: CSV through the csv crate (as the monitor's export), or JSON lines.
+enum Sink<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    JsonLines(W),
 }
 
 pub struct ScoreWriter<W: Write> {
-    out: W,
-    format: OutputFormat,
+    sink: Sink<W>,
     wrote_header: bool,
     bands: Bands,
     pub rows: u64,
@@ -213,8 +215,10 @@ pub struct ScoreWriter<W: Write> {
 impl<W: Write> ScoreWriter<W> {
     pub fn new(out: W, format: OutputFormat, bands: Bands) -> Self {
         ScoreWriter {
-            out,
-            format,
+            sink: match format {
+                OutputFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
+                OutputFormat::JsonLines => Sink::JsonLines(out),
+            },
             wrote_header: false,
             bands,
             rows: 0,
@@ -267,17 +271,17 @@ impl<W: Write> ScoreWriter<W> {
                 top_features: &top,
                 volume: String::new(),
             };
-            match self.format {
-                OutputFormat::Csv => {
+            match &mut self.sink {
+                Sink::Csv(w) => {
                     if !self.wrote_header {
-                        writeln!(self.out, "{}", csv_line(&header(&kinds)))?;
+                        w.write_record(header(&kinds)).map_err(io_error)?;
                         self.wrote_header = true;
                     }
-                    writeln!(self.out, "{}", csv_line(&row.cells(kinds.len())))?;
+                    w.write_record(row.cells(kinds.len())).map_err(io_error)?;
                 }
-                OutputFormat::JsonLines => {
-                    serde_json::to_writer(&mut self.out, &row.json(&kinds))?;
-                    self.out.write_all(b"\n")?;
+                Sink::JsonLines(out) => {
+                    serde_json::to_writer(&mut *out, &row.json(&kinds))?;
+                    out.write_all(b"\n")?;
                 }
             }
             self.rows += 1;
@@ -286,8 +290,11 @@ impl<W: Write> ScoreWriter<W> {
         Ok(())
     }
 
-    pub fn finish(mut self) -> std::io::Result<(u64, u64)> {
-        self.out.flush()?;
+    pub fn finish(self) -> std::io::Result<(u64, u64)> {
+        match self.sink {
+            Sink::Csv(mut w) => w.flush()?,
+            Sink::JsonLines(mut out) => out.flush()?,
+        }
         Ok((self.rows, self.flagged))
     }
 }
