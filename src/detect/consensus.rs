@@ -255,9 +255,8 @@ impl Consensus {
 /// combination of at least two.
 pub fn agreement_weights(train: ArrayView2<f64>, sits_out: &[Option<String>]) -> Vec<f64> {
     let m = train.ncols();
-    let live: Vec<usize> = (0..m)
+    let live: Vec<usize> = fitted(train)
         .filter(|&j| sits_out.get(j).is_none_or(|s| s.is_none()))
-        .filter(|&j| train.column(j).iter().all(|v| v.is_finite()))
         .collect();
     let mut w = vec![0.0; m];
     if live.is_empty() {
@@ -366,9 +365,7 @@ const TAIL_GAP: f64 = 0.15;
 pub fn tail_screen(train: ArrayView2<f64>) -> Vec<Option<String>> {
     let m = train.ncols();
     let mut out = vec![None; m];
-    let live: Vec<usize> = (0..m)
-        .filter(|&j| train.column(j).iter().all(|v| v.is_finite()))
-        .collect();
+    let live: Vec<usize> = fitted(train).collect();
     let n = train.nrows();
     if live.len() < 3 || n == 0 {
         return out;
@@ -395,6 +392,11 @@ pub fn tail_screen(train: ArrayView2<f64>) -> Vec<Option<String>> {
         }
     }
     out
+}
+
+/// Detectors that scored every training row (the others did not fit and abstain).
+fn fitted(train: ArrayView2<'_, f64>) -> impl Iterator<Item = usize> + '_ {
+    (0..train.ncols()).filter(move |&j| train.column(j).iter().all(|v| v.is_finite()))
 }
 
 fn pearson(a: ArrayView1<f64>, b: &[f64]) -> f64 {

@@ -261,7 +261,7 @@ impl Engine {
         if self.cfg.live_clock {
             self.started.elapsed().as_secs_f64()
         } else {
-            line as f64 / crate::source::replay::ROWS_PER_SEC_AT_1X
+            crate::source::replay::untimed_time(line)
         }
     }
 

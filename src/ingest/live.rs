@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::{Decoding, IngestError, Rejected, detect_source, io_error};
 use crate::schema::{DetectOptions, FlowRecord, Schema};
-use crate::source::replay::{Due, ROWS_PER_SEC_AT_1X, ReplayClock, ReplayCommand, Speed};
+use crate::source::replay::{Due, ReplayClock, ReplayCommand, Speed, untimed_time};
 use crate::source::{
     FollowOptions, Input, LineBatch, LineSource, SourceEvent, SourceStatus, open_follow, open_once,
 };
@@ -308,8 +308,7 @@ impl Worker {
         }
         self.rejects.extend(rejects);
         for f in flows {
-            // The engine dates an untimed flow by its line the same way (`Engine::untimed`).
-            let t = f.ts.unwrap_or(f.line as f64 / ROWS_PER_SEC_AT_1X);
+            let t = f.ts.unwrap_or_else(|| untimed_time(f.line));
             self.first_time.get_or_insert(t);
             if self.passed_by_seek(t) {
                 continue;

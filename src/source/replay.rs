@@ -12,6 +12,12 @@ use std::time::{Duration, Instant};
 
 /// Rows per second at ×1 for flows that carry no timestamp.
 pub const ROWS_PER_SEC_AT_1X: f64 = 100.0;
+
+/// The replay time of an untimed flow: its line at `ROWS_PER_SEC_AT_1X`. The replay clock
+/// paces by it and the engine's series dates by it, so the two agree.
+pub fn untimed_time(line: u64) -> f64 {
+    line as f64 / ROWS_PER_SEC_AT_1X
+}
 /// The speed ladder that `[` and `]` walk.
 pub const SPEED_STEPS: [f64; 11] = [
     0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 50.0, 100.0, 1000.0, 10000.0,

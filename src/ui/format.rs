@@ -88,26 +88,30 @@ pub fn duration(s: f64) -> String {
     }
 }
 
-/// A flow time: UTC clock time for Unix timestamps, else seconds into the source.
-pub fn time(t: f64) -> String {
+/// A Unix timestamp in UTC with `pattern`; small values are seconds into the source.
+fn utc(t: f64, pattern: &str) -> String {
     if t > 1e8 {
         chrono::DateTime::from_timestamp(t as i64, 0)
-            .map(|d| d.format("%H:%M:%S").to_string())
+            .map(|d| d.format(pattern).to_string())
             .unwrap_or_else(|| format!("{t:.0}"))
     } else {
         format!("+{t:.1}s")
     }
 }
 
+/// A flow time: UTC clock time for Unix timestamps, else seconds into the source.
+pub fn time(t: f64) -> String {
+    utc(t, "%H:%M:%S")
+}
+
+/// A flow time with its day, for lists that span days.
+pub fn day_time(t: f64) -> String {
+    utc(t, "%m-%d %H:%M:%S")
+}
+
 /// A date and time for axis ends and the replay clock.
 pub fn date_time(t: f64) -> String {
-    if t > 1e8 {
-        chrono::DateTime::from_timestamp(t as i64, 0)
-            .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_else(|| format!("{t:.0}"))
-    } else {
-        format!("+{t:.1}s")
-    }
+    utc(t, "%Y-%m-%d %H:%M:%S")
 }
 
 pub fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::feed_columns::{Cx, columns, fit_columns, spaced_votes, volume_text};
+use super::feed_columns::{Cx, Width, columns, fit_columns, spaced_votes, volume_text};
 use crate::app::{FeedRow, Pane};
 use crate::detect::DetectorKind;
 use crate::engine::AnomalyEvent;
@@ -140,7 +140,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let layout = fit_columns(&cols, &wanted, &cx, inner_w);
     let head = layout.iter().map(|&(i, w)| {
         let c = &cols[i];
-        let mut h = if c.header == "votes" && spaced_votes(&cx, w) {
+        let mut h = if matches!(c.width, Width::Votes) && spaced_votes(&cx, w) {
             kinds
                 .iter()
                 .map(|k| short(*k))

@@ -21,11 +21,39 @@ pub struct Cx<'a> {
     pub flow_width: u16,
 }
 
+/// How wide a column may be.
+#[derive(Clone, Copy)]
+pub enum Width {
+    /// Between these, whatever the rows hold.
+    Range(u16, u16),
+    /// A clock time: 8 columns, 14 when the feed spans days and times carry the date.
+    Time,
+    /// One glyph per detector packed, or spaced three apart under two-letter heads.
+    Votes,
+    /// At least the widest endpoint text on screen (within the range), so addresses and
+    /// ports stay whole before any lower-priority column is shown.
+    Endpoints(u16, u16),
+}
+
+impl Width {
+    /// (minimum, maximum) for this render.
+    fn bounds(self, cx: &Cx) -> (u16, u16) {
+        match self {
+            Width::Range(min, max) => (min, max),
+            Width::Time => (time_width(cx), time_width(cx)),
+            Width::Votes => (
+                (cx.detectors as u16).max(5),
+                (3 * cx.detectors as u16).saturating_sub(1).max(5),
+            ),
+            Width::Endpoints(min, max) => (cx.flow_width.clamp(min, max), max),
+        }
+    }
+}
+
 pub struct Column {
     pub header: &'static str,
     pub sort: Option<SortKey>,
-    pub min: u16,
-    pub max: u16,
+    pub width: Width,
     /// 0 is always shown; higher numbers go first when the terminal is narrow.
     pub priority: u8,
     pub cell: fn(&Cx, &FeedRow, u16) -> Cell<'static>,
@@ -46,15 +74,8 @@ fn text(s: impl Into<String>) -> Cell<'static> {
 }
 
 fn clock(t: f64, with_date: bool) -> String {
-    if t > 1e8 {
-        let fmt = if with_date {
-            "%m-%d %H:%M:%S"
-        } else {
-            "%H:%M:%S"
-        };
-        chrono::DateTime::from_timestamp(t as i64, 0)
-            .map(|d| d.format(fmt).to_string())
-            .unwrap_or_else(|| format!("{t:.0}"))
+    if with_date {
+        crate::ui::format::day_time(t)
     } else {
         crate::ui::format::time(t)
     }
@@ -91,8 +112,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "time",
             sort: Some(SortKey::Time),
-            min: 8,
-            max: 14,
+            width: Width::Time,
             priority: 0,
             cell: |cx, r, _| {
                 let e = r.head();
@@ -107,8 +127,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "flow",
             sort: Some(SortKey::Flow),
-            min: 22,
-            max: 48,
+            width: Width::Endpoints(22, 48),
             priority: 0,
             cell: |cx, r, w| {
                 let e = r.head();
@@ -125,8 +144,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "repeats",
             sort: Some(SortKey::Repeats),
-            min: 7,
-            max: 7,
+            width: Width::Range(7, 7),
             priority: 1,
             cell: |_, r, _| {
                 if r.repeats() > 1 {
@@ -140,8 +158,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "first",
             sort: None,
-            min: 10,
-            max: 14,
+            width: Width::Time,
             priority: 5,
             cell: |cx, r, _| {
                 if r.repeats() > 1 {
@@ -158,8 +175,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "proto",
             sort: Some(SortKey::Proto),
-            min: 5,
-            max: 5,
+            width: Width::Range(5, 5),
             priority: 2,
             cell: |_, r, w| text(fit(r.head().proto.as_deref().unwrap_or(""), w as usize)),
             wanted: |rows| any(rows, |e| e.proto.is_some()),
@@ -167,8 +183,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "service",
             sort: Some(SortKey::Service),
-            min: 7,
-            max: 10,
+            width: Width::Range(7, 10),
             priority: 3,
             cell: |_, r, w| text(fit(r.head().service.as_deref().unwrap_or(""), w as usize)),
             wanted: |rows| any(rows, |e| e.service.is_some()),
@@ -176,8 +191,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "state",
             sort: Some(SortKey::State),
-            min: 5,
-            max: 7,
+            width: Width::Range(5, 7),
             priority: 4,
             cell: |_, r, w| text(fit(r.head().state.as_deref().unwrap_or(""), w as usize)),
             wanted: |rows| any(rows, |e| e.state.is_some()),
@@ -185,8 +199,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "duration",
             sort: Some(SortKey::Duration),
-            min: 8,
-            max: 8,
+            width: Width::Range(8, 8),
             priority: 3,
             cell: |_, r, _| {
                 text(format!(
@@ -199,8 +212,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "bytes out/in",
             sort: Some(SortKey::Bytes),
-            min: 12,
-            max: 12,
+            width: Width::Range(12, 12),
             priority: 2,
             cell: |_, r, _| {
                 let c = &r.head().core;
@@ -219,8 +231,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "score",
             sort: Some(SortKey::Score),
-            min: 5,
-            max: 5,
+            width: Width::Range(5, 5),
             priority: 1,
             cell: |cx, r, _| {
                 let e = r.head();
@@ -239,8 +250,7 @@ pub fn columns() -> Vec<Column> {
             // One glyph per detector; spaced under two-letter heads when there is room.
             header: "votes",
             sort: Some(SortKey::Votes),
-            min: 5,
-            max: 27,
+            width: Width::Votes,
             priority: 2,
             cell: vote_cell,
             wanted: |rows| any(rows, |e| !e.votes.is_empty()),
@@ -248,8 +258,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "threat",
             sort: Some(SortKey::Threat),
-            min: 10,
-            max: 10,
+            width: Width::Range(10, 10),
             priority: 0,
             cell: |cx, r, _| {
                 let t = &r.head().threat;
@@ -264,8 +273,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "classifier",
             sort: Some(SortKey::Classifier),
-            min: 12,
-            max: 16,
+            width: Width::Range(12, 16),
             priority: 2,
             cell: |cx, r, w| match &r.head().predicted {
                 // The predicted class and its probability; attacks in the threat colours.
@@ -284,8 +292,7 @@ pub fn columns() -> Vec<Column> {
         Column {
             header: "label",
             sort: Some(SortKey::Label),
-            min: 8,
-            max: 16,
+            width: Width::Range(8, 16),
             priority: 2,
             cell: |_, r, w| text(fit(r.head().label.as_deref().unwrap_or(""), w as usize)),
             wanted: |rows| any(rows, |e| e.label.is_some()),
@@ -320,24 +327,7 @@ pub fn spaced_votes(cx: &Cx, w: u16) -> bool {
 /// The layout: which columns show and how wide, for `width` terminal columns (one space
 /// between columns). Returns indices into `cols` in screen order with their widths.
 pub fn fit_columns(cols: &[Column], wanted: &[bool], cx: &Cx, width: u16) -> Vec<(usize, u16)> {
-    let bounds: Vec<(u16, u16)> = cols
-        .iter()
-        .map(|c| match c.header {
-            "time" => (time_width(cx), time_width(cx)),
-            "first" => (time_width(cx), time_width(cx)),
-            // Packed votes need one column each; spaced, three less one.
-            "votes" => (
-                (cx.detectors as u16).max(5),
-                (3 * cx.detectors as u16).saturating_sub(1).max(5),
-            ),
-            // Whole addresses and ports before any lower-priority column.
-            "flow" => {
-                let w = cx.flow_width.clamp(c.min, c.max);
-                (w, c.max)
-            }
-            _ => (c.min, c.max),
-        })
-        .collect();
+    let bounds: Vec<(u16, u16)> = cols.iter().map(|c| c.width.bounds(cx)).collect();
     let mut order: Vec<usize> = (0..cols.len()).filter(|&i| wanted[i]).collect();
     order.sort_by_key(|&i| cols[i].priority);
     let mut taken = vec![false; cols.len()];
