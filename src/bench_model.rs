@@ -2,6 +2,7 @@
 //! `window` flows of the file (cycled when the file is shorter); scoring runs over every flow
 //! of the file, end to end and per stage, best of several runs.
 
+use crate::detect::Cancel;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -50,7 +51,8 @@ pub fn run(
     let mut best: Option<ModelSet> = None;
     let mut refit_runs_s = Vec::new();
     for _ in 0..runs.max(1) {
-        let m = ModelSet::fit(&summary.schema, &train, fit, &|_| {}).map_err(|e| e.to_string())?;
+        let m = ModelSet::fit(&summary.schema, &train, fit, &|_| {}, &Cancel::default())
+            .map_err(|e| e.to_string())?;
         refit_runs_s.push(m.fit_s);
         if best.as_ref().is_none_or(|b| m.fit_s < b.fit_s) {
             best = Some(m);

@@ -1,5 +1,6 @@
 //! The headless model commands (eval, train, score): argument checks, then the library.
 
+use crate::detect::Cancel;
 use std::io::Write;
 
 use color_eyre::eyre::{Result, eyre};
@@ -156,8 +157,14 @@ fn fit(
 ) -> Result<ModelSet> {
     let refs: Vec<&FlowRecord> = rows.iter().collect();
     let progress = Progress::bar("fitting", opts.kinds.len() as u64);
-    let m = ModelSet::fit(&summary.schema, &refs, opts, &|_| progress.inc())
-        .map_err(|e| eyre!("{file}: {e}"))?;
+    let m = ModelSet::fit(
+        &summary.schema,
+        &refs,
+        opts,
+        &|_| progress.inc(),
+        &Cancel::default(),
+    )
+    .map_err(|e| eyre!("{file}: {e}"))?;
     progress.finish();
     Ok(m)
 }

@@ -2,6 +2,7 @@
 //! but the last `horizon` buckets, and scores the forecast against that held-out tail next to
 //! a naive last-value forecast.
 
+use crate::detect::Cancel;
 use serde::Serialize;
 
 use std::collections::HashSet;
@@ -152,8 +153,14 @@ pub fn run(
     }
     let flagged: Option<Vec<bool>> = if series == SeriesKind::Anomalies {
         let train: Vec<&FlowRecord> = flows.iter().take(20_000).collect();
-        let model = ModelSet::fit(&summary.schema, &train, &FitOptions::default(), &|_| {})
-            .map_err(|e| e.to_string())?;
+        let model = ModelSet::fit(
+            &summary.schema,
+            &train,
+            &FitOptions::default(),
+            &|_| {},
+            &Cancel::default(),
+        )
+        .map_err(|e| e.to_string())?;
         let mut out = Vec::with_capacity(flows.len());
         for chunk in flows.chunks(4096) {
             let refs: Vec<&FlowRecord> = chunk.iter().collect();

@@ -1,10 +1,13 @@
 //! The full-screen monitor's loop. Ingest and the engine run on their own threads (see
-//! `engine::runner`); this thread only waits for keys with a timeout, takes the newest
-//! published view, and redraws when something changed, at most ~15 times a second. Idle
-//! means no drawing and no output.
+//! `engine::runner`), terminal input on one more; this thread blocks on one channel of
+//! `MonitorEvent`s (keys, mouse, resizes and the engine's views) and redraws when something
+//! changed, at most ~15 times a second. Idle means no drawing and no output.
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{self, Event, KeyEventKind, MouseButton, MouseEventKind};
@@ -19,7 +22,80 @@ use crate::theme::Theme;
 use crate::ui::{self, ViewCtx};
 
 const FRAME: Duration = Duration::from_millis(66);
-const IDLE_POLL: Duration = Duration::from_millis(250);
+/// Longest wait with nothing to do: a panic on another thread is noticed within it.
+const IDLE_WAIT: Duration = Duration::from_millis(250);
+/// How often the input thread looks up from the terminal to see whether it should stop.
+const INPUT_POLL: Duration = Duration::from_millis(100);
+
+/// What the monitor's loop waits for.
+enum MonitorEvent {
+    Input(Event),
+    InputFailed(std::io::Error),
+    View(Arc<LiveView>),
+    /// The engine thread ended (it only does so when told to, or on a panic).
+    EngineEnded,
+}
+
+/// Hands the engine's views to the loop; says so when the engine thread drops it.
+struct Views(Sender<MonitorEvent>);
+
+impl Views {
+    fn publish(&self, view: Arc<LiveView>) {
+        let _ = self.0.send(MonitorEvent::View(view));
+    }
+}
+
+impl Drop for Views {
+    fn drop(&mut self) {
+        let _ = self.0.send(MonitorEvent::EngineEnded);
+    }
+}
+
+/// Reads the terminal's events on its own thread (crossterm's read blocks) into the loop's
+/// channel; stops within `INPUT_POLL` of being dropped.
+struct InputThread {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl InputThread {
+    fn start(tx: Sender<MonitorEvent>) -> InputThread {
+        let stop = Arc::new(AtomicBool::new(false));
+        let s = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("flowtop-input".into())
+            .spawn(move || {
+                while !s.load(Ordering::Relaxed) {
+                    let ev = match event::poll(INPUT_POLL) {
+                        Ok(false) => continue,
+                        Ok(true) => event::read(),
+                        Err(e) => Err(e),
+                    };
+                    let sent = match ev {
+                        Ok(ev) => tx.send(MonitorEvent::Input(ev)),
+                        Err(e) => {
+                            let _ = tx.send(MonitorEvent::InputFailed(e));
+                            return;
+                        }
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+            })
+            .ok();
+        InputThread { stop, thread }
+    }
+}
+
+impl Drop for InputThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
 
 pub struct TuiOptions {
     pub ingest: IngestConfig,
@@ -38,10 +114,13 @@ pub struct TuiOptions {
 /// Runs until the operator quits. Everything that can fail on bad input has been checked by
 /// the caller before this enters raw mode.
 pub fn run(o: TuiOptions) -> std::io::Result<()> {
-    let mut engine = runner::start(o.ingest, o.engine, o.model);
+    let (tx, events) = channel();
+    let mut live: Arc<LiveView> = Arc::new(runner::first_view(&o.ingest));
+    let views = Views(tx.clone());
+    let mut engine = runner::start(o.ingest, o.engine, o.model, move |v| views.publish(v));
     let (mut term, guard) = crate::term::enter(o.mouse, o.log)?;
+    let input = InputThread::start(tx);
     let mut app = App::new(o.model_file, o.export_dir);
-    let mut live: Arc<LiveView> = engine.view.borrow_and_update().clone();
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
     let mut age_second = 0u64;
@@ -73,18 +152,24 @@ pub fn run(o: TuiOptions) -> std::io::Result<()> {
         }
         let timeout = match (dirty, last_draw) {
             (true, Some(t)) => FRAME.saturating_sub(t.elapsed()),
-            _ => IDLE_POLL,
+            _ => IDLE_WAIT,
         };
-        match event::poll(timeout) {
-            Ok(true) => match event::read() {
-                Ok(ev) => {
-                    let size = term.size().map(|s| Rect::new(0, 0, s.width, s.height));
-                    dirty |= handle(&mut app, &o.keys, &engine, &live, ev, size.ok());
+        match events.recv_timeout(timeout) {
+            Ok(MonitorEvent::Input(ev)) => {
+                let size = term.size().map(|s| Rect::new(0, 0, s.width, s.height));
+                dirty |= handle(&mut app, &o.keys, &engine, &live, ev, size.ok());
+            }
+            Ok(MonitorEvent::View(v)) => {
+                live = v;
+                dirty = true;
+            }
+            Ok(MonitorEvent::InputFailed(e)) => break Err(e),
+            Ok(MonitorEvent::EngineEnded) | Err(RecvTimeoutError::Disconnected) => {
+                if crate::report::panic_seen().is_none() {
+                    break Err(std::io::Error::other("the engine stopped unexpectedly"));
                 }
-                Err(e) => break Err(e),
-            },
-            Ok(false) => {}
-            Err(e) => break Err(e),
+            }
+            Err(RecvTimeoutError::Timeout) => {}
         }
         // A worker that panicked (or an engine that ended) ends the monitor with its message:
         // running on would show a frozen screen that no key can leave.
@@ -93,18 +178,11 @@ pub fn run(o: TuiOptions) -> std::io::Result<()> {
                 "a worker thread failed: {msg}"
             )));
         }
-        match engine.view.has_changed() {
-            Ok(true) => {
-                live = engine.view.borrow_and_update().clone();
-                dirty = true;
-            }
-            Ok(false) => {}
-            Err(_) => break Err(std::io::Error::other("the engine stopped unexpectedly")),
-        }
         if app.quit {
             break Ok(());
         }
     };
+    drop(input);
     engine.shutdown();
     drop(term);
     drop(guard);

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use flowtop::detect::Cancel;
 use flowtop::inspect::inspect;
 use flowtop::schema::{DetectOptions, Format};
 use flowtop::source::Input;
@@ -265,8 +266,14 @@ fn model_sets_fit_on_every_shared_file() {
         }
         let (summary, flows) = read(&dir, file);
         let refs: Vec<_> = flows.iter().collect();
-        let m = ModelSet::fit(&summary.schema, &refs, &FitOptions::default(), &|_| {})
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let m = ModelSet::fit(
+            &summary.schema,
+            &refs,
+            &FitOptions::default(),
+            &|_| {},
+            &Cancel::default(),
+        )
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(
             m.detectors.ready().count() >= 8,
             "{file}: {:?}",

@@ -2,6 +2,7 @@
 //! detectors score whole blocks of rows against their reference points with one GEMM each,
 //! which is where their speed comes from.
 
+use ndarray::parallel::prelude::*;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 /// Rows scored per block: bounds the distance matrix at BLOCK × reference points.
@@ -113,35 +114,19 @@ pub fn by_block(
     Array1::from(out)
 }
 
-/// Splits a large batch over the machine's cores (scoring is row-independent).
+/// Splits a large batch into blocks scored on the process's pool (scoring is row-independent).
 pub fn par_rows(
     x: ArrayView2<f64>,
     f: impl Fn(ArrayView2<f64>) -> Array1<f64> + Sync,
 ) -> Array1<f64> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(x.nrows() / BLOCK)
-        .max(1);
-    if threads == 1 {
+    if x.nrows() <= BLOCK {
         return f(x);
     }
-    let per = x.nrows().div_ceil(threads);
-    let parts: Vec<Array1<f64>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let lo = (t * per).min(x.nrows());
-                let hi = ((t + 1) * per).min(x.nrows());
-                let part = x.slice_axis(Axis(0), (lo..hi).into());
-                let f = &f;
-                scope.spawn(move || f(part))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    });
+    let parts: Vec<Array1<f64>> = x
+        .axis_chunks_iter(Axis(0), BLOCK)
+        .into_par_iter()
+        .map(&f)
+        .collect();
     Array1::from_iter(parts.into_iter().flatten())
 }
 

@@ -4,6 +4,7 @@
 
 mod autoencoder;
 pub mod calibrate;
+mod cancel;
 pub mod consensus;
 mod dbscan;
 pub mod distance;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 pub use autoencoder::Autoencoder;
 pub use calibrate::Calibration;
+pub use cancel::{Cancel, Cancelled};
 pub use consensus::{Budget, Consensus, ConsensusParams, Verdict};
 pub use dbscan::DbscanDetector;
 pub use ecod::Ecod;

@@ -1,11 +1,10 @@
 //! The detector set: fits every detector on the same window (spread over the cores), keeps
 //! each one's calibration and status, and scores batches into one matrix.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayView2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::*;
@@ -145,33 +144,24 @@ impl DetectorSet {
         kinds: &[DetectorKind],
         seed: u64,
         progress: &(dyn Fn(DetectorKind) + Sync),
-    ) -> DetectorSet {
+        cancel: &Cancel,
+    ) -> Result<DetectorSet, Cancelled> {
         let order = cost_order(kinds);
-        let next = AtomicUsize::new(0);
-        let done: Mutex<Vec<FittedDetector>> = Mutex::new(Vec::new());
-        let threads = std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(order.len())
-            .max(1);
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&kind) = order.get(i) else { break };
-                        let fitted = fit_one(kind, x, seed);
-                        progress(kind);
-                        if let Ok(mut d) = done.lock() {
-                            d.push(fitted);
-                        }
-                    }
-                });
-            }
-        });
-        let mut detectors = done.into_inner().unwrap_or_else(|p| p.into_inner());
+        // One task per detector on the process's pool, most expensive first, so the long fits
+        // start at once and the short ones fill in around them.
+        let mut detectors: Vec<FittedDetector> = order
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|kind| {
+                cancel.check()?;
+                let fitted = fit_one(kind, x, seed);
+                progress(kind);
+                Ok(fitted)
+            })
+            .collect::<Result<_, Cancelled>>()?;
+        cancel.check()?;
         detectors.sort_by_key(|d| d.kind);
-        DetectorSet { detectors }
+        Ok(DetectorSet { detectors })
     }
 
     pub fn ready(&self) -> impl Iterator<Item = &FittedDetector> {

@@ -151,7 +151,8 @@ pub struct Forecaster {
 }
 
 impl Forecaster {
-    pub fn start(min_buckets: usize) -> Forecaster {
+    /// `wake` is called when a result is ready for `take` or `take_sequence`.
+    pub fn start(min_buckets: usize, wake: super::Wake) -> Forecaster {
         let shared = Arc::new((
             Mutex::new(Slot {
                 request: None,
@@ -164,7 +165,7 @@ impl Forecaster {
         let s = shared.clone();
         let thread = std::thread::Builder::new()
             .name("flowtop-forecast".into())
-            .spawn(move || worker(&s, min_buckets))
+            .spawn(move || worker(&s, min_buckets, &*wake))
             .ok();
         Forecaster { shared, thread }
     }
@@ -202,7 +203,7 @@ impl Drop for Forecaster {
     }
 }
 
-fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize) {
+fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize, wake: &(dyn Fn() + Send + Sync)) {
     let (lock, cv) = shared;
     let mut sequencer = Sequencer::default();
     loop {
@@ -231,11 +232,13 @@ fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize) {
         if let Ok(mut slot) = lock.lock() {
             slot.result = Some((job.id, result));
         }
+        wake();
         // After the forecasts are out: a retraining must not hold them back.
         let sequence = Arc::new(sequencer.update(&job.closed, job.bucket_s, job.seen));
         if let Ok(mut slot) = lock.lock() {
             slot.sequence = Some(sequence);
         }
+        wake();
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod distinct;
 mod export;
+mod fit_pool;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod forecaster;
@@ -17,7 +18,7 @@ mod series;
 pub mod snapshot;
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
@@ -29,6 +30,7 @@ pub use snapshot::{
 };
 
 use crate::cluster::ClusterStats;
+use crate::detect::Cancel;
 use crate::model::{BatchScores, FitOptions, ModelSet, Supervised};
 use crate::schema::{FlowRecord, Schema};
 use crate::threat::{Bands, ModelEvidence, ThreatInput};
@@ -98,8 +100,11 @@ pub struct ScoredFlow {
     pub cluster: Option<usize>,
 }
 
+/// Called by a background refit when its result is ready, so the owner's loop wakes to take it.
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
 struct Job {
-    cancel: Arc<AtomicBool>,
+    cancel: Cancel,
     done: Arc<AtomicUsize>,
     total: usize,
     result: mpsc::Receiver<Result<ModelSet, String>>,
@@ -135,6 +140,7 @@ pub struct Engine {
     backlog: VecDeque<(f64, FlowRecord)>,
     feature_names: Arc<[String]>,
     started: Instant,
+    wake: Option<Wake>,
 }
 
 impl Engine {
@@ -163,14 +169,14 @@ impl Engine {
             backlog: VecDeque::new(),
             feature_names: Arc::from(Vec::new()),
             started: Instant::now(),
+            wake: None,
             cfg,
         }
     }
 
-    /// Starts with a model set fitted elsewhere (`--model`).
-    pub fn with_model(mut self, model: ModelSet) -> Engine {
-        self.install(model);
-        self
+    /// `wake` is called when a background refit has a result for `poll_job`.
+    pub fn on_refit_done(&mut self, wake: Wake) {
+        self.wake = Some(wake);
     }
 
     /// Replaces the current model set (a loaded file); a running refit is dropped.
@@ -483,30 +489,32 @@ impl Engine {
                 balance: cv.balance,
             };
         }
-        let fit = move |done: &AtomicUsize| {
+        let fit = move |done: &AtomicUsize, cancel: &Cancel| {
             let refs: Vec<&FlowRecord> = window.iter().map(|f| f.as_ref()).collect();
-            ModelSet::fit(&schema, &refs, &opts, &|_| {
+            let progress = |_| {
                 done.fetch_add(1, Ordering::Relaxed);
-            })
-            .map_err(|e| e.to_string())
+            };
+            ModelSet::fit(&schema, &refs, &opts, &progress, cancel).map_err(|e| e.to_string())
         };
         self.since_fit = 0;
         if !self.cfg.background {
-            let done = AtomicUsize::new(0);
-            match fit(&done) {
+            match fit(&AtomicUsize::new(0), &Cancel::default()) {
                 Ok(m) => self.install(m),
                 Err(e) => self.model_error = Some(e),
             }
             return;
         }
         let (tx, rx) = mpsc::channel();
-        let cancel = Arc::new(AtomicBool::new(false));
+        let cancel = Cancel::default();
         let done = Arc::new(AtomicUsize::new(0));
-        let (c, d) = (cancel.clone(), done.clone());
-        std::thread::spawn(move || {
-            let r = fit(&d);
-            if !c.load(Ordering::Relaxed) {
+        let (c, d, wake) = (cancel.clone(), done.clone(), self.wake.clone());
+        fit_pool::spawn(move || {
+            let r = fit(&d, &c);
+            if !c.is_cancelled() {
                 let _ = tx.send(r);
+                if let Some(wake) = wake {
+                    wake();
+                }
             }
         });
         self.job = Some(Job {
@@ -520,7 +528,7 @@ impl Engine {
     /// Drops the running refit; the current model stays.
     pub fn cancel_retrain(&mut self) {
         if let Some(job) = self.job.take() {
-            job.cancel.store(true, Ordering::Relaxed);
+            job.cancel.cancel();
         }
         self.pending = false;
     }

@@ -1,20 +1,19 @@
-//! The live engine thread: takes flows from the ingest thread and commands from the UI, owns
-//! the `Engine`, and publishes an `Arc<LiveView>` on a watch channel at most ~15 times a
-//! second, and only when something changed. Nothing here touches the terminal.
+//! The live engine thread: owns the `Engine` and blocks on one channel of `EngineEvent`s
+//! (flows from the ingest thread, commands from the UI, wake-ups from the refit and the
+//! forecaster), and publishes an `Arc<LiveView>` at most ~15 times a second, and only when
+//! something changed. Nothing here touches the terminal.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-use tokio::sync::watch;
 
 use super::forecaster::{Forecaster, Forecasts};
 use super::{AnomalyEvent, Engine, EngineConfig, MIN_FORECAST_BUCKETS, ModelState, Snapshot};
 use crate::ingest::Rejected;
-use crate::ingest::live::{IngestConfig, IngestEvent, IngestHandle, IngestStats, spawn};
+use crate::ingest::live::{IngestConfig, IngestControl, IngestEvent, IngestStats, spawn_into};
 use crate::model::{ModelSet, SchemaFingerprint};
 use crate::source::replay::ReplayCommand;
 use crate::threat::{Assessment, ThreatQuery};
@@ -87,21 +86,37 @@ impl LiveView {
     }
 }
 
+/// What the engine thread waits for: everything arrives on this one channel.
+pub enum EngineEvent {
+    Ingest(IngestEvent),
+    Command(EngineCommand),
+    /// A background refit or forecast has a result to pick up.
+    Wake,
+    Stop,
+}
+
+impl From<IngestEvent> for EngineEvent {
+    fn from(ev: IngestEvent) -> Self {
+        EngineEvent::Ingest(ev)
+    }
+}
+
+/// Batches of flows (and commands) waiting for the engine before the ingest thread waits.
+const QUEUE: usize = 8;
+
 pub struct EngineHandle {
-    pub view: watch::Receiver<Arc<LiveView>>,
-    commands: Sender<EngineCommand>,
+    events: SyncSender<EngineEvent>,
     thread: Option<JoinHandle<()>>,
-    stop: Sender<()>,
 }
 
 impl EngineHandle {
     pub fn send(&self, cmd: EngineCommand) {
-        let _ = self.commands.send(cmd);
+        let _ = self.events.send(EngineEvent::Command(cmd));
     }
 
     pub fn shutdown(&mut self) {
-        let _ = self.stop.send(());
         if let Some(t) = self.thread.take() {
+            let _ = self.events.send(EngineEvent::Stop);
             let _ = t.join();
         }
     }
@@ -113,74 +128,74 @@ impl Drop for EngineHandle {
     }
 }
 
-/// Starts ingest and the engine thread. `model` is a model set loaded before start-up; it is
-/// checked against the detected schema.
-pub fn start(ingest: IngestConfig, cfg: EngineConfig, model: Option<ModelSet>) -> EngineHandle {
+/// The view before anything is known about the input.
+pub fn first_view(ingest: &IngestConfig) -> LiveView {
     let replay = matches!(ingest.mode, crate::ingest::live::IngestMode::Replay);
-    let view = LiveView::new(ingest.input.display_name(), replay);
-    let (view_tx, view_rx) = watch::channel(Arc::new(view.clone()));
-    let (cmd_tx, cmd_rx) = channel();
-    let (stop_tx, stop_rx) = channel();
+    LiveView::new(ingest.input.display_name(), replay)
+}
+
+/// Starts ingest and the engine thread; every new view goes to `publish`. `model` is a model
+/// set loaded before start-up; it is checked against the detected schema.
+pub fn start(
+    ingest: IngestConfig,
+    cfg: EngineConfig,
+    model: Option<ModelSet>,
+    publish: impl Fn(Arc<LiveView>) + Send + 'static,
+) -> EngineHandle {
+    let view = first_view(&ingest);
+    let (tx, rx) = sync_channel(QUEUE);
+    let to_self = tx.clone();
     let thread = std::thread::Builder::new()
         .name("flowtop-engine".into())
         .spawn(move || {
-            let mut handle = spawn(ingest);
-            let (tx, rx) = sync_channel(2);
-            let events = std::mem::replace(&mut handle.events, tokio::sync::mpsc::channel(1).1);
-            let bridge = std::thread::spawn(move || forward(events, tx));
+            let waker = to_self.clone();
+            // A wake-up never waits: with the channel full the loop is awake anyway.
+            let wake: super::Wake = Arc::new(move || {
+                let _ = waker.try_send(EngineEvent::Wake);
+            });
             let mut r = Runner {
                 cfg,
                 model,
                 engine: None,
                 view,
-                view_tx,
-                ingest: handle,
+                publish: Box::new(publish),
+                ingest: spawn_into(ingest, to_self),
                 dirty: true,
                 published: Instant::now(),
                 rate: VecDeque::new(),
                 seq: 0,
-                forecaster: Forecaster::start(MIN_FORECAST_BUCKETS),
+                forecaster: Forecaster::start(MIN_FORECAST_BUCKETS, wake.clone()),
+                wake,
                 forecast_key: None,
                 forecast_asked: Instant::now(),
                 volume_checked: [f64::NEG_INFINITY; 6],
             };
-            r.run(&rx, &cmd_rx, &stop_rx);
-            r.ingest.stop();
+            r.run(&rx);
+            // The ingest thread may be waiting on the full channel: closing it lets it go.
             drop(rx);
-            let _ = bridge.join();
+            r.ingest.stop();
         })
         .ok();
-    EngineHandle {
-        view: view_rx,
-        commands: cmd_tx,
-        thread,
-        stop: stop_tx,
-    }
-}
-
-fn forward(mut events: tokio::sync::mpsc::Receiver<IngestEvent>, tx: SyncSender<IngestEvent>) {
-    while let Some(ev) = events.blocking_recv() {
-        if tx.send(ev).is_err() {
-            return;
-        }
-    }
+    EngineHandle { events: tx, thread }
 }
 
 const FRAME: Duration = Duration::from_millis(66);
+const IDLE_TICK: Duration = Duration::from_millis(250);
 
 struct Runner {
     cfg: EngineConfig,
     model: Option<ModelSet>,
     engine: Option<Engine>,
     view: LiveView,
-    view_tx: watch::Sender<Arc<LiveView>>,
-    ingest: IngestHandle,
+    publish: Box<dyn Fn(Arc<LiveView>) + Send>,
+    ingest: IngestControl,
     dirty: bool,
     published: Instant,
     /// (when, flows so far) over the last two seconds, for flows/s.
     rate: VecDeque<(Instant, u64)>,
     seq: u64,
     forecaster: Forecaster,
+    wake: super::Wake,
     /// (buckets, last bucket start, bucket width) of the last forecast request.
     forecast_key: Option<(usize, f64, f64)>,
     forecast_asked: Instant,
@@ -189,32 +204,20 @@ struct Runner {
 }
 
 impl Runner {
-    fn run(
-        &mut self,
-        events: &Receiver<IngestEvent>,
-        commands: &Receiver<EngineCommand>,
-        stop: &Receiver<()>,
-    ) {
-        let mut ingest_open = true;
+    fn run(&mut self, events: &Receiver<EngineEvent>) {
         loop {
-            if !matches!(stop.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty)) {
-                return;
-            }
-            while let Ok(cmd) = commands.try_recv() {
-                self.command(cmd);
-            }
-            if ingest_open {
-                match events.recv_timeout(Duration::from_millis(30)) {
-                    Ok(ev) => self.event(ev),
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => ingest_open = false,
-                }
+            // Due to publish: wait out the frame; idle: wake a few times a second for the
+            // flow rate and the live clock.
+            let wait = if self.dirty {
+                FRAME.saturating_sub(self.published.elapsed())
             } else {
-                match commands.recv_timeout(Duration::from_millis(50)) {
-                    Ok(cmd) => self.command(cmd),
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => return,
-                }
+                IDLE_TICK
+            };
+            match events.recv_timeout(wait) {
+                Ok(EngineEvent::Ingest(ev)) => self.event(ev),
+                Ok(EngineEvent::Command(cmd)) => self.command(cmd),
+                Ok(EngineEvent::Wake) | Err(RecvTimeoutError::Timeout) => {}
+                Ok(EngineEvent::Stop) | Err(RecvTimeoutError::Disconnected) => return,
             }
             self.tick();
         }
@@ -226,6 +229,7 @@ impl Runner {
             IngestEvent::Detected(schema) => {
                 self.view.format = Some(schema.format.name().to_string());
                 let mut engine = Engine::new((*schema).clone(), self.cfg.clone());
+                engine.on_refit_done(self.wake.clone());
                 if let Some(m) = self.model.take() {
                     let expected = SchemaFingerprint::of(&schema);
                     match crate::model::check_schema(&m, &expected, "the loaded model") {
@@ -418,7 +422,7 @@ impl Runner {
             if let Some(e) = &self.engine {
                 self.view.snapshot = e.snapshot();
             }
-            self.view_tx.send_replace(Arc::new(self.view.clone()));
+            (self.publish)(Arc::new(self.view.clone()));
             self.published = now;
             self.dirty = false;
         }

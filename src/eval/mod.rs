@@ -6,6 +6,7 @@ mod report;
 pub mod stream;
 pub mod supervised;
 
+use crate::detect::Cancel;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -121,7 +122,7 @@ pub enum EvalError {
     #[error("{file}: {source}")]
     Features {
         file: String,
-        source: crate::features::FeatureError,
+        source: crate::model::ModelFitError,
     },
     #[error("{0}")]
     Export(String),
@@ -193,11 +194,17 @@ pub fn eval(
             let train: Vec<&FlowRecord> = idx[..n_train].iter().map(|&i| &rows[i]).collect();
             let test: Vec<&FlowRecord> = idx[n_train..].iter().map(|&i| &rows[i]).collect();
             let progress = Progress::bar("fitting", opts.fit.kinds.len() as u64);
-            let model = ModelSet::fit(&summary.schema, &train, &opts.fit, &|_| progress.inc())
-                .map_err(|source| EvalError::Features {
-                    file: file.clone(),
-                    source,
-                })?;
+            let model = ModelSet::fit(
+                &summary.schema,
+                &train,
+                &opts.fit,
+                &|_| progress.inc(),
+                &Cancel::default(),
+            )
+            .map_err(|source| EvalError::Features {
+                file: file.clone(),
+                source,
+            })?;
             progress.finish();
             fitted = model;
             (train, test, &fitted)

@@ -4,11 +4,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-use tokio::sync::mpsc;
 
 use super::{Decoding, IngestError, Rejected, detect_source, io_error};
 use crate::schema::{DetectOptions, FlowRecord, Schema};
@@ -83,25 +81,50 @@ pub enum IngestEvent {
     Failed(String),
 }
 
-pub struct IngestHandle {
-    pub events: mpsc::Receiver<IngestEvent>,
+/// Pause, step, speed and seek for the ingest thread, and its stop.
+pub struct IngestControl {
     control: Sender<ReplayCommand>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl IngestHandle {
+impl IngestControl {
     /// Pause, step, speed and seek (replay); ignored where meaningless.
     pub fn send(&self, cmd: ReplayCommand) {
         let _ = self.control.send(cmd);
     }
 
+    /// Stops the thread and waits for it. Its consumer must have dropped the receiving end
+    /// (or keep draining it): a thread waiting on a full channel only notices the stop then.
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
-        self.events.close();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+impl Drop for IngestControl {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// An ingest thread with a channel of its own.
+pub struct IngestHandle {
+    pub events: Receiver<IngestEvent>,
+    control: IngestControl,
+}
+
+impl IngestHandle {
+    pub fn send(&self, cmd: ReplayCommand) {
+        self.control.send(cmd);
+    }
+
+    pub fn stop(&mut self) {
+        // Dropping the receiver wakes a thread blocked on a full channel.
+        drop(std::mem::replace(&mut self.events, sync_channel(0).1));
+        self.control.stop();
     }
 }
 
@@ -112,32 +135,55 @@ impl Drop for IngestHandle {
 }
 
 pub fn spawn(cfg: IngestConfig) -> IngestHandle {
-    let (tx, rx) = mpsc::channel(cfg.channel_capacity.max(1));
+    let (tx, rx) = sync_channel(cfg.channel_capacity.max(1));
+    IngestHandle {
+        events: rx,
+        control: spawn_into(cfg, tx),
+    }
+}
+
+/// Starts the ingest thread, sending its events into the consumer's own channel (bounded: the
+/// reader waits while its consumer is behind, so a fast replay cannot grow memory).
+pub fn spawn_into<E: From<IngestEvent> + Send + 'static>(
+    cfg: IngestConfig,
+    tx: SyncSender<E>,
+) -> IngestControl {
     let (ctl_tx, ctl_rx) = channel();
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = stop.clone();
     let thread = std::thread::Builder::new()
         .name("flowtop-ingest".into())
         .spawn(move || {
-            let mut w = Worker::new(cfg, tx.clone(), ctl_rx, stop2);
+            let gone = Arc::new(AtomicBool::new(false));
+            let g = gone.clone();
+            let sink: Sink = Box::new(move |ev| {
+                if tx.send(E::from(ev)).is_err() {
+                    g.store(true, Ordering::Relaxed);
+                }
+            });
+            let mut w = Worker::new(cfg, sink, gone, ctl_rx, stop2);
             let end = match w.run() {
                 Ok(()) => IngestEvent::Finished(w.stats()),
                 Err(e) => IngestEvent::Failed(e.to_string()),
             };
-            let _ = tx.blocking_send(end);
+            w.send(end);
         })
         .ok();
-    IngestHandle {
-        events: rx,
+    IngestControl {
         control: ctl_tx,
         stop,
         thread,
     }
 }
 
+/// Hands one event to the consumer, blocking while its channel is full.
+type Sink = Box<dyn Fn(IngestEvent) + Send>;
+
 struct Worker {
     cfg: IngestConfig,
-    tx: mpsc::Sender<IngestEvent>,
+    tx: Sink,
+    /// The consumer dropped its end of the channel.
+    gone: Arc<AtomicBool>,
     control: Receiver<ReplayCommand>,
     stop: Arc<AtomicBool>,
     clock: ReplayClock,
@@ -154,7 +200,8 @@ struct Worker {
 impl Worker {
     fn new(
         cfg: IngestConfig,
-        tx: mpsc::Sender<IngestEvent>,
+        tx: Sink,
+        gone: Arc<AtomicBool>,
         control: Receiver<ReplayCommand>,
         stop: Arc<AtomicBool>,
     ) -> Self {
@@ -162,6 +209,7 @@ impl Worker {
         Self {
             cfg,
             tx,
+            gone,
             control,
             stop,
             clock,
@@ -177,7 +225,7 @@ impl Worker {
     }
 
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed) || self.tx.is_closed()
+        self.stop.load(Ordering::Relaxed) || self.gone.load(Ordering::Relaxed)
     }
 
     fn stats(&self) -> IngestStats {
@@ -440,7 +488,7 @@ impl Worker {
 
     fn send(&self, ev: IngestEvent) {
         // Blocks while the consumer is behind: this is the back-pressure.
-        let _ = self.tx.blocking_send(ev);
+        (self.tx)(ev);
     }
 }
 

@@ -189,11 +189,7 @@ impl Decoding {
             d.release_strings();
             out
         };
-        let (a, b) = std::thread::scope(|s| {
-            let b = s.spawn(|| decode_all(helper, second));
-            (decode_all(main, first), b.join())
-        });
-        let b = b.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (a, b) = rayon::join(|| decode_all(main, first), || decode_all(helper, second));
         for (no, d) in a.into_iter().chain(b) {
             let Ok(()) = self.account(no, d, &mut on_flow, &mut on_reject);
         }

@@ -10,12 +10,22 @@ use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 pub use check::validate;
+/// Why a model set was not fitted.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFitError {
+    #[error(transparent)]
+    Features(#[from] FeatureError),
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
+}
+
 pub use file::{FORMAT_VERSION, ModelFileError, check_schema, load, save};
 
 use crate::classify::{Balance, CvOptions, Kind, Mode, Prediction, Trained};
 use crate::cluster::{Clustering, Projection};
 use crate::detect::{
-    Consensus, ConsensusParams, DetectorKind, DetectorSet, Model, Scores, Verdict,
+    Cancel, Cancelled, Consensus, ConsensusParams, DetectorKind, DetectorSet, Model, Scores,
+    Verdict,
 };
 use crate::features::{FeatureError, FeaturePipeline};
 use crate::schema::{CoreField, FlowRecord, MetaField, Role, Schema};
@@ -202,11 +212,12 @@ impl ModelSet {
         train: &[&FlowRecord],
         opts: &FitOptions,
         progress: &(dyn Fn(DetectorKind) + Sync),
-    ) -> Result<ModelSet, FeatureError> {
+        cancel: &Cancel,
+    ) -> Result<ModelSet, ModelFitError> {
         let start = Instant::now();
         let pipeline = FeaturePipeline::fit(schema, train)?;
         let x = pipeline.transform(train);
-        let detectors = DetectorSet::fit(x.view(), &opts.kinds, opts.seed, progress);
+        let detectors = DetectorSet::fit(x.view(), &opts.kinds, opts.seed, progress, cancel)?;
         let calibrated = detectors.score(x.view()).calibrated;
         let consensus = Consensus::fit(
             &detectors.kinds(),
@@ -215,11 +226,13 @@ impl ModelSet {
             flows_per_hour(train),
         );
         let projection = Projection::fit(x.view(), opts.seed).ok();
+        cancel.check()?;
         let (classifier, classifier_note) =
             match fit_classifier(schema, &pipeline.names, x.view(), train, opts) {
                 Ok(c) => (c, None),
                 Err(e) => (None, Some(e)),
             };
+        cancel.check()?;
         Ok(ModelSet {
             classifier,
             classifier_note,

@@ -1,10 +1,18 @@
 use super::*;
+use crate::detect::Cancel;
 use crate::features::tests_support::load as load_fixture;
 
 fn fitted(path: &str) -> (Schema, Vec<FlowRecord>, ModelSet) {
     let (schema, rows) = load_fixture(path);
     let refs: Vec<&FlowRecord> = rows.iter().collect();
-    let m = ModelSet::fit(&schema, &refs, &FitOptions::default(), &|_| {}).expect("fits");
+    let m = ModelSet::fit(
+        &schema,
+        &refs,
+        &FitOptions::default(),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .expect("fits");
     (schema, rows, m)
 }
 
@@ -53,11 +61,40 @@ fn another_schema_or_version_or_a_truncated_file_is_refused_clearly() {
 fn too_few_rows_leave_detectors_failed_with_a_reason_not_a_panic() {
     let (schema, rows) = load_fixture("tests/fixtures/nsl-kdd.csv");
     let refs: Vec<&FlowRecord> = rows.iter().take(10).collect();
-    let m = ModelSet::fit(&schema, &refs, &FitOptions::default(), &|_| {}).expect("pipeline fits");
+    let m = ModelSet::fit(
+        &schema,
+        &refs,
+        &FitOptions::default(),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .expect("pipeline fits");
     for d in &m.detectors.detectors {
         assert!(!d.is_ready(), "{} fitted on 10 rows", d.kind);
         assert!(matches!(&d.status, crate::detect::DetectorStatus::Failed(r) if r.contains("32")));
     }
     let s = m.score(&refs);
     assert!(s.verdicts.iter().all(|v| !v.flagged && v.score.is_nan()));
+}
+
+#[test]
+fn a_cancelled_fit_stops_before_its_remaining_detectors() {
+    let (schema, rows) = load_fixture("tests/fixtures/nsl-kdd.csv");
+    let refs: Vec<&FlowRecord> = rows.iter().collect();
+    let cancel = Cancel::default();
+    let fitted = std::sync::atomic::AtomicUsize::new(0);
+    // Called off as soon as the first detector is done.
+    let progress = |_| {
+        fitted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        cancel.cancel();
+    };
+    let opts = FitOptions::default();
+    let r = ModelSet::fit(&schema, &refs, &opts, &progress, &cancel);
+    assert!(matches!(r, Err(ModelFitError::Cancelled(_))), "{r:?}");
+    let fitted = fitted.into_inner();
+    assert!(
+        fitted <= rayon::current_num_threads() && fitted < opts.kinds.len(),
+        "only the fits already running finish: {fitted} of {}",
+        opts.kinds.len()
+    );
 }

@@ -103,7 +103,7 @@ fn seeking_forward_skips_and_backward_rewinds() {
 fn follow_mode_delivers_appended_rows_and_rejects_with_line_numbers() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = csv_with_times(dir.path(), 5);
-    let mut h = spawn(IngestConfig::new(
+    let h = spawn(IngestConfig::new(
         Input::File(p.clone()),
         IngestMode::Follow { from_start: false },
     ));
@@ -151,7 +151,7 @@ fn follow_mode_delivers_appended_rows_and_rejects_with_line_numbers() {
 
 #[test]
 fn a_missing_file_fails_with_its_name() {
-    let mut h = spawn(IngestConfig::new(
+    let h = spawn(IngestConfig::new(
         Input::File("/nonexistent/flows.csv".into()),
         IngestMode::Replay,
     ));
@@ -171,14 +171,18 @@ fn a_missing_file_fails_with_its_name() {
 fn a_backward_seek_between_batches_replays_everything_after_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = csv_with_times(dir.path(), 50);
-    let (tx, mut rx) = mpsc::channel(64);
+    let (tx, rx) = std::sync::mpsc::channel();
     let (ctl_tx, ctl_rx) = std::sync::mpsc::channel();
     // Queued before the run starts, so it is applied after the first batch, between batches.
     ctl_tx
         .send(ReplayCommand::Seek(SeekTarget::Start))
         .expect("send");
     let cfg = IngestConfig::new(Input::File(p), IngestMode::Replay);
-    let mut w = Worker::new(cfg, tx, ctl_rx, Arc::new(AtomicBool::new(false)));
+    let sink: Sink = Box::new(move |ev| {
+        let _ = tx.send(ev);
+    });
+    let gone = Arc::new(AtomicBool::new(false));
+    let mut w = Worker::new(cfg, sink, gone, ctl_rx, Arc::new(AtomicBool::new(false)));
     w.run().expect("run");
     drop(w);
     let mut got = Vec::new();
@@ -209,7 +213,7 @@ fn a_steadily_growing_log_is_delivered_as_it_is_written() {
             Input::File(p.clone()),
             IngestMode::Follow { from_start: true },
         );
-        let mut h = spawn(cfg);
+        let h = spawn(cfg);
         let total = (rate * 2).max(40) as usize;
         let writer = std::thread::spawn(move || {
             let mut f = std::fs::OpenOptions::new()
