@@ -1,37 +1,23 @@
-//! flowtop: a terminal monitor for network flows. Everything but argument parsing lives in the
-//! library so the TUI and the headless commands share one engine.
+//! flowtop: a terminal monitor for network flows. The modules follow the data:
+//!
+//! - [`flows`]: reading flow logs — sources (files, follow, stdin, replay), format sniffing
+//!   and decoding into `FlowRecord`s, and the ingest pipeline that ties them together.
+//! - [`learn`]: what is learnt from flows — features, the anomaly detectors and their
+//!   consensus, clustering, classifiers, forecasts of the traffic series, threat scoring,
+//!   the saved model set and the offline evaluation.
+//! - [`engine`]: the live state — scoring each batch, refitting in the background, the
+//!   series, the anomaly feed, and the view the monitor draws.
+//! - [`monitor`]: the terminal application — keys and state (`app`), drawing (`ui`), theme,
+//!   terminal handling and the event loop.
+//! - [`cli`]: the command line — typed options, the config file, one module per subcommand.
+//!
+//! [`sanitize`] and [`panic`] are used by all of them: escaping input text for terminals and
+//! spreadsheets, and remembering a worker thread's panic.
 
-pub mod app;
-pub mod bench;
-pub mod bench_model;
-pub mod bench_render;
-pub mod bench_soak;
-pub mod classify;
 pub mod cli;
-pub mod cluster;
-pub mod commands;
-pub mod config;
-pub mod detect;
 pub mod engine;
-pub mod eval;
-pub mod features;
-pub mod forecast;
-pub mod forecast_cmd;
-pub mod ingest;
-pub mod inspect;
-pub mod matrix;
-pub mod metrics;
-pub mod model;
+pub mod flows;
+pub mod learn;
 pub mod monitor;
-pub mod nn;
-pub mod progress;
-pub mod report;
+pub mod panic;
 pub mod sanitize;
-pub mod schema;
-pub mod score;
-pub mod source;
-pub mod term;
-pub mod theme;
-pub mod threat;
-pub mod tui;
-pub mod ui;

@@ -5,26 +5,26 @@ use std::process::ExitCode;
 use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 
-use flowtop::cli::{BenchWhat, Cli, Command, InputArgs, MonitorArgs};
-use flowtop::config::{self, Config};
-use flowtop::ingest::live::IngestMode;
-use flowtop::schema::DetectOptions;
-use flowtop::source::Input;
+use flowtop::cli::args::{BenchWhat, Cli, Command, InputArgs, MonitorArgs};
+use flowtop::cli::config::{self, Config};
+use flowtop::flows::ingest::live::IngestMode;
+use flowtop::flows::schema::DetectOptions;
+use flowtop::flows::source::Input;
 
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    if let Err(e) = flowtop::report::install_hooks() {
+    if let Err(e) = flowtop::panic::install_hooks() {
         flowtop::errln!("flowtop: {e}");
     }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         // The reader went away (`flowtop score FILE | head`): stop quietly, as Unix tools do.
-        Err(e) if flowtop::report::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if flowtop::panic::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            flowtop::errln!("flowtop: {}", flowtop::report::chain(&e));
+            flowtop::errln!("flowtop: {}", flowtop::panic::chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
 
 fn init_logging(path: Option<&std::path::Path>) -> Result<()> {
     match path {
-        Some(p) => flowtop::report::log_to(p).map_err(|e| eyre!(e)),
+        Some(p) => flowtop::panic::log_to(p).map_err(|e| eyre!(e)),
         None => Ok(()),
     }
 }
@@ -52,11 +52,11 @@ fn monitor(
     speed: Option<&str>,
     args: &MonitorArgs,
 ) -> Result<ExitCode> {
-    let log = flowtop::monitor::log_path(cli.log_file.as_deref());
+    let log = flowtop::cli::monitor::log_path(cli.log_file.as_deref());
     init_logging(log.as_deref())?;
     let shown = log.as_ref().map(|p| p.display().to_string());
-    let opts = flowtop::monitor::prepare(file, mode, speed, args, cfg, shown)?;
-    flowtop::tui::run(opts)?;
+    let opts = flowtop::cli::monitor::prepare(file, mode, speed, args, cfg, shown)?;
+    flowtop::monitor::event_loop::run(opts)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -100,18 +100,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &a.monitor,
         ),
         Command::PrintKeys => {
-            let keys = flowtop::app::KeyMap::new(&cfg.key_overrides()).map_err(|e| eyre!(e))?;
+            let keys =
+                flowtop::monitor::app::KeyMap::new(&cfg.key_overrides()).map_err(|e| eyre!(e))?;
             flowtop::out!("{}", keys.print())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Forecast(a) => {
             let opts = detect_options(&cfg, &a.input)?;
-            let series = flowtop::forecast_cmd::parse_series(&a.series).map_err(|e| eyre!(e))?;
-            let bucket = flowtop::forecast_cmd::parse_duration(&a.bucket).map_err(|e| eyre!(e))?;
+            let series = flowtop::cli::forecast::parse_series(&a.series).map_err(|e| eyre!(e))?;
+            let bucket = flowtop::cli::forecast::parse_duration(&a.bucket).map_err(|e| eyre!(e))?;
             if a.horizon == 0 {
                 return Err(eyre!("--horizon must be at least 1"));
             }
-            let r = flowtop::forecast_cmd::run(
+            let r = flowtop::cli::forecast::run(
                 &Input::parse(&a.file),
                 &opts,
                 series,
@@ -123,21 +124,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if a.json {
                 flowtop::sanitize::print_json(&r)?;
             } else {
-                flowtop::out!("{}", flowtop::forecast_cmd::render_text(&r))?;
+                flowtop::out!("{}", flowtop::cli::forecast::render_text(&r))?;
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Threat(a) => {
-            flowtop::commands::threat(a, &cfg)?;
+            flowtop::cli::commands::threat(a, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Inspect(args) => {
             let opts = detect_options(&cfg, &args.input)?;
             let mut failed = false;
             for file in &args.files {
-                match flowtop::inspect::inspect(&Input::parse(file), &opts) {
+                match flowtop::cli::inspect::inspect(&Input::parse(file), &opts) {
                     Ok(report) if args.json => flowtop::sanitize::print_json(&report)?,
-                    Ok(report) => flowtop::out!("{}", flowtop::inspect::render_text(&report))?,
+                    Ok(report) => flowtop::out!("{}", flowtop::cli::inspect::render_text(&report))?,
                     Err(e) => {
                         flowtop::errln!("flowtop: {e}");
                         failed = true;
@@ -158,7 +159,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 input,
             } => {
                 let opts = detect_options(&cfg, input)?;
-                let r = flowtop::bench::parse(&Input::parse(file), &opts, *runs)?;
+                let r = flowtop::cli::bench::parse::parse(&Input::parse(file), &opts, *runs)?;
                 if *json {
                     flowtop::sanitize::print_json(&r)?;
                 } else {
@@ -186,7 +187,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 input,
             } => {
                 let opts = detect_options(&cfg, input)?;
-                let r = flowtop::bench_render::run(
+                let r = flowtop::cli::bench::render::run(
                     &Input::parse(file),
                     &opts,
                     *width,
@@ -197,7 +198,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 if *json {
                     flowtop::sanitize::print_json(&r)?;
                 } else {
-                    flowtop::out!("{}", flowtop::bench_render::render_text(&r))?;
+                    flowtop::out!("{}", flowtop::cli::bench::render::render_text(&r))?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -208,12 +209,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 input,
             } => {
                 let opts = detect_options(&cfg, input)?;
-                let r = flowtop::bench_soak::run(&Input::parse(file), &opts, *flows)
+                let r = flowtop::cli::bench::soak::run(&Input::parse(file), &opts, *flows)
                     .map_err(|e| eyre!(e))?;
                 if *json {
                     flowtop::sanitize::print_json(&r)?;
                 } else {
-                    flowtop::out!("{}", flowtop::bench_soak::render_text(&r))?;
+                    flowtop::out!("{}", flowtop::cli::bench::soak::render_text(&r))?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -226,27 +227,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 input,
             } => {
                 let opts = detect_options(&cfg, input)?;
-                let fit = flowtop::commands::fit_options(model, &cfg.detect)?;
-                let r = flowtop::bench_model::run(&Input::parse(file), &opts, &fit, *window, *runs)
-                    .map_err(|e| eyre!(e))?;
+                let fit = flowtop::cli::commands::fit_options(model, &cfg.detect)?;
+                let r = flowtop::cli::bench::model::run(
+                    &Input::parse(file),
+                    &opts,
+                    &fit,
+                    *window,
+                    *runs,
+                )
+                .map_err(|e| eyre!(e))?;
                 if *json {
                     flowtop::sanitize::print_json(&r)?;
                 } else {
-                    flowtop::out!("{}", flowtop::bench_model::render_text(&r))?;
+                    flowtop::out!("{}", flowtop::cli::bench::model::render_text(&r))?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
         },
         Command::Eval(args) => {
-            flowtop::commands::eval(args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            flowtop::cli::commands::eval(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Train(args) => {
-            flowtop::commands::train(args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            flowtop::cli::commands::train(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Score(args) => {
-            flowtop::commands::score(args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            flowtop::cli::commands::score(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::PrintConfig => {

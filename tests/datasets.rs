@@ -4,10 +4,10 @@
 
 use std::path::PathBuf;
 
-use flowtop::detect::Cancel;
-use flowtop::inspect::inspect;
-use flowtop::schema::{DetectOptions, Format};
-use flowtop::source::Input;
+use flowtop::cli::inspect::inspect;
+use flowtop::flows::schema::{DetectOptions, Format};
+use flowtop::flows::source::Input;
+use flowtop::learn::detect::Cancel;
 
 fn datasets() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets");
@@ -28,13 +28,13 @@ fn read(
     dir: &std::path::Path,
     file: &str,
 ) -> (
-    flowtop::ingest::ReadSummary,
-    Vec<flowtop::schema::FlowRecord>,
+    flowtop::flows::ingest::ReadSummary,
+    Vec<flowtop::flows::schema::FlowRecord>,
 ) {
-    flowtop::eval::read_flows(
+    flowtop::learn::eval::read_flows(
         &Input::File(dir.join(file)),
         &DetectOptions::default(),
-        &flowtop::progress::Progress::hidden(),
+        &flowtop::cli::progress::Progress::hidden(),
     )
     .unwrap_or_else(|e| panic!("{file}: {e}"))
 }
@@ -258,7 +258,7 @@ fn no_dataset_file_is_left_out() {
 /// inside a dependency's PCA on the full NSL-KDD window was found this way.)
 #[test]
 fn model_sets_fit_on_every_shared_file() {
-    use flowtop::model::{FitOptions, ModelSet};
+    use flowtop::learn::model::{FitOptions, ModelSet};
     let Some(dir) = datasets() else { return };
     for &(file, _, _, rows, _, attacks) in EXPECTED {
         if rows < 64 {
@@ -290,7 +290,7 @@ fn model_sets_fit_on_every_shared_file() {
                 .map(|f| f.label.as_ref().is_some_and(|l| l.attack))
                 .collect();
             let s: Vec<f64> = scored.verdicts.iter().map(|v| v.score).collect();
-            let auc = flowtop::metrics::roc_auc(&s, &truth);
+            let auc = flowtop::learn::metrics::roc_auc(&s, &truth);
             assert!(
                 auc > 0.7,
                 "{file}: consensus ROC-AUC {auc:.3} on its own training data"
@@ -305,7 +305,7 @@ fn model_sets_fit_on_every_shared_file() {
 /// --supervised FILE`; the speed comparison lives there (timings do not belong in tests).
 #[test]
 fn classifiers_match_scikit_learn_on_the_labelled_sets() {
-    use flowtop::classify::{CvOptions, Kind, cross_validate};
+    use flowtop::learn::classify::{CvOptions, Kind, cross_validate};
     let Some(dir) = datasets() else { return };
     let sets = [
         ("nsl-kdd/KDDTest+.csv", 0.9867),
@@ -334,8 +334,8 @@ fn classifiers_match_scikit_learn_on_the_labelled_sets() {
 /// and most flows in the HIGH band are attacks.
 #[test]
 fn threat_scores_rank_attacks_above_benign_flows() {
-    use flowtop::eval::{EvalOptions, eval};
-    use flowtop::model::FitOptions;
+    use flowtop::learn::eval::{EvalOptions, eval};
+    use flowtop::learn::model::FitOptions;
     let Some(dir) = datasets() else { return };
     for file in [
         "nsl-kdd/KDDTest+.csv",
@@ -375,7 +375,7 @@ fn threat_scores_rank_attacks_above_benign_flows() {
 #[test]
 fn the_consensus_reaches_its_median_member_within_the_alert_budget() {
     let Some(dir) = datasets() else { return };
-    use flowtop::metrics::median;
+    use flowtop::learn::metrics::median;
     for &(file, _, _, _, _, attacks) in EXPECTED {
         if attacks < 100 {
             continue;
@@ -421,7 +421,7 @@ fn the_consensus_reaches_its_median_member_within_the_alert_budget() {
 /// traffic to internal servers, or anything to broadcast, is never called exfiltration.
 #[test]
 fn threat_reasons_respect_one_way_records_and_infrastructure() {
-    use flowtop::threat::{Bands, ThreatInput, assess};
+    use flowtop::learn::threat::{Bands, ThreatInput, assess};
     let Some(dir) = datasets() else { return };
     let mut checked = 0;
     for &(file, format, _, rows, _, _) in EXPECTED {

@@ -3,8 +3,8 @@
 mod common;
 
 use common::flowtop;
-use flowtop::app::ThreatForm;
-use flowtop::threat::{Bands, evaluate};
+use flowtop::learn::threat::{Bands, evaluate};
+use flowtop::monitor::app::ThreatForm;
 
 #[test]
 fn forecast_json_scores_the_held_out_tail() {

@@ -3,10 +3,10 @@
 
 use std::io::Write;
 
-use flowtop::ingest::read_all;
-use flowtop::inspect::{inspect, render_text};
-use flowtop::schema::{DetectOptions, FlowRecord, Format};
-use flowtop::source::Input;
+use flowtop::cli::inspect::{inspect, render_text};
+use flowtop::flows::ingest::read_all;
+use flowtop::flows::schema::{DetectOptions, FlowRecord, Format};
+use flowtop::flows::source::Input;
 
 const FIXTURES: [&str; 14] = [
     "argus-ra.csv",

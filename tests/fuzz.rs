@@ -9,8 +9,8 @@ use std::io::Write;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use flowtop::schema::{DetectOptions, FlowRecord};
-use flowtop::source::Input;
+use flowtop::flows::schema::{DetectOptions, FlowRecord};
+use flowtop::flows::source::Input;
 
 fn cases() -> u64 {
     std::env::var("FLOWTOP_FUZZ_CASES")
@@ -117,7 +117,7 @@ fn decoders_survive_mutated_real_files() {
                 .expect("write");
             let outcome = std::panic::catch_unwind(|| {
                 let mut rows = 0u64;
-                flowtop::ingest::read_all(
+                flowtop::flows::ingest::read_all(
                     &Input::File(p.clone()),
                     &DetectOptions::default(),
                     |_| rows += 1,
@@ -190,7 +190,7 @@ fn the_model_loader_refuses_or_scores_mutated_models() {
         .filter(|p| p.starts_with("/model"))
         .collect();
     let mut flows: Vec<FlowRecord> = Vec::new();
-    flowtop::ingest::read_all(&Input::parse(sample), &DetectOptions::default(), |f| {
+    flowtop::flows::ingest::read_all(&Input::parse(sample), &DetectOptions::default(), |f| {
         if flows.len() < 64 {
             flows.push(f)
         }
@@ -223,15 +223,15 @@ fn the_model_loader_refuses_or_scores_mutated_models() {
         }
         let p = dir.path().join("bad.json");
         std::fs::write(&p, serde_json::to_string(&bad).expect("json")).expect("write");
-        let outcome = std::panic::catch_unwind(|| match flowtop::model::load(&p, None) {
+        let outcome = std::panic::catch_unwind(|| match flowtop::learn::model::load(&p, None) {
             Ok(m) => {
                 let s = m.score(&refs);
                 assert_eq!(s.verdicts.len(), refs.len());
-                let q = flowtop::threat::ThreatQuery {
+                let q = flowtop::learn::threat::ThreatQuery {
                     dport: Some(22),
                     ..Default::default()
                 };
-                let _ = flowtop::threat::evaluate(Some(&m), &q, &Default::default());
+                let _ = flowtop::learn::threat::evaluate(Some(&m), &q, &Default::default());
                 true
             }
             Err(_) => false,

@@ -1,7 +1,7 @@
 //! Property tests: random bytes and random mutations of real rows never panic any parser, and
 //! every line is accounted for (a flow, a skip or a reject with a reason).
 
-use flowtop::schema::{Decoded, DetectOptions, detect};
+use flowtop::flows::schema::{Decoded, DetectOptions, detect};
 use proptest::prelude::*;
 
 const FIXTURES: [&str; 10] = [

@@ -11,7 +11,7 @@ mod common;
 use std::fmt::Write as _;
 
 use common::flowtop;
-use flowtop::metrics::median;
+use flowtop::learn::metrics::median;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 

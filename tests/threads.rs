@@ -4,11 +4,11 @@
 //! order: a thread started before and one after the work show how many were made between.
 //! One test in its own binary, so no other test starts threads meanwhile.
 
-use flowtop::detect::Cancel;
-use flowtop::ingest::read_all;
-use flowtop::model::{FitOptions, ModelSet};
-use flowtop::schema::{DetectOptions, FlowRecord};
-use flowtop::source::Input;
+use flowtop::flows::ingest::read_all;
+use flowtop::flows::schema::{DetectOptions, FlowRecord};
+use flowtop::flows::source::Input;
+use flowtop::learn::detect::Cancel;
+use flowtop::learn::model::{FitOptions, ModelSet};
 
 /// The id the kernel gives a new thread (None off Linux).
 fn next_thread_id() -> Option<i64> {
@@ -38,7 +38,7 @@ fn scoring_100k_rows_creates_no_thread_per_batch() {
     )
     .expect("fits");
     let many: Vec<&FlowRecord> = refs.iter().copied().cycle().take(100_000).collect();
-    let batch = flowtop::score::BATCH;
+    let batch = flowtop::engine::output::BATCH;
     // The first batch starts the pool.
     model.score(&many[..batch]);
     let Some(before) = next_thread_id() else {

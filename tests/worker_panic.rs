@@ -5,14 +5,14 @@
 fn a_worker_panic_is_seen_with_its_message_and_logged_escaped() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("flowtop.log");
-    flowtop::report::log_to(&log).expect("log");
-    flowtop::report::install_hooks().expect("hooks");
-    assert_eq!(flowtop::report::panic_seen(), None);
+    flowtop::panic::log_to(&log).expect("log");
+    flowtop::panic::install_hooks().expect("hooks");
+    assert_eq!(flowtop::panic::panic_seen(), None);
     let worker = std::thread::spawn(|| {
         panic!("deliberate test panic: index 999 out of range \u{1b}[2J \u{202e}gnp.exe \u{9b}6n")
     });
     assert!(worker.join().is_err());
-    let seen = flowtop::report::panic_seen().expect("recorded");
+    let seen = flowtop::panic::panic_seen().expect("recorded");
     assert!(seen.contains("index 999 out of range"), "{seen}");
     assert!(!seen.contains('\u{1b}'), "escaped: {seen}");
     let logged = std::fs::read_to_string(&log).expect("log file");

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::snapshot::AnomalyEvent;
-use crate::detect::DetectorKind;
-use crate::score::{OutputRow, header};
+use crate::engine::output::{OutputRow, header};
+use crate::learn::detect::DetectorKind;
 
 /// The feed row as an output row: the columns and order of `flowtop score -o`.
 fn row(e: &AnomalyEvent) -> OutputRow<'_> {
@@ -85,13 +85,13 @@ mod tests {
 
     #[test]
     fn flow_and_volume_rows_share_one_csv_layout() {
-        let view = crate::engine::fixture::view();
+        let view = crate::monitor::ui::fixture::view();
         let feed = &view.snapshot.feed;
         assert!(feed.iter().any(|e| e.volume.is_some()) && feed.iter().any(|e| e.volume.is_none()));
         let dir = tempfile::tempdir().expect("tempdir");
         let (csv_path, json_path) = export(
             feed,
-            &crate::engine::fixture::KINDS,
+            &crate::monitor::ui::fixture::KINDS,
             &dir.path().join("feed"),
         )
         .expect("export");
@@ -100,7 +100,7 @@ mod tests {
         // The columns and order of `flowtop score -o`.
         assert_eq!(
             header.iter().collect::<Vec<_>>(),
-            crate::score::header(&crate::engine::fixture::KINDS)
+            crate::engine::output::header(&crate::monitor::ui::fixture::KINDS)
         );
         for col in [
             "iforest_score",

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::sequencer::{SequenceState, Sequencer};
 use super::series::{Seen, SeriesKind, same_width};
 use super::{Bucket, VolumeInfo};
-use crate::forecast::{MAX_ORDER, Step, auto_forecast};
+use crate::learn::forecast::{MAX_ORDER, Step, auto_forecast};
 
 /// Buckets forecast ahead in the monitor.
 pub const HORIZON: usize = 20;

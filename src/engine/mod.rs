@@ -6,9 +6,8 @@
 mod distinct;
 mod export;
 mod fit_pool;
-#[cfg(test)]
-pub(crate) mod fixture;
 pub mod forecaster;
+pub mod output;
 mod profile;
 mod quality;
 mod reservoir;
@@ -16,6 +15,7 @@ pub mod runner;
 pub mod sequencer;
 mod series;
 pub mod snapshot;
+mod view;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,11 +29,11 @@ pub use snapshot::{
     ProjectedPoint, Snapshot, VolumeInfo,
 };
 
-use crate::cluster::ClusterStats;
-use crate::detect::Cancel;
-use crate::model::{BatchScores, FitOptions, ModelSet, Supervised};
-use crate::schema::{FlowRecord, Schema};
-use crate::threat::{Bands, ModelEvidence, ThreatInput};
+use crate::flows::schema::{FlowRecord, Schema};
+use crate::learn::cluster::ClusterStats;
+use crate::learn::detect::Cancel;
+use crate::learn::model::{BatchScores, FitOptions, ModelSet, Supervised};
+use crate::learn::threat::{Bands, ModelEvidence, ThreatInput};
 pub use profile::TemporalProfile;
 pub use quality::LiveQuality;
 
@@ -245,7 +245,7 @@ impl Engine {
 
     /// Enough flows in the window for a fit.
     pub fn can_train(&self) -> bool {
-        self.reservoir.len() >= crate::detect::MIN_TRAIN_ROWS
+        self.reservoir.len() >= crate::learn::detect::MIN_TRAIN_ROWS
     }
 
     pub fn schema(&self) -> &Schema {
@@ -267,7 +267,7 @@ impl Engine {
         if self.cfg.live_clock {
             self.started.elapsed().as_secs_f64()
         } else {
-            crate::source::replay::untimed_time(line)
+            crate::flows::source::replay::untimed_time(line)
         }
     }
 
@@ -387,7 +387,7 @@ impl Engine {
                     evidence.voting.push(format!("volume ({})", vv.series));
                     evidence.voters += 1;
                 }
-                let threat = crate::threat::assess(
+                let threat = crate::learn::threat::assess(
                     &ThreatInput::of_flow(
                         flow,
                         Some(evidence),
@@ -468,7 +468,7 @@ impl Engine {
     /// Asks for a refit on the current window. Coalesced: while one runs, at most one more is
     /// queued, on the window as it is when the running one ends.
     pub fn request_retrain(&mut self) {
-        if self.reservoir.len() < crate::detect::MIN_TRAIN_ROWS {
+        if self.reservoir.len() < crate::learn::detect::MIN_TRAIN_ROWS {
             return;
         }
         if self.job.is_some() {

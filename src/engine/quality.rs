@@ -123,7 +123,7 @@ impl LiveQuality {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::roc_auc;
+    use crate::learn::metrics::roc_auc;
 
     #[test]
     fn histogram_auc_matches_the_exact_figure() {

@@ -10,13 +10,14 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::forecaster::{Forecaster, Forecasts};
+use super::forecaster::Forecaster;
+pub use super::view::{LiveView, Message};
 use super::{AnomalyEvent, Engine, EngineConfig, MIN_FORECAST_BUCKETS, ModelState, Snapshot};
-use crate::ingest::Rejected;
-use crate::ingest::live::{IngestConfig, IngestControl, IngestEvent, IngestStats, spawn_into};
-use crate::model::{ModelSet, SchemaFingerprint};
-use crate::source::replay::ReplayCommand;
-use crate::threat::{Assessment, ThreatQuery};
+use crate::flows::ingest::Rejected;
+use crate::flows::ingest::live::{IngestConfig, IngestControl, IngestEvent, spawn_into};
+use crate::flows::source::replay::ReplayCommand;
+use crate::learn::model::{ModelSet, SchemaFingerprint};
+use crate::learn::threat::ThreatQuery;
 
 /// What the UI asks of the engine.
 #[derive(Debug, Clone)]
@@ -35,55 +36,6 @@ pub enum EngineCommand {
     },
     Save(PathBuf),
     Load(PathBuf),
-}
-
-/// A line for the status bar, numbered so the UI can tell a new one from an old one.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    pub seq: u64,
-    pub text: String,
-    pub error: bool,
-}
-
-/// Everything the UI shows, published as one immutable value.
-#[derive(Debug, Clone)]
-pub struct LiveView {
-    pub source: String,
-    pub format: Option<String>,
-    pub replay: bool,
-    pub snapshot: Snapshot,
-    pub ingest: Option<IngestStats>,
-    pub flows_per_s: f64,
-    pub finished: bool,
-    pub failed: Option<String>,
-    pub message: Option<Message>,
-    pub threat: Option<(u64, Result<Assessment, String>)>,
-    /// The latest rejected rows (file:line and reason), newest last.
-    pub rejects: Vec<String>,
-    /// The latest forecasts of the series, and how many buckets they were fitted on.
-    pub forecasts: Option<(usize, Arc<Forecasts>)>,
-    /// The LSTM autoencoder's scores of the series windows.
-    pub sequence: Option<Arc<super::sequencer::SequenceState>>,
-}
-
-impl LiveView {
-    pub fn new(source: String, replay: bool) -> LiveView {
-        LiveView {
-            source,
-            format: None,
-            replay,
-            snapshot: Snapshot::empty(),
-            ingest: None,
-            flows_per_s: 0.0,
-            finished: false,
-            failed: None,
-            message: None,
-            threat: None,
-            rejects: Vec::new(),
-            forecasts: None,
-            sequence: None,
-        }
-    }
 }
 
 /// What the engine thread waits for: everything arrives on this one channel.
@@ -130,7 +82,7 @@ impl Drop for EngineHandle {
 
 /// The view before anything is known about the input.
 pub fn first_view(ingest: &IngestConfig) -> LiveView {
-    let replay = matches!(ingest.mode, crate::ingest::live::IngestMode::Replay);
+    let replay = matches!(ingest.mode, crate::flows::ingest::live::IngestMode::Replay);
     LiveView::new(ingest.input.display_name(), replay)
 }
 
@@ -232,7 +184,7 @@ impl Runner {
                 engine.on_refit_done(self.wake.clone());
                 if let Some(m) = self.model.take() {
                     let expected = SchemaFingerprint::of(&schema);
-                    match crate::model::check_schema(&m, &expected, "the loaded model") {
+                    match crate::learn::model::check_schema(&m, &expected, "the loaded model") {
                         Ok(()) => engine.replace_model(m),
                         Err(e) => self.say(e.to_string(), true),
                     }
@@ -311,7 +263,7 @@ impl Runner {
                     Some(e) => (e.model().cloned(), *e.bands()),
                     None => (None, self.cfg.bands),
                 };
-                let r = crate::threat::evaluate(model.as_deref(), &query, &bands)
+                let r = crate::learn::threat::evaluate(model.as_deref(), &query, &bands)
                     .map_err(|e| e.to_string());
                 self.view.threat = Some((id, r));
             }
@@ -339,7 +291,7 @@ impl Runner {
             EngineCommand::Save(path) => {
                 let r = match self.engine.as_ref().and_then(|e| e.model()) {
                     None => Err("no model to save yet".to_string()),
-                    Some(m) => crate::model::save(m, &path).map_err(|e| e.to_string()),
+                    Some(m) => crate::learn::model::save(m, &path).map_err(|e| e.to_string()),
                 };
                 match r {
                     Ok(()) => self.say(format!("saved the model set to {}", path.display()), false),
@@ -351,7 +303,7 @@ impl Runner {
                     return self.say("no flows yet: the format is still unknown".into(), true);
                 };
                 let expected = SchemaFingerprint::of(e.schema());
-                match crate::model::load(&path, Some(&expected)) {
+                match crate::learn::model::load(&path, Some(&expected)) {
                     Ok(m) => {
                         e.replace_model(m);
                         self.say(

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Bucket;
 use super::series::{Seen, SeriesKind, same_width};
-use crate::forecast::sequence::{SequenceModel, SequenceOptions, min_buckets};
+use crate::learn::forecast::sequence::{SequenceModel, SequenceOptions, min_buckets};
 
 /// What the forecast pane shows of the sequence detector.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::distinct::Distinct;
 use super::snapshot::Bucket;
-use crate::schema::FlowRecord;
+use crate::flows::schema::FlowRecord;
 
 /// Buckets of history a forecast needs before it is fitted.
 pub const MIN_FORECAST_BUCKETS: usize = 30;

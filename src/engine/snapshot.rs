@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::cluster::ClusterSummary;
-use crate::detect::DetectorKind;
-use crate::schema::{CoreFields, Text};
-use crate::threat::Assessment;
+use crate::flows::schema::{CoreFields, Text};
+use crate::learn::cluster::ClusterSummary;
+use crate::learn::detect::DetectorKind;
+use crate::learn::threat::Assessment;
 
 pub use super::quality::QualitySnapshot;
 
@@ -83,7 +83,7 @@ pub struct AnomalyEvent {
     pub service: Option<Text>,
     pub threat: Assessment,
     /// The classifier's class and probabilities, when one is trained.
-    pub predicted: Option<crate::classify::Prediction>,
+    pub predicted: Option<crate::learn::classify::Prediction>,
     /// Set for a volume event: a whole bucket, not one flow, left its forecast interval.
     pub volume: Option<VolumeInfo>,
     /// Set when the flow's bucket had already passed its forecast's upper bound as the flow
@@ -146,7 +146,7 @@ pub struct Snapshot {
     pub trained_at: Option<f64>,
     pub generation: u64,
     /// The current model's alert budget (share of flows and the consensus score that flags).
-    pub budget: Option<crate::detect::Budget>,
+    pub budget: Option<crate::learn::detect::Budget>,
     pub detectors: Vec<DetectorState>,
     pub clusters: Vec<ClusterSummary>,
     pub silhouette: Option<f64>,
@@ -186,13 +186,13 @@ pub struct ClassifierView {
     pub labelled_rows: usize,
     pub classes: Vec<String>,
     /// The cross-validation that chose it, when one ran.
-    pub cv: Option<crate::classify::CvReport>,
+    pub cv: Option<crate::learn::classify::CvReport>,
     /// The largest first, at most ten.
-    pub importance: Vec<crate::classify::Importance>,
+    pub importance: Vec<crate::learn::classify::Importance>,
 }
 
 impl ClassifierView {
-    pub fn of(t: &crate::classify::Trained) -> ClassifierView {
+    pub fn of(t: &crate::learn::classify::Trained) -> ClassifierView {
         let importance = match &t.cv {
             Some(cv) if !cv.importance.is_empty() => &cv.importance,
             _ => &t.importance,
@@ -210,9 +210,9 @@ impl ClassifierView {
 
 impl AnomalyEvent {
     /// A volume event: `id` numbers it apart from input lines, `ts` is the bucket's start.
-    pub fn volume(id: u64, ts: f64, info: VolumeInfo, bands: &crate::threat::Bands) -> Self {
+    pub fn volume(id: u64, ts: f64, info: VolumeInfo, bands: &crate::learn::threat::Bands) -> Self {
         let assess = |v: &VolumeInfo| {
-            crate::threat::assess_volume(
+            crate::learn::threat::assess_volume(
                 v.series.name(),
                 v.observed,
                 v.expected,

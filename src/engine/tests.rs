@@ -1,5 +1,5 @@
 use super::*;
-use crate::features::tests_support::load;
+use crate::learn::features::tests_support::load;
 
 /// The first `rows` flows of `file` and an engine that fits inline after 100, on 1 s buckets.
 fn inline_engine(file: &str, rows: usize) -> (Engine, Vec<FlowRecord>) {
@@ -135,7 +135,7 @@ fn the_volume_vote_adds_one_vote_to_flows_in_buckets_above_their_forecast() {
         start: (start / bucket_s).floor() * bucket_s,
         bucket_s,
         steps: vec![
-            crate::forecast::Step {
+            crate::learn::forecast::Step {
                 mean: 0.2,
                 lo: 0.0,
                 hi: 0.5,

@@ -1,0 +1,144 @@
+//! `flowtop bench model`: how fast the model set refits and scores. The window is the first
+//! `window` flows of the file (cycled when the file is shorter); scoring runs over every flow
+//! of the file, end to end and per stage, best of several runs.
+
+use crate::learn::detect::Cancel;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::cli::progress::Progress;
+use crate::flows::schema::{DetectOptions, FlowRecord};
+use crate::flows::source::Input;
+use crate::learn::eval::read_flows;
+use crate::learn::model::{FitOptions, ModelSet};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageSpeed {
+    pub stage: String,
+    pub rows_per_s: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelBench {
+    pub file: String,
+    /// Rows of the file that could not be read.
+    pub rejected: u64,
+    pub window: usize,
+    pub scored_rows: usize,
+    /// Best wall time of a full refit (pipeline, all detectors, consensus).
+    pub refit_s: f64,
+    pub refit_runs_s: Vec<f64>,
+    /// Fit seconds per detector in the best refit (they run side by side on the cores).
+    pub detector_fit_s: Vec<(String, f64)>,
+    /// End to end (transform, every detector, consensus, cluster), then each stage alone.
+    pub scoring: Vec<StageSpeed>,
+}
+
+pub fn run(
+    input: &Input,
+    detect: &DetectOptions,
+    fit: &FitOptions,
+    window: usize,
+    runs: usize,
+) -> Result<ModelBench, String> {
+    let (summary, rows) =
+        read_flows(input, detect, &Progress::hidden()).map_err(|e| e.to_string())?;
+    if rows.is_empty() {
+        return Err(format!("{}: no flows", input.display_name()));
+    }
+    let train: Vec<&FlowRecord> = rows.iter().cycle().take(window).collect();
+    let mut best: Option<ModelSet> = None;
+    let mut refit_runs_s = Vec::new();
+    for _ in 0..runs.max(1) {
+        let m = ModelSet::fit(&summary.schema, &train, fit, &|_| {}, &Cancel::default())
+            .map_err(|e| e.to_string())?;
+        refit_runs_s.push(m.fit_s);
+        if best.as_ref().is_none_or(|b| m.fit_s < b.fit_s) {
+            best = Some(m);
+        }
+    }
+    let Some(model) = best else {
+        return Err("no refit ran".into());
+    };
+    let all: Vec<&FlowRecord> = rows.iter().collect();
+    let n = all.len() as f64;
+    let best_of = |f: &mut dyn FnMut()| {
+        (0..runs.max(1))
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let mut scoring = Vec::new();
+    let s = best_of(&mut || {
+        std::hint::black_box(model.score(&all));
+    });
+    scoring.push(StageSpeed {
+        stage: "consensus (end to end)".into(),
+        rows_per_s: n / s,
+    });
+    let x = model.pipeline.transform(&all);
+    let s = best_of(&mut || {
+        std::hint::black_box(model.pipeline.transform(&all));
+    });
+    scoring.push(StageSpeed {
+        stage: "feature pipeline".into(),
+        rows_per_s: n / s,
+    });
+    for d in &model.detectors.detectors {
+        if let Some(m) = &d.model {
+            let s = best_of(&mut || {
+                std::hint::black_box(m.score(x.view()));
+            });
+            scoring.push(StageSpeed {
+                stage: d.kind.name().into(),
+                rows_per_s: n / s,
+            });
+        }
+    }
+    Ok(ModelBench {
+        file: input.display_name(),
+        rejected: summary.counts.rejected,
+        window,
+        scored_rows: all.len(),
+        refit_s: model.fit_s,
+        refit_runs_s,
+        detector_fit_s: model
+            .detectors
+            .detectors
+            .iter()
+            .map(|d| (d.kind.name().to_string(), d.fit_s))
+            .collect(),
+        scoring,
+    })
+}
+
+pub fn render_text(b: &ModelBench) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: ({} rows rejected) full refit on a {}-flow window: {:.2} s (best of {}); per detector (side by side on the cores):",
+        b.file,
+        b.rejected,
+        b.window,
+        b.refit_s,
+        b.refit_runs_s.len()
+    );
+    for (k, s) in &b.detector_fit_s {
+        let _ = writeln!(out, "  {k:<12} {s:>6.2} s");
+    }
+    let _ = writeln!(
+        out,
+        "scoring {} flows (best of {}):",
+        b.scored_rows,
+        b.refit_runs_s.len()
+    );
+    for s in &b.scoring {
+        let _ = writeln!(out, "  {:<24} {:>10.0} rows/s", s.stage, s.rows_per_s);
+    }
+    out
+}

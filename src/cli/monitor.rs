@@ -1,0 +1,254 @@
+//! Turns the monitor's command line and config into `TuiOptions`, checking everything that
+//! can be wrong (theme, keys, colour, speed, model file, readable input, a terminal) before the
+//! terminal enters raw mode.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use color_eyre::eyre::{Result, eyre};
+
+use crate::cli::args::MonitorArgs;
+use crate::cli::config::Config;
+use crate::engine::EngineConfig;
+use crate::flows::ingest::live::{IngestConfig, IngestMode};
+use crate::flows::schema::DetectOptions;
+use crate::flows::source::Input;
+use crate::flows::source::replay::Speed;
+use crate::monitor::app::KeyMap;
+use crate::monitor::event_loop::TuiOptions;
+use crate::monitor::theme::Theme;
+
+pub fn prepare(
+    file: &str,
+    mode: IngestMode,
+    speed: Option<&str>,
+    args: &MonitorArgs,
+    cfg: &Config,
+    log: Option<String>,
+) -> Result<TuiOptions> {
+    let input = Input::parse(file);
+    let detect = cfg
+        .input
+        .detect_options(args.input.format.as_deref(), &args.input.map)
+        .map_err(|e| eyre!(e))?;
+    if let Input::File(p) = &input {
+        match std::fs::File::open(p) {
+            Ok(_) => check_content(&input, &detect)?,
+            // Following a log that is not there yet waits for it, as `tail -F` does.
+            Err(e)
+                if e.kind() == std::io::ErrorKind::NotFound
+                    && matches!(mode, IngestMode::Follow { .. }) => {}
+            Err(e) => return Err(eyre!("{}: cannot read: {e}", input.display_name())),
+        }
+    }
+    let speed = match speed {
+        Some(s) if s.trim().eq_ignore_ascii_case("auto") => auto_speed(&input, &detect),
+        Some(s) => Speed::parse(s).map_err(|e| eyre!(e))?,
+        None => Speed::Max,
+    };
+    let theme_name = args
+        .theme
+        .clone()
+        .or_else(|| cfg.ui.theme.clone())
+        .unwrap_or_else(|| "dark".into());
+    let mut theme = Theme::load(&theme_name).map_err(|e| eyre!(e))?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let colour = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        "auto" => !no_color,
+        other => {
+            return Err(eyre!(
+                "--color must be auto, always or never, not '{other}'"
+            ));
+        }
+    };
+    if !colour {
+        theme = theme.without_colour();
+    }
+    let keys = KeyMap::new(&cfg.key_overrides()).map_err(|e| eyre!(e))?;
+    let model = match &args.model {
+        Some(p) => Some(crate::learn::model::load(p, None)?),
+        None => None,
+    };
+    let duration = |flag: &str, v: Option<&String>| -> Result<Option<f64>> {
+        v.map(|v| crate::cli::forecast::parse_duration(v).map_err(|e| eyre!("{flag}: {e}")))
+            .transpose()
+    };
+    let bucket = duration(
+        "--bucket",
+        args.bucket.as_ref().or(cfg.engine.bucket.as_ref()),
+    )?;
+    let lateness = duration(
+        "--lateness",
+        args.lateness.as_ref().or(cfg.engine.lateness.as_ref()),
+    )?;
+    crate::cli::commands::check_warmup(args.warmup)?;
+    let mut ingest = IngestConfig::new(input, mode);
+    ingest.speed = speed;
+    ingest.detect = detect;
+    let engine = EngineConfig {
+        fit: crate::learn::model::FitOptions {
+            // The first labelled window picks the classifier by 3-fold CV; refits keep it.
+            supervised: crate::learn::model::Supervised::Select(
+                crate::learn::classify::CvOptions {
+                    folds: 3,
+                    ..crate::learn::classify::CvOptions::default()
+                },
+            ),
+            ..crate::cli::commands::fit_options(&args.fit, &cfg.detect)?
+        },
+        warmup: args
+            .warmup
+            .or(cfg.engine.warmup)
+            .unwrap_or(crate::cli::config::defaults::WARMUP),
+        window: cfg
+            .engine
+            .window
+            .unwrap_or(crate::cli::config::defaults::WINDOW),
+        retrain_every: args
+            .retrain_every
+            .or(cfg.engine.retrain_every)
+            .unwrap_or(crate::cli::config::defaults::RETRAIN_EVERY),
+        bands: cfg.threat,
+        backlog: cfg
+            .engine
+            .window
+            .unwrap_or(crate::cli::config::defaults::WINDOW),
+        // Following from the end is live traffic: keep one-second buckets. Anything that reads
+        // history gets buckets sized to its span, unless a width is given.
+        auto_bucket: bucket.is_none() && !matches!(mode, IngestMode::Follow { from_start: false }),
+        bucket_s: bucket.unwrap_or(1.0),
+        lateness_s: lateness.unwrap_or(crate::engine::DEFAULT_LATENESS_S),
+        volume_vote: args.volume_vote || cfg.engine.volume_vote.unwrap_or(false),
+        live_clock: matches!(mode, IngestMode::Follow { from_start: false }),
+        ..EngineConfig::default()
+    };
+    if !std::io::stdout().is_terminal() {
+        return Err(eyre!(
+            "the monitor needs a terminal; for scripts use `flowtop score`, `eval` or `inspect`"
+        ));
+    }
+    Ok(TuiOptions {
+        ingest,
+        engine,
+        model,
+        theme,
+        keys,
+        ascii: args.ascii || cfg.ui.ascii.unwrap_or(false),
+        mouse: args.mouse,
+        model_file: cfg
+            .ui
+            .model_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("flowtop-model.json")),
+        export_dir: cfg
+            .ui
+            .export_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".")),
+        log,
+    })
+}
+
+/// How long a replay without `--speed` takes: long enough to watch, short enough to wait for.
+const AUTO_REPLAY_S: f64 = 120.0;
+/// Files larger than this are not read twice to learn their span: they replay at ×10.
+const AUTO_SCAN_BYTES: u64 = 512 << 20;
+
+/// The speed at which the capture plays in about two minutes (never slower than real time):
+/// its span from the flows' own times, or its rows at 100 a second without them. Stdin, files
+/// too large to read twice and unreadable ones get ×10.
+fn auto_speed(input: &Input, detect: &DetectOptions) -> Speed {
+    let fallback = Speed::Factor(10.0);
+    let Input::File(p) = input else {
+        return fallback;
+    };
+    if std::fs::metadata(p).map_or(true, |m| m.len() > AUTO_SCAN_BYTES) {
+        return fallback;
+    }
+    let (mut lo, mut hi, mut rows) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
+    let read = crate::flows::ingest::read_all(input, detect, |f| {
+        rows += 1;
+        if let Some(t) = f.ts {
+            lo = lo.min(t);
+            hi = hi.max(t);
+        }
+    });
+    if read.is_err() {
+        return fallback;
+    }
+    let span = if hi > lo {
+        hi - lo
+    } else {
+        rows as f64 / crate::flows::source::replay::ROWS_PER_SEC_AT_1X
+    };
+    Speed::Factor(round_speed(span / AUTO_REPLAY_S))
+}
+
+/// Two significant digits, at least real time: ×713.5 reads as ×710.
+fn round_speed(f: f64) -> f64 {
+    if !f.is_finite() || f <= 1.0 {
+        return 1.0;
+    }
+    let scale = 10f64.powi(f.log10().floor() as i32 - 1);
+    (f / scale).round() * scale
+}
+
+/// A file that already holds lines must be flows: an HTML page or a binary fails here, before
+/// the terminal is touched, as it does in the headless commands. An empty file (a log about to
+/// be written) is let through and detected when lines arrive.
+fn check_content(input: &Input, detect: &DetectOptions) -> Result<()> {
+    use crate::flows::ingest::{IngestError, detect_source};
+    use crate::flows::schema::DetectError;
+    let name = input.display_name();
+    let mut source =
+        crate::flows::source::open_once(input).map_err(|e| eyre!("{name}: cannot read: {e}"))?;
+    let mut sample = crate::flows::source::LineBatch::new();
+    match detect_source(source.as_mut(), detect, &mut sample, || false) {
+        Ok(_) | Err(IngestError::Detect(DetectError::Empty { .. })) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The monitor's log file: `--log-file`, else `<XDG state dir>/flowtop/flowtop.log`.
+pub fn log_path(explicit: Option<&std::path::Path>) -> Option<PathBuf> {
+    if let Some(p) = explicit {
+        return Some(p.to_path_buf());
+    }
+    let dirs = directories::ProjectDirs::from("", "", "flowtop")?;
+    let dir = dirs.state_dir()?;
+    std::fs::create_dir_all(dir).ok()?;
+    Some(dir.join("flowtop.log"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replay_without_a_speed_takes_about_two_minutes() {
+        let detect = DetectOptions::default();
+        // The bundled Zeek capture spans about 33 hours of its own time.
+        let zeek = Input::parse("sample-data/trickbot-conn.log");
+        let Speed::Factor(f) = auto_speed(&zeek, &detect) else {
+            panic!("a factor");
+        };
+        let mut span = (f64::INFINITY, f64::NEG_INFINITY);
+        crate::flows::ingest::read_all(&zeek, &Default::default(), |r| {
+            if let Some(t) = r.ts {
+                span = (span.0.min(t), span.1.max(t));
+            }
+        })
+        .expect("read");
+        let minutes = (span.1 - span.0) / f / 60.0;
+        assert!((1.8..=2.2).contains(&minutes), "×{f}: {minutes:.2} min");
+        // Without timestamps: 3,000 rows at 100 a second at ×1 is 30 s, shorter than two
+        // minutes, so real time.
+        let cic = Input::parse("sample-data/cicids2017-sample.csv");
+        assert_eq!(auto_speed(&cic, &detect), Speed::Factor(1.0));
+        assert_eq!(auto_speed(&Input::Stdin, &detect), Speed::Factor(10.0));
+        assert_eq!(round_speed(713.5), 710.0);
+        assert_eq!(round_speed(0.3), 1.0);
+    }
+}
