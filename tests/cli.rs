@@ -266,3 +266,41 @@ fn the_monitor_refuses_a_file_that_is_not_flows_before_taking_the_terminal() {
         );
     }
 }
+
+/// Without a model, `score` learns from a sample of the file and scores every flow on a
+/// second read; a sample as large as the file gives what holding the whole file gives.
+#[test]
+fn score_without_a_model_learns_from_a_sample_and_scores_every_flow() {
+    let file = "sample-data/trickbot-conn.log";
+    let (code, whole, stderr) = flowtop(&["score", file, "--sample", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, large, stderr) = flowtop(&["score", file, "--sample", "1000000"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        whole, large,
+        "a sample that holds every flow is the whole file"
+    );
+    let (code, sampled, stderr) = flowtop(&["score", file, "--sample", "500"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        sampled.lines().count(),
+        whole.lines().count(),
+        "every flow scored"
+    );
+    assert_ne!(
+        sampled, whole,
+        "a model fitted on 500 flows scores differently"
+    );
+    let from_stdin = Command::new(env!("CARGO_BIN_EXE_flowtop"))
+        .args(["score", "-", "--sample", "500"])
+        .env_remove("FLOWTOP_CONFIG")
+        .stdin(std::fs::File::open(file).expect("sample file"))
+        .output()
+        .expect("run");
+    assert!(from_stdin.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&from_stdin.stdout).lines().count(),
+        whole.lines().count(),
+        "stdin: the first 500 flows are learnt from, then every flow is scored"
+    );
+}

@@ -149,6 +149,10 @@ pub struct TrainArgs {
     /// Where to write the model set (written to a temporary file, then renamed).
     #[arg(long, value_name = "PATH")]
     pub save: PathBuf,
+    /// Fit the detectors on a random sample of this many flows (0 = all); the classifier
+    /// learns from every labelled flow.
+    #[arg(long, value_name = "N", default_value_t = crate::learn::model::DEFAULT_FIT_SAMPLE)]
+    pub sample: usize,
     /// With labels: cross-validate the classifiers and keep the best (default: a random forest
     /// without the comparison).
     #[arg(long)]
@@ -174,6 +178,11 @@ pub struct ScoreArgs {
     /// A model set saved by `flowtop train` (default: fit on FILE itself first).
     #[arg(long, value_name = "PATH")]
     pub model: Option<PathBuf>,
+    /// Without --model: fit the detectors on a random sample of this many flows of FILE (the
+    /// first ones when FILE is stdin), then score every flow as it is read; 0 = all flows,
+    /// held in memory.
+    #[arg(long, value_name = "N", default_value_t = crate::learn::model::DEFAULT_FIT_SAMPLE)]
+    pub sample: usize,
     #[command(flatten)]
     pub fit: ModelArgs,
     #[command(flatten)]

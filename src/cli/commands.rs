@@ -1,5 +1,6 @@
 //! The headless model commands (eval, train, score): argument checks, then the library.
 
+use crate::engine::Reservoir;
 use crate::learn::detect::Cancel;
 use std::io::Write;
 
@@ -70,6 +71,7 @@ pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
             .seed
             .or(cfg.seed)
             .unwrap_or(crate::cli::config::defaults::SEED),
+        ..FitOptions::default()
     })
 }
 
@@ -190,6 +192,7 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
             balance: cv.balance,
         }
     };
+    opts.sample = args.sample;
     let (summary, rows) = read(&args.file, detect)?;
     say_rejects(&args.file, &summary.counts);
     let m = fit(&summary, &rows, &opts, &args.file)?;
@@ -208,10 +211,15 @@ pub fn train(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
     }
     model::save(&m, &args.save)?;
     let ready = m.detectors.ready().count();
+    let sampled = if m.trained_rows < rows.len() {
+        format!(", the detectors on a random sample of {}", m.trained_rows)
+    } else {
+        String::new()
+    };
     crate::errln!(
-        "{}: trained on {} flows ({} rows rejected) in {:.2} s; {ready} of {} detectors ready; saved to {}",
+        "{}: trained on {} flows ({} rows rejected) in {:.2} s{sampled}; {ready} of {} detectors ready; saved to {}",
         args.file,
-        m.trained_rows,
+        rows.len(),
         summary.counts.rejected,
         m.fit_s,
         m.detectors.detectors.len(),
@@ -294,17 +302,34 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
             )?
             .counts;
         }
-        // Without one, the model is fitted on the whole file first, so it is held in memory.
+        // Without one, the detectors learn from a sample of the file (read once for it) and
+        // every flow is scored on a second read: memory stays bounded. stdin cannot be read
+        // twice: the model learns from its first flows. `--sample 0` holds the whole file.
         None => {
-            let (summary, rows) = read(&args.file, detect)?;
-            summary_counts = summary.counts.clone();
-            let m = fit(
-                &summary,
-                &rows,
-                &fit_options(&args.fit, &cfg.detect)?,
-                &args.file,
-            )?;
-            write(&m, &rows)?;
+            let mut opts = fit_options(&args.fit, &cfg.detect)?;
+            opts.sample = args.sample;
+            let input = Input::parse(&args.file);
+            summary_counts = match (&input, args.sample) {
+                (_, 0) => {
+                    let (summary, rows) = read(&args.file, detect)?;
+                    let m = fit(&summary, &rows, &opts, &args.file)?;
+                    write(&m, &rows)?;
+                    summary.counts
+                }
+                (Input::File(_), _) => {
+                    let (summary, sample) = read_sample(&input, detect, &mut opts)?;
+                    let m = fit(&summary, sample.items(), &opts, &args.file)?;
+                    let read = crate::flows::ingest::read_batches(
+                        &input,
+                        detect,
+                        BATCH,
+                        |_| Ok::<_, color_eyre::Report>(()),
+                        |rows| write(&m, &rows),
+                    )?;
+                    read.counts
+                }
+                (Input::Stdin, _) => score_stdin(&input, detect, &opts, &args.file, &mut write)?,
+            };
         }
     }
     progress.finish();
@@ -320,6 +345,89 @@ pub fn score(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<(
     );
     say_rejects(&args.file, &summary_counts);
     Ok(())
+}
+
+/// A seeded sample of `opts.sample` flows of a file, read once; the file's traffic rate goes
+/// into `opts` (the sample's own would be the sample's size over the file's span).
+fn read_sample(
+    input: &Input,
+    detect: &DetectOptions,
+    opts: &mut FitOptions,
+) -> Result<(crate::flows::ingest::ReadSummary, Reservoir<FlowRecord>)> {
+    let mut sample = Reservoir::new(opts.sample, opts.seed);
+    let mut rate = crate::learn::model::TrafficRate::default();
+    let progress = Progress::spinner("sampling");
+    let mut seen = 0u64;
+    let summary = crate::flows::ingest::read_batches(
+        input,
+        detect,
+        BATCH,
+        |_| Ok::<_, color_eyre::Report>(()),
+        |rows| {
+            seen += rows.len() as u64;
+            progress.set(seen);
+            for r in rows {
+                rate.add(r.ts);
+                sample.push(r);
+            }
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    if sample.is_empty() {
+        return Err(eyre!("{}: no flows to work with", input.display_name()));
+    }
+    opts.flows_per_hour = rate.per_hour();
+    Ok((summary, sample))
+}
+
+/// Scores stdin without a model: the first `opts.sample` flows are held and learnt from,
+/// then scored, and the rest are scored as they arrive.
+fn score_stdin(
+    input: &Input,
+    detect: &DetectOptions,
+    opts: &FitOptions,
+    file: &str,
+    write: &mut impl FnMut(&ModelSet, &[FlowRecord]) -> Result<()>,
+) -> Result<crate::flows::ingest::LineCounts> {
+    let schema = std::cell::OnceCell::new();
+    let mut head: Vec<FlowRecord> = Vec::new();
+    let mut model: Option<ModelSet> = None;
+    let fit_head = |schema: Option<&crate::flows::schema::Schema>, head: &[FlowRecord]| {
+        let refs: Vec<&FlowRecord> = head.iter().collect();
+        let schema = schema.ok_or_else(|| eyre!("{file}: no flows to work with"))?;
+        ModelSet::fit(schema, &refs, opts, &|_| {}, &Cancel::default())
+            .map_err(|e| eyre!("{file}: {e}"))
+    };
+    let summary = crate::flows::ingest::read_batches(
+        input,
+        detect,
+        BATCH,
+        |s| {
+            let _ = schema.set(s.clone());
+            Ok::<_, color_eyre::Report>(())
+        },
+        |rows| {
+            if let Some(m) = &model {
+                return write(m, &rows);
+            }
+            head.extend(rows);
+            if head.len() >= opts.sample {
+                let m = fit_head(schema.get(), &head)?;
+                write(&m, &std::mem::take(&mut head))?;
+                model = Some(m);
+            }
+            Ok(())
+        },
+    )?;
+    if model.is_none() {
+        if head.is_empty() {
+            return Err(eyre!("{file}: no flows to work with"));
+        }
+        let m = fit_head(schema.get(), &head)?;
+        write(&m, &head)?;
+    }
+    Ok(summary.counts)
 }
 
 /// The rows a command could not read, on stderr: how many and the first few with file and

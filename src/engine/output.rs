@@ -4,6 +4,8 @@
 
 use std::io::Write;
 
+use rayon::prelude::*;
+
 use crate::flows::schema::FlowRecord;
 use crate::learn::detect::DetectorKind;
 use crate::learn::model::{BatchScores, ModelSet};
@@ -198,14 +200,14 @@ fn io_error(e: csv::Error) -> std::io::Error {
     }
 }
 
-/// Where scored rows go: CSV through the csv crate (as the monitor's export), or JSON lines.
-enum Sink<W: Write> {
-    Csv(Box<csv::Writer<W>>),
-    JsonLines(W),
-}
+/// Rows rendered per task: a batch's rows are rendered on the pool in pieces of this many,
+/// then written in order.
+const RENDER_CHUNK: usize = 512;
 
+/// Scored rows as CSV through the csv crate (as the monitor's export), or as JSON lines.
 pub struct ScoreWriter<W: Write> {
-    sink: Sink<W>,
+    out: W,
+    format: OutputFormat,
     wrote_header: bool,
     bands: Bands,
     pub rows: u64,
@@ -215,10 +217,8 @@ pub struct ScoreWriter<W: Write> {
 impl<W: Write> ScoreWriter<W> {
     pub fn new(out: W, format: OutputFormat, bands: Bands) -> Self {
         ScoreWriter {
-            sink: match format {
-                OutputFormat::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(out))),
-                OutputFormat::JsonLines => Sink::JsonLines(out),
-            },
+            out,
+            format,
             wrote_header: false,
             bands,
             rows: 0,
@@ -226,6 +226,8 @@ impl<W: Write> ScoreWriter<W> {
         }
     }
 
+    /// Writes one scored batch. The rows (threat, top features, text) are rendered in parallel
+    /// and written in their order: rendering is most of the work once the scores exist.
     pub fn write_batch(
         &mut self,
         model: &ModelSet,
@@ -233,68 +235,115 @@ impl<W: Write> ScoreWriter<W> {
         batch: &BatchScores,
     ) -> std::io::Result<()> {
         let kinds = model.detectors.kinds();
-        for (i, flow) in flows.iter().enumerate() {
-            let verdict = &batch.verdicts[i];
-            let cal = batch.scores.calibrated.row(i);
-            let feats = batch.features.row(i);
-            let predicted = batch.predictions.as_ref().and_then(|p| p.get(i));
-            let threat = crate::learn::threat::assess(
-                &ThreatInput::of_flow(
-                    flow,
-                    Some(ModelEvidence::from_verdict(&kinds, verdict)),
-                    predicted.map(|p| p.attack_probability),
-                ),
-                &self.bands,
-            );
-            let top = model.top_features(feats.insert_axis(ndarray::Axis(0)), TOP_FEATURES);
-            let row = OutputRow {
-                kind: "flow",
-                line: flow.line,
-                ts: flow.ts,
-                src: flow.meta.src.as_deref(),
-                sport: flow.meta.sport,
-                dst: flow.meta.dst.as_deref(),
-                dport: flow.meta.dport,
-                proto: flow.meta.proto.as_deref(),
-                service: flow.meta.service.as_deref(),
-                state: flow.meta.state.as_deref(),
-                label: flow.label.as_ref().map(|l| &*l.class),
-                scores: cal.iter().map(|v| v.is_finite().then_some(*v)).collect(),
-                votes: verdict.votes.clone(),
-                consensus: verdict.score.is_finite().then_some(verdict.score),
-                flagged: verdict.flagged,
-                threat: Some(threat.score),
-                level: Some(threat.level.name()),
-                class: predicted.map(|p| &*p.class),
-                class_probability: predicted.map(|p| p.probability),
-                cluster: batch.clusters.as_ref().and_then(|c| c.get(i).copied()),
-                top_features: &top,
-                volume: String::new(),
-            };
-            match &mut self.sink {
-                Sink::Csv(w) => {
-                    if !self.wrote_header {
-                        w.write_record(header(&kinds)).map_err(io_error)?;
-                        self.wrote_header = true;
-                    }
-                    w.write_record(row.cells(kinds.len())).map_err(io_error)?;
-                }
-                Sink::JsonLines(out) => {
-                    serde_json::to_writer(&mut *out, &row.json(&kinds))?;
-                    out.write_all(b"\n")?;
-                }
-            }
-            self.rows += 1;
-            self.flagged += u64::from(verdict.flagged);
+        if self.format == OutputFormat::Csv && !self.wrote_header {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(header(&kinds)).map_err(io_error)?;
+            self.out
+                .write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+            self.wrote_header = true;
         }
+        let render = Render {
+            model,
+            kinds: &kinds,
+            flows,
+            batch,
+            bands: &self.bands,
+            format: self.format,
+        };
+        let starts: Vec<usize> = (0..flows.len()).step_by(RENDER_CHUNK).collect();
+        let parts: Vec<std::io::Result<Vec<u8>>> = starts
+            .into_par_iter()
+            .map(|lo| render.rows(lo..(lo + RENDER_CHUNK).min(flows.len())))
+            .collect();
+        for part in parts {
+            self.out.write_all(&part?)?;
+        }
+        self.rows += flows.len() as u64;
+        self.flagged += batch.verdicts.iter().filter(|v| v.flagged).count() as u64;
         Ok(())
     }
 
-    pub fn finish(self) -> std::io::Result<(u64, u64)> {
-        match self.sink {
-            Sink::Csv(mut w) => w.flush()?,
-            Sink::JsonLines(mut out) => out.flush()?,
-        }
+    pub fn finish(mut self) -> std::io::Result<(u64, u64)> {
+        self.out.flush()?;
         Ok((self.rows, self.flagged))
+    }
+}
+
+/// What rendering a batch's rows needs, shared by the pool's tasks.
+struct Render<'a> {
+    model: &'a ModelSet,
+    kinds: &'a [DetectorKind],
+    flows: &'a [&'a FlowRecord],
+    batch: &'a BatchScores,
+    bands: &'a Bands,
+    format: OutputFormat,
+}
+
+impl Render<'_> {
+    fn rows(&self, range: std::ops::Range<usize>) -> std::io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(range.len() * 256);
+        match self.format {
+            OutputFormat::Csv => {
+                let mut w = csv::Writer::from_writer(&mut buf);
+                for i in range {
+                    self.row(i, |row| w.write_record(row.cells(self.kinds.len())))
+                        .map_err(io_error)?;
+                }
+                w.flush()?;
+            }
+            OutputFormat::JsonLines => {
+                for i in range {
+                    self.row(i, |row| {
+                        serde_json::to_writer(&mut buf, &row.json(self.kinds))
+                    })?;
+                    buf.push(b'\n');
+                }
+            }
+        }
+        Ok(buf)
+    }
+
+    /// Builds row `i` and hands it to `emit` (the row borrows from locals of this call).
+    fn row<T>(&self, i: usize, emit: impl FnOnce(&OutputRow) -> T) -> T {
+        let (flow, batch) = (self.flows[i], self.batch);
+        let verdict = &batch.verdicts[i];
+        let cal = batch.scores.calibrated.row(i);
+        let feats = batch.features.row(i);
+        let predicted = batch.predictions.as_ref().and_then(|p| p.get(i));
+        let threat = crate::learn::threat::assess(
+            &ThreatInput::of_flow(
+                flow,
+                Some(ModelEvidence::from_verdict(self.kinds, verdict)),
+                predicted.map(|p| p.attack_probability),
+            ),
+            self.bands,
+        );
+        let top = self
+            .model
+            .top_features(feats.insert_axis(ndarray::Axis(0)), TOP_FEATURES);
+        emit(&OutputRow {
+            kind: "flow",
+            line: flow.line,
+            ts: flow.ts,
+            src: flow.meta.src.as_deref(),
+            sport: flow.meta.sport,
+            dst: flow.meta.dst.as_deref(),
+            dport: flow.meta.dport,
+            proto: flow.meta.proto.as_deref(),
+            service: flow.meta.service.as_deref(),
+            state: flow.meta.state.as_deref(),
+            label: flow.label.as_ref().map(|l| &*l.class),
+            scores: cal.iter().map(|v| v.is_finite().then_some(*v)).collect(),
+            votes: verdict.votes.clone(),
+            consensus: verdict.score.is_finite().then_some(verdict.score),
+            flagged: verdict.flagged,
+            threat: Some(threat.score),
+            level: Some(threat.level.name()),
+            class: predicted.map(|p| &*p.class),
+            class_probability: predicted.map(|p| p.probability),
+            cluster: batch.clusters.as_ref().and_then(|c| c.get(i).copied()),
+            top_features: &top,
+            volume: String::new(),
+        })
     }
 }

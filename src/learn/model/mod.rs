@@ -26,7 +26,7 @@ use crate::learn::classify::{Balance, CvOptions, Kind, Mode, Prediction, Trained
 use crate::learn::cluster::{Clustering, Projection};
 use crate::learn::detect::{
     Cancel, Cancelled, Consensus, ConsensusParams, DetectorKind, DetectorSet, Model, Scores,
-    Verdict,
+    Verdict, sample,
 };
 use crate::learn::features::{FeatureError, FeaturePipeline};
 
@@ -134,7 +134,17 @@ pub struct FitOptions {
     pub consensus: ConsensusParams,
     pub seed: u64,
     pub supervised: Supervised,
+    /// Fit the detectors on a seeded sample of at most this many training rows (0 = all);
+    /// the classifier still learns from every labelled row.
+    pub sample: usize,
+    /// The traffic's flows per hour when the training rows are a sample of it (the alert
+    /// budget's `alerts-per-hour`); else worked out from the training rows' times.
+    pub flows_per_hour: Option<f64>,
 }
+
+/// Rows the detectors of `flowtop train` and `flowtop score` learn from, as in the monitor's
+/// training window.
+pub const DEFAULT_FIT_SAMPLE: usize = 20_000;
 
 impl Default for FitOptions {
     fn default() -> Self {
@@ -147,19 +157,62 @@ impl Default for FitOptions {
                 mode: Mode::Binary,
                 balance: Balance::Weights,
             },
+            sample: 0,
+            flows_per_hour: None,
         }
     }
+}
+
+/// A seeded sample of `max` rows in file order, or None to use them all.
+fn sample_rows<'a>(rows: &[&'a FlowRecord], max: usize, seed: u64) -> Option<Vec<&'a FlowRecord>> {
+    if max == 0 || rows.len() <= max {
+        return None;
+    }
+    let mut picked = rand::seq::index::sample(&mut sample::rng(seed), rows.len(), max).into_vec();
+    picked.sort_unstable();
+    Some(picked.into_iter().map(|i| rows[i]).collect())
 }
 
 /// The training window's flows per hour, when at least two of its flows carry times and
 /// they span more than a second.
 fn flows_per_hour(train: &[&FlowRecord]) -> Option<f64> {
-    let times = train.iter().filter_map(|f| f.ts);
-    let (n, lo, hi) = times.fold(
-        (0usize, f64::INFINITY, f64::NEG_INFINITY),
-        |(n, lo, hi), t| (n + 1, lo.min(t), hi.max(t)),
-    );
-    (n >= 2 && hi - lo > 1.0).then(|| n as f64 / ((hi - lo) / 3600.0))
+    let mut rate = TrafficRate::default();
+    train.iter().for_each(|f| rate.add(f.ts));
+    rate.per_hour()
+}
+
+/// Flows per hour of a stream of flows, from the times they carry.
+#[derive(Debug, Clone, Copy)]
+pub struct TrafficRate {
+    timed: usize,
+    lo: f64,
+    hi: f64,
+}
+
+impl Default for TrafficRate {
+    fn default() -> Self {
+        TrafficRate {
+            timed: 0,
+            lo: f64::INFINITY,
+            hi: f64::NEG_INFINITY,
+        }
+    }
+}
+
+impl TrafficRate {
+    pub fn add(&mut self, ts: Option<f64>) {
+        if let Some(t) = ts {
+            self.timed += 1;
+            self.lo = self.lo.min(t);
+            self.hi = self.hi.max(t);
+        }
+    }
+
+    /// None with fewer than two timed flows, or when they span a second or less.
+    pub fn per_hour(&self) -> Option<f64> {
+        let span = self.hi - self.lo;
+        (self.timed >= 2 && span > 1.0).then(|| self.timed as f64 / (span / 3600.0))
+    }
 }
 
 /// Fits the classifier `opts` asks for; `Ok(None)` when the rows carry no labels at all.
@@ -215,6 +268,9 @@ impl ModelSet {
         cancel: &Cancel,
     ) -> Result<ModelSet, ModelFitError> {
         let start = Instant::now();
+        let all = train;
+        let sampled = sample_rows(all, opts.sample, opts.seed);
+        let train: &[&FlowRecord] = sampled.as_deref().unwrap_or(all);
         let pipeline = FeaturePipeline::fit(schema, train)?;
         let x = pipeline.transform(train);
         let detectors = DetectorSet::fit(x.view(), &opts.kinds, opts.seed, progress, cancel)?;
@@ -223,12 +279,14 @@ impl ModelSet {
             &detectors.kinds(),
             calibrated.view(),
             opts.consensus,
-            flows_per_hour(train),
+            opts.flows_per_hour.or_else(|| flows_per_hour(all)),
         );
         let projection = Projection::fit(x.view(), opts.seed).ok();
         cancel.check()?;
+        let x_all = sampled.is_some().then(|| pipeline.transform(all));
+        let x_labelled = x_all.as_ref().unwrap_or(&x);
         let (classifier, classifier_note) =
-            match fit_classifier(schema, &pipeline.names, x.view(), train, opts) {
+            match fit_classifier(schema, &pipeline.names, x_labelled.view(), all, opts) {
                 Ok(c) => (c, None),
                 Err(e) => (None, Some(e)),
             };

@@ -100,3 +100,20 @@ fn a_cancelled_fit_stops_before_its_remaining_detectors() {
         opts.kinds.len()
     );
 }
+
+#[test]
+fn a_sampled_fit_trains_the_detectors_on_the_sample_and_the_classifier_on_every_row() {
+    let (schema, rows) = load_fixture("tests/fixtures/nsl-kdd.csv");
+    let refs: Vec<&FlowRecord> = rows.iter().collect();
+    let opts = FitOptions {
+        sample: 40,
+        ..FitOptions::default()
+    };
+    let m = ModelSet::fit(&schema, &refs, &opts, &|_| {}, &Cancel::default()).expect("fits");
+    assert_eq!(m.trained_rows, 40);
+    let c = m.classifier.as_ref().expect("the fixture is labelled");
+    assert_eq!(c.labelled_rows, rows.len());
+    // The same seed picks the same sample.
+    let again = ModelSet::fit(&schema, &refs, &opts, &|_| {}, &Cancel::default()).expect("fits");
+    assert_eq!(m.score(&refs).verdicts, again.score(&refs).verdicts);
+}
