@@ -39,7 +39,7 @@ fn init_logging(path: Option<&std::path::Path>) -> Result<()> {
 
 fn detect_options(cfg: &Config, args: &InputArgs) -> Result<DetectOptions> {
     cfg.input
-        .detect_options(args.format.as_deref(), &args.map)
+        .detect_options(args.format, &args.map)
         .map_err(|e| eyre!(e))
 }
 
@@ -49,7 +49,7 @@ fn monitor(
     cfg: &Config,
     file: &str,
     mode: IngestMode,
-    speed: Option<&str>,
+    speed: Option<flowtop::cli::values::SpeedChoice>,
     args: &MonitorArgs,
 ) -> Result<ExitCode> {
     let log = flowtop::cli::monitor::log_path(cli.log_file.as_deref());
@@ -86,7 +86,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &cfg,
             &a.file,
             IngestMode::Replay,
-            Some(a.speed.as_deref().unwrap_or("auto")),
+            Some(a.speed.unwrap_or(flowtop::cli::values::SpeedChoice::Auto)),
             &a.monitor,
         ),
         Command::Tail(a) => monitor(
@@ -107,8 +107,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Forecast(a) => {
             let opts = detect_options(&cfg, &a.input)?;
-            let series = flowtop::cli::forecast::parse_series(&a.series).map_err(|e| eyre!(e))?;
-            let bucket = flowtop::cli::forecast::parse_duration(&a.bucket).map_err(|e| eyre!(e))?;
+            let (series, bucket) = (a.series, a.bucket);
             if a.horizon == 0 {
                 return Err(eyre!("--horizon must be at least 1"));
             }

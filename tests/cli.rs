@@ -122,9 +122,11 @@ fn print_config_is_a_valid_config() {
 
 #[test]
 fn bad_format_and_map_are_explained() {
+    // A value outside a closed set is a usage error (exit 2) naming the allowed values.
     let (code, _, stderr) = flowtop(&["inspect", "--format", "pcap", "tests/fixtures/nfdump.csv"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(stderr.contains("unknown format 'pcap'"), "{stderr}");
+    assert!(stderr.contains("zeek-conn"), "{stderr}");
     let (code, _, stderr) = flowtop(&[
         "inspect",
         "--map",
@@ -182,18 +184,24 @@ fn eval_supervised_json_has_the_models_the_choice_and_the_evidence() {
 
 #[test]
 fn bad_classifier_flags_fail_before_any_work() {
-    for (args, expect) in [
-        (&["--folds", "1"][..], "--folds must be at least 2"),
-        (&["--balance", "magic"][..], "unknown --balance 'magic'"),
+    // Values outside a closed set are usage errors (exit 2), found before the file is read.
+    for (args, expect, exit) in [
+        (&["--folds", "1"][..], "--folds must be at least 2", 1),
+        (
+            &["--balance", "magic"][..],
+            "unknown balance 'magic'; use none, weights or smote",
+            2,
+        ),
         (
             &["--classifiers", "xgboost"][..],
-            "unknown classifier 'xgboost'",
+            "unknown classifier 'xgboost'; known: random-forest",
+            2,
         ),
     ] {
         let mut a = vec!["eval", "sample-data/cicids2017-sample.csv", "--supervised"];
         a.extend_from_slice(args);
         let (code, _, stderr) = flowtop(&a);
-        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(code, exit, "{args:?}");
         assert!(stderr.contains(expect), "{args:?}: {stderr}");
     }
     let (code, _, stderr) = flowtop(&[

@@ -4,6 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use super::values::{self, ColorWhen, FormatChoice, SpeedChoice};
+use crate::engine::SeriesKind;
+use crate::learn::classify::{Balance, Kind};
+use crate::learn::detect::DetectorKind;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "flowtop",
@@ -58,8 +63,8 @@ pub enum Command {
 pub struct ModelArgs {
     /// Detectors to run (comma-separated): iforest, lof, ocsvm, dbscan, kmeans, zscore,
     /// autoencoder, hbos, ecod. Default: all.
-    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
-    pub detectors: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…", value_parser = values::detector)]
+    pub detectors: Vec<DetectorKind>,
     /// Calibrated score at which a detector votes (default 0.95: its top 5 % of training).
     #[arg(long, value_name = "P")]
     pub threshold: Option<f64>,
@@ -132,11 +137,11 @@ pub struct ClassifyArgs {
     #[arg(long)]
     pub multiclass: bool,
     /// Class imbalance handling: none, weights (each class weighs the same) or smote.
-    #[arg(long, default_value = "weights", value_name = "HOW")]
-    pub balance: String,
+    #[arg(long, default_value = "weights", value_name = "HOW", value_parser = values::balance)]
+    pub balance: Balance,
     /// Classifiers to compare (comma-separated): random-forest, mlp, svm. Default: all.
-    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
-    pub classifiers: Vec<String>,
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…", value_parser = values::classifier)]
+    pub classifiers: Vec<Kind>,
     /// Keep only the N most useful features (recursive elimination with a forest).
     #[arg(long, value_name = "N")]
     pub select: Option<usize>,
@@ -193,8 +198,8 @@ pub struct ScoreArgs {
 #[derive(Debug, Args, Clone, Default)]
 pub struct InputArgs {
     /// Format: auto, cicflowmeter, nsl-kdd, unsw-nb15, zeek-conn, argus, nfdump, csv.
-    #[arg(long, value_name = "FORMAT")]
-    pub format: Option<String>,
+    #[arg(long, value_name = "FORMAT", value_parser = values::format)]
+    pub format: Option<FormatChoice>,
     /// Column roles, e.g. `--map timestamp=time,label=y,fwd-bytes=bytes_sent` (repeatable).
     #[arg(long, value_name = "ROLE=COLUMN,…")]
     pub map: Vec<String>,
@@ -285,8 +290,8 @@ pub struct MonitorArgs {
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
     /// Colour: auto (off when NO_COLOR is set), always, never.
-    #[arg(long, value_name = "WHEN", default_value = "auto")]
-    pub color: String,
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     /// ASCII-only glyphs and borders.
     #[arg(long)]
     pub ascii: bool,
@@ -304,12 +309,12 @@ pub struct MonitorArgs {
     pub retrain_every: Option<usize>,
     /// Width of the series buckets, e.g. 1s, 10s, 5m (default: 1s when following live
     /// traffic, sized to the capture's span otherwise).
-    #[arg(long, value_name = "DURATION")]
-    pub bucket: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = values::duration)]
+    pub bucket: Option<f64>,
     /// How long a bucket stays open for rows that arrive late, in flow time (default 60s);
     /// later rows are counted and left out of the series.
-    #[arg(long, value_name = "DURATION")]
-    pub lateness: Option<String>,
+    #[arg(long, value_name = "DURATION", value_parser = values::duration)]
+    pub lateness: Option<f64>,
     /// A flow whose bucket has already passed its forecast's upper bound (flows, bytes,
     /// packets or distinct hosts) gets one more vote towards the consensus.
     #[arg(long)]
@@ -326,8 +331,8 @@ pub struct ReplayArgs {
     pub file: String,
     /// Replay speed: a multiple of real time (flows without timestamps: 100 rows/s at 1), max,
     /// or auto (the default: the capture plays in about two minutes).
-    #[arg(long, value_name = "N|max|auto")]
-    pub speed: Option<String>,
+    #[arg(long, value_name = "N|max|auto", value_parser = values::speed)]
+    pub speed: Option<SpeedChoice>,
     #[command(flatten)]
     pub monitor: MonitorArgs,
 }
@@ -379,11 +384,11 @@ pub struct ForecastArgs {
     pub file: String,
     /// flows, bytes, packets, sources, destinations (distinct addresses per bucket) or
     /// anomalies (the consensus flags of a model fitted on the file).
-    #[arg(long, default_value = "flows")]
-    pub series: String,
+    #[arg(long, default_value = "flows", value_parser = values::series)]
+    pub series: SeriesKind,
     /// Bucket width: seconds, or 30s, 10m, 1h.
-    #[arg(long, default_value = "60s")]
-    pub bucket: String,
+    #[arg(long, default_value = "60s", value_parser = values::duration)]
+    pub bucket: f64,
     /// Buckets held out and forecast.
     #[arg(long, default_value_t = 30)]
     pub horizon: usize,

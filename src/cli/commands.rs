@@ -26,18 +26,13 @@ pub fn check_warmup(warmup: Option<usize>) -> Result<()> {
 
 /// Command line over config file over defaults.
 pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
-    let names: &[String] = if !args.detectors.is_empty() {
-        &args.detectors
-    } else {
-        cfg.detectors.as_deref().unwrap_or(&[])
-    };
-    let kinds = if names.is_empty() {
-        DetectorKind::ALL.to_vec()
-    } else {
-        names
+    let kinds = match (&args.detectors[..], cfg.detectors.as_deref()) {
+        ([], None | Some([])) => DetectorKind::ALL.to_vec(),
+        ([], Some(names)) => names
             .iter()
-            .map(|n| DetectorKind::parse_named(n).map_err(|e| eyre!(e)))
-            .collect::<Result<Vec<_>>>()?
+            .map(|n| DetectorKind::parse_named(n).map_err(|e| eyre!("[detect] detectors: {e}")))
+            .collect::<Result<Vec<_>>>()?,
+        (kinds, _) => kinds.to_vec(),
     };
     let mut consensus = ConsensusParams::default();
     if let Some(t) = args.threshold.or(cfg.threshold) {
@@ -495,23 +490,11 @@ pub fn cv_options(args: &ClassifyArgs, seed: u64) -> Result<CvOptions> {
     if args.folds < 2 {
         return Err(eyre!("--folds must be at least 2, got {}", args.folds));
     }
-    let balance = classify::Balance::parse(&args.balance).ok_or_else(|| {
-        eyre!(
-            "unknown --balance '{}'; use none, weights or smote",
-            args.balance
-        )
-    })?;
+    let balance = args.balance;
     let kinds = if args.classifiers.is_empty() {
         classify::Kind::ALL.to_vec()
     } else {
-        args.classifiers
-            .iter()
-            .map(|n| {
-                classify::Kind::parse(n.trim()).ok_or_else(|| {
-                    eyre!("unknown classifier '{n}'; known: random-forest, mlp, svm")
-                })
-            })
-            .collect::<Result<Vec<_>>>()?
+        args.classifiers.clone()
     };
     if args.select == Some(0) {
         return Err(eyre!("--select needs at least one feature"));

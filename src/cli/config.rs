@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::flows::schema::{ColumnMap, DetectOptions, Format, MapRole};
+use crate::flows::schema::{ColumnMap, DetectOptions, MapRole};
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -229,7 +229,7 @@ fn check_values(cfg: &Config) -> Result<(), (&'static str, &'static str, String)
     }
     for (key, v) in [("bucket", &e.bucket), ("lateness", &e.lateness)] {
         if let Some(v) = v {
-            crate::cli::forecast::parse_duration(v).map_err(|m| ("engine", key, m))?;
+            crate::cli::values::duration(v).map_err(|m| ("engine", key, m))?;
         }
     }
     let d = &cfg.detect;
@@ -285,13 +285,13 @@ impl InputConfig {
     /// Detection options from this config with the command line on top (CLI wins).
     pub fn detect_options(
         &self,
-        cli_format: Option<&str>,
+        cli_format: Option<crate::cli::values::FormatChoice>,
         cli_map: &[String],
     ) -> Result<DetectOptions, String> {
-        let format = match cli_format.or(self.format.as_deref()) {
-            None => None,
-            Some(f) if f.eq_ignore_ascii_case("auto") => None,
-            Some(f) => Some(Format::parse(f)?),
+        let format = match (cli_format, &self.format) {
+            (Some(choice), _) => choice.0,
+            (None, Some(f)) => crate::cli::values::format(f)?.0,
+            (None, None) => None,
         };
         let mut map = ColumnMap::default();
         for (role, cols) in &self.map {
@@ -447,9 +447,14 @@ mod tests {
         .expect("valid");
         let o = cfg
             .input
-            .detect_options(Some("nfdump"), &["timestamp=t".to_string()])
+            .detect_options(
+                Some(crate::cli::values::FormatChoice(Some(
+                    crate::flows::schema::Format::Nfdump,
+                ))),
+                &["timestamp=t".to_string()],
+            )
             .expect("options");
-        assert_eq!(o.format, Some(Format::Nfdump));
+        assert_eq!(o.format, Some(crate::flows::schema::Format::Nfdump));
         assert_eq!(o.map.entries.len(), 4);
         assert_eq!(
             o.map.entries[3],

@@ -14,34 +14,6 @@ use crate::flows::source::Input;
 use crate::learn::forecast::{Step, auto_forecast};
 use crate::learn::model::{FitOptions, ModelSet};
 
-/// `--series`: one of the monitor's series.
-pub fn parse_series(s: &str) -> Result<SeriesKind, String> {
-    SeriesKind::parse(s).ok_or_else(|| {
-        let names: Vec<&str> = SeriesKind::ALL.iter().map(|k| k.name()).collect();
-        format!("--series is one of {}, not '{s}'", names.join(", "))
-    })
-}
-
-/// `60`, `60s`, `10m`, `1h` → seconds.
-pub fn parse_duration(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let (num, unit) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
-        Some((i, _)) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let factor = match unit {
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        "d" => 86400.0,
-        _ => return Err(format!("'{s}': use seconds, or a number with s, m, h or d")),
-    };
-    match num.parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(v * factor),
-        _ => Err(format!("'{s}' is not a positive duration")),
-    }
-}
-
 #[derive(Debug, Serialize)]
 pub struct Point {
     pub t: f64,

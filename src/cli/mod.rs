@@ -9,3 +9,4 @@ pub mod forecast;
 pub mod inspect;
 pub mod monitor;
 pub mod progress;
+pub mod values;

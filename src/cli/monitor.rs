@@ -9,6 +9,7 @@ use color_eyre::eyre::{Result, eyre};
 
 use crate::cli::args::MonitorArgs;
 use crate::cli::config::Config;
+use crate::cli::values::{self, ColorWhen, SpeedChoice};
 use crate::engine::EngineConfig;
 use crate::flows::ingest::live::{IngestConfig, IngestMode};
 use crate::flows::schema::DetectOptions;
@@ -21,7 +22,7 @@ use crate::monitor::theme::Theme;
 pub fn prepare(
     file: &str,
     mode: IngestMode,
-    speed: Option<&str>,
+    speed: Option<SpeedChoice>,
     args: &MonitorArgs,
     cfg: &Config,
     log: Option<String>,
@@ -29,7 +30,7 @@ pub fn prepare(
     let input = Input::parse(file);
     let detect = cfg
         .input
-        .detect_options(args.input.format.as_deref(), &args.input.map)
+        .detect_options(args.input.format, &args.input.map)
         .map_err(|e| eyre!(e))?;
     if let Input::File(p) = &input {
         match std::fs::File::open(p) {
@@ -42,8 +43,8 @@ pub fn prepare(
         }
     }
     let speed = match speed {
-        Some(s) if s.trim().eq_ignore_ascii_case("auto") => auto_speed(&input, &detect),
-        Some(s) => Speed::parse(s).map_err(|e| eyre!(e))?,
+        Some(SpeedChoice::Auto) => auto_speed(&input, &detect),
+        Some(SpeedChoice::Fixed(s)) => s,
         None => Speed::Max,
     };
     let theme_name = args
@@ -53,15 +54,10 @@ pub fn prepare(
         .unwrap_or_else(|| "dark".into());
     let mut theme = Theme::load(&theme_name).map_err(|e| eyre!(e))?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let colour = match args.color.as_str() {
-        "always" => true,
-        "never" => false,
-        "auto" => !no_color,
-        other => {
-            return Err(eyre!(
-                "--color must be auto, always or never, not '{other}'"
-            ));
-        }
+    let colour = match args.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => !no_color,
     };
     if !colour {
         theme = theme.without_colour();
@@ -71,17 +67,18 @@ pub fn prepare(
         Some(p) => Some(crate::learn::model::load(p, None)?),
         None => None,
     };
-    let duration = |flag: &str, v: Option<&String>| -> Result<Option<f64>> {
-        v.map(|v| crate::cli::forecast::parse_duration(v).map_err(|e| eyre!("{flag}: {e}")))
+    // The config's durations were checked when it was read.
+    let configured = |key: &str, v: &Option<String>| -> Result<Option<f64>> {
+        v.as_deref()
+            .map(|v| values::duration(v).map_err(|e| eyre!("[engine] {key}: {e}")))
             .transpose()
     };
-    let bucket = duration(
-        "--bucket",
-        args.bucket.as_ref().or(cfg.engine.bucket.as_ref()),
-    )?;
-    let lateness = duration(
-        "--lateness",
-        args.lateness.as_ref().or(cfg.engine.lateness.as_ref()),
+    let bucket = args
+        .bucket
+        .map_or_else(|| configured("bucket", &cfg.engine.bucket), |b| Ok(Some(b)))?;
+    let lateness = args.lateness.map_or_else(
+        || configured("lateness", &cfg.engine.lateness),
+        |l| Ok(Some(l)),
     )?;
     crate::cli::commands::check_warmup(args.warmup)?;
     let mut ingest = IngestConfig::new(input, mode);
