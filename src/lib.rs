@@ -11,13 +11,16 @@
 //!   terminal handling and the event loop.
 //! - [`cli`]: the command line — typed options, the config file, one module per subcommand.
 //!
-//! [`sanitize`] and [`panic`] are used by all of them: escaping input text for terminals and
-//! spreadsheets, and remembering a worker thread's panic.
+//! [`sanitize`], [`panic`], [`progress`] and [`files`] serve all of them: escaping input text
+//! for terminals and spreadsheets, remembering a worker thread's panic, progress bars on
+//! stderr, and bounded reads of config, theme and model files.
 
 pub mod cli;
 pub mod engine;
+pub mod files;
 pub mod flows;
 pub mod learn;
 pub mod monitor;
 pub mod panic;
+pub mod progress;
 pub mod sanitize;

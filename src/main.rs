@@ -5,11 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 
-use flowtop::cli::args::{BenchWhat, Cli, Command, InputArgs, MonitorArgs};
+use flowtop::cli::args::{Cli, Command, MonitorArgs};
 use flowtop::cli::config::{self, Config};
+use flowtop::cli::detect_options;
 use flowtop::flows::ingest::live::IngestMode;
-use flowtop::flows::schema::DetectOptions;
-use flowtop::flows::source::Input;
 
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
@@ -35,12 +34,6 @@ fn init_logging(path: Option<&std::path::Path>) -> Result<()> {
         Some(p) => flowtop::panic::log_to(p).map_err(|e| eyre!(e)),
         None => Ok(()),
     }
-}
-
-fn detect_options(cfg: &Config, args: &InputArgs) -> Result<DetectOptions> {
-    cfg.input
-        .detect_options(args.format, &args.map)
-        .map_err(|e| eyre!(e))
 }
 
 /// The full-screen monitor: everything is checked, then the terminal is taken.
@@ -106,153 +99,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Forecast(a) => {
-            let opts = detect_options(&cfg, &a.input)?;
-            let (series, bucket) = (a.series, a.bucket);
-            if a.horizon == 0 {
-                return Err(eyre!("--horizon must be at least 1"));
-            }
-            let r = flowtop::cli::forecast::run(
-                &Input::parse(&a.file),
-                &opts,
-                series,
-                bucket,
-                a.horizon,
-                a.runs,
-            )
-            .map_err(|e| eyre!(e))?;
-            if a.json {
-                flowtop::sanitize::print_json(&r)?;
-            } else {
-                flowtop::out!("{}", flowtop::cli::forecast::render_text(&r))?;
-            }
+            flowtop::cli::forecast::command(a, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Threat(a) => {
-            flowtop::cli::commands::threat(a, &cfg)?;
+            flowtop::cli::threat::run(a, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect(args) => {
-            let opts = detect_options(&cfg, &args.input)?;
-            let mut failed = false;
-            for file in &args.files {
-                match flowtop::cli::inspect::inspect(&Input::parse(file), &opts) {
-                    Ok(report) if args.json => flowtop::sanitize::print_json(&report)?,
-                    Ok(report) => flowtop::out!("{}", flowtop::cli::inspect::render_text(&report))?,
-                    Err(e) => {
-                        flowtop::errln!("flowtop: {e}");
-                        failed = true;
-                    }
-                }
-            }
-            Ok(if failed {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
+        Command::Inspect(args) => Ok(if flowtop::cli::inspect::command(args, &cfg)? {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }),
+        Command::Bench(b) => {
+            flowtop::cli::bench::run(&b.what, &cfg)?;
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Bench(b) => match &b.what {
-            BenchWhat::Parse {
-                file,
-                runs,
-                json,
-                input,
-            } => {
-                let opts = detect_options(&cfg, input)?;
-                let r = flowtop::cli::bench::parse::parse(&Input::parse(file), &opts, *runs)?;
-                if *json {
-                    flowtop::sanitize::print_json(&r)?;
-                } else {
-                    flowtop::outln!(
-                        "{}: {} rows ({} rejected), {:.1} MB in {:.3} s (best of {}; median {:.3} s): {:.0} rows/s, {:.1} MB/s",
-                        r.file,
-                        r.rows,
-                        r.rejected,
-                        r.bytes as f64 / 1e6,
-                        r.best_s,
-                        r.runs_s.len(),
-                        r.median_s,
-                        r.rows_per_s,
-                        r.mb_per_s
-                    )?;
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            BenchWhat::Render {
-                file,
-                width,
-                height,
-                frames,
-                json,
-                input,
-            } => {
-                let opts = detect_options(&cfg, input)?;
-                let r = flowtop::cli::bench::render::run(
-                    &Input::parse(file),
-                    &opts,
-                    *width,
-                    *height,
-                    *frames,
-                )
-                .map_err(|e| eyre!(e))?;
-                if *json {
-                    flowtop::sanitize::print_json(&r)?;
-                } else {
-                    flowtop::out!("{}", flowtop::cli::bench::render::render_text(&r))?;
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            BenchWhat::Soak {
-                file,
-                flows,
-                json,
-                input,
-            } => {
-                let opts = detect_options(&cfg, input)?;
-                let r = flowtop::cli::bench::soak::run(&Input::parse(file), &opts, *flows)
-                    .map_err(|e| eyre!(e))?;
-                if *json {
-                    flowtop::sanitize::print_json(&r)?;
-                } else {
-                    flowtop::out!("{}", flowtop::cli::bench::soak::render_text(&r))?;
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            BenchWhat::Model {
-                file,
-                window,
-                runs,
-                json,
-                model,
-                input,
-            } => {
-                let opts = detect_options(&cfg, input)?;
-                let fit = flowtop::cli::commands::fit_options(model, &cfg.detect)?;
-                let r = flowtop::cli::bench::model::run(
-                    &Input::parse(file),
-                    &opts,
-                    &fit,
-                    *window,
-                    *runs,
-                )
-                .map_err(|e| eyre!(e))?;
-                if *json {
-                    flowtop::sanitize::print_json(&r)?;
-                } else {
-                    flowtop::out!("{}", flowtop::cli::bench::model::render_text(&r))?;
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-        },
         Command::Eval(args) => {
-            flowtop::cli::commands::eval(args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            flowtop::cli::eval::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Train(args) => {
-            flowtop::cli::commands::train(args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            flowtop::cli::train::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Score(args) => {
-            flowtop::cli::commands::score(args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            flowtop::cli::score::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::PrintConfig => {

@@ -34,7 +34,7 @@ fn read(
     flowtop::learn::eval::read_flows(
         &Input::File(dir.join(file)),
         &DetectOptions::default(),
-        &flowtop::cli::progress::Progress::hidden(),
+        &flowtop::progress::Progress::hidden(),
     )
     .unwrap_or_else(|e| panic!("{file}: {e}"))
 }

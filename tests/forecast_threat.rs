@@ -49,15 +49,18 @@ fn forecast_json_scores_the_held_out_tail() {
 
 #[test]
 fn forecast_refuses_files_without_time_and_bad_options() {
-    for (args, says) in [
-        (&["sample-data/cicids2017-sample.csv"][..], "no timestamps"),
+    // Bad option values are usage errors (exit 2); files that cannot be forecast exit 1.
+    for (args, says, exit) in [
+        (&["sample-data/cicids2017-sample.csv"][..], "no timestamps", 1),
         (
             &["sample-data/trickbot-conn.log", "--bucket", "soon"],
             "'soon'",
+            2,
         ),
         (
             &["sample-data/trickbot-conn.log", "--series", "pkts"],
             "--series",
+            2,
         ),
         (
             &[
@@ -66,13 +69,14 @@ fn forecast_refuses_files_without_time_and_bad_options() {
                 "sources",
             ],
             "carry no addresses",
+            1,
         ),
     ] {
         let all: Vec<&str> = std::iter::once("forecast")
             .chain(args.iter().copied())
             .collect();
         let (code, _, err) = flowtop(&all);
-        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(code, exit, "{args:?}");
         assert!(err.contains(says), "{args:?}: {err}");
     }
 }

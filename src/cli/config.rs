@@ -166,30 +166,7 @@ const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// Reads a config file that is a regular file of bounded size: `/dev/zero` would be read
 /// until memory ran out, and a FIFO would block forever.
 fn read_bounded(path: &Path) -> std::io::Result<String> {
-    read_regular(path, MAX_CONFIG_BYTES)
-}
-
-/// Reads a regular file of at most `max` bytes as text (config, theme and model files).
-pub fn read_regular(path: &Path, max: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(max + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > max {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("larger than the {} KiB this file may be", max >> 10),
-        ));
-    }
-    Ok(text)
+    crate::files::read_regular(path, MAX_CONFIG_BYTES)
 }
 
 pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {

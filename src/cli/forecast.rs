@@ -308,6 +308,33 @@ pub fn render_text(r: &ForecastReport) -> String {
     out
 }
 
+/// `flowtop forecast`: fits, scores on the held-out tail, prints.
+pub fn command(
+    a: &crate::cli::args::ForecastArgs,
+    cfg: &crate::cli::config::Config,
+) -> color_eyre::Result<()> {
+    use color_eyre::eyre::eyre;
+    let opts = crate::cli::detect_options(cfg, &a.input)?;
+    if a.horizon == 0 {
+        return Err(eyre!("--horizon must be at least 1"));
+    }
+    let r = run(
+        &Input::parse(&a.file),
+        &opts,
+        a.series,
+        a.bucket,
+        a.horizon,
+        a.runs,
+    )
+    .map_err(|e| eyre!(e))?;
+    if a.json {
+        crate::sanitize::print_json(&r)?;
+    } else {
+        crate::out!("{}", render_text(&r))?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,6 +131,26 @@ pub fn format_duration(secs: f64) -> String {
     }
 }
 
+/// `flowtop inspect`: reports every file; false when one could not be read (each is said).
+pub fn command(
+    args: &crate::cli::args::InspectArgs,
+    cfg: &crate::cli::config::Config,
+) -> color_eyre::Result<bool> {
+    let opts = crate::cli::detect_options(cfg, &args.input)?;
+    let mut all_read = true;
+    for file in &args.files {
+        match inspect(&Input::parse(file), &opts) {
+            Ok(report) if args.json => crate::sanitize::print_json(&report)?,
+            Ok(report) => crate::out!("{}", render_text(&report))?,
+            Err(e) => {
+                crate::errln!("flowtop: {e}");
+                all_read = false;
+            }
+        }
+    }
+    Ok(all_read)
+}
+
 /// The human-readable report.
 pub fn render_text(r: &InspectReport) -> String {
     let mut o = String::new();

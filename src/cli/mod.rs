@@ -1,12 +1,26 @@
-//! The command line: `args` are the typed options, `config` the config file, and one module
-//! per subcommand (`commands` holds eval, train, score and threat).
+//! The command line: `args` are the typed options (`values` parses the closed sets), `config`
+//! the config file, `fit` what the fitting commands share, and one module per subcommand.
 
 pub mod args;
 pub mod bench;
-pub mod commands;
 pub mod config;
+pub mod eval;
+pub mod fit;
 pub mod forecast;
 pub mod inspect;
 pub mod monitor;
-pub mod progress;
+pub mod score;
+pub mod threat;
+pub mod train;
 pub mod values;
+
+use color_eyre::eyre::{Result, eyre};
+
+use crate::flows::schema::DetectOptions;
+
+/// How input files are read: the command line over the config file.
+pub fn detect_options(cfg: &config::Config, args: &args::InputArgs) -> Result<DetectOptions> {
+    cfg.input
+        .detect_options(args.format, &args.map)
+        .map_err(|e| eyre!(e))
+}

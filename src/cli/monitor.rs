@@ -80,7 +80,7 @@ pub fn prepare(
         || configured("lateness", &cfg.engine.lateness),
         |l| Ok(Some(l)),
     )?;
-    crate::cli::commands::check_warmup(args.warmup)?;
+    crate::cli::fit::check_warmup(args.warmup)?;
     let mut ingest = IngestConfig::new(input, mode);
     ingest.speed = speed;
     ingest.detect = detect;
@@ -93,7 +93,7 @@ pub fn prepare(
                     ..crate::learn::classify::CvOptions::default()
                 },
             ),
-            ..crate::cli::commands::fit_options(&args.fit, &cfg.detect)?
+            ..crate::cli::fit::fit_options(&args.fit, &cfg.detect)?
         },
         warmup: args
             .warmup

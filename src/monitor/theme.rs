@@ -76,7 +76,7 @@ impl Theme {
                 names.join(", ")
             ));
         }
-        let text = crate::cli::config::read_regular(path, 1 << 20)
+        let text = crate::files::read_regular(path, 1 << 20)
             .map_err(|e| format!("{name_or_path}: cannot read the theme: {e}"))?;
         parse(&text, name_or_path)
     }

@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::cli::progress::Progress;
 use crate::flows::schema::{DetectOptions, FlowRecord};
 use crate::flows::source::Input;
 use crate::learn::eval::read_flows;
 use crate::learn::model::{FitOptions, ModelSet};
+use crate::progress::Progress;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StageSpeed {

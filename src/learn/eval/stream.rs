@@ -7,12 +7,12 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::cli::progress::Progress;
 use crate::engine::{Engine, EngineConfig};
 use crate::flows::schema::DetectOptions;
 use crate::flows::source::Input;
 use crate::learn::metrics::{average_precision, roc_auc};
 use crate::learn::model::FitOptions;
+use crate::progress::Progress;
 
 use super::{EvalError, read_flows};
 

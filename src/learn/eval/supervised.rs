@@ -6,10 +6,10 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::{EvalError, read_flows_shown};
-use crate::cli::progress::Progress;
 use crate::flows::schema::{DetectOptions, FlowRecord};
 use crate::flows::source::Input;
 use crate::learn::classify::{CvOptions, CvReport, cross_validate};
+use crate::progress::Progress;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SupervisedReport {

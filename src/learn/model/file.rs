@@ -130,12 +130,11 @@ fn process_alive(_pid: u32) -> bool {
 /// one it was trained on.
 pub fn load(path: &Path, expected: Option<&SchemaFingerprint>) -> Result<ModelSet, ModelFileError> {
     let p = path.display().to_string();
-    let text = crate::cli::config::read_regular(path, MAX_MODEL_BYTES).map_err(|source| {
-        ModelFileError::Io {
+    let text =
+        crate::files::read_regular(path, MAX_MODEL_BYTES).map_err(|source| ModelFileError::Io {
             path: p.clone(),
             source,
-        }
-    })?;
+        })?;
     let not_model = |detail: String| ModelFileError::NotAModel {
         path: p.clone(),
         detail,

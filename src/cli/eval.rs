@@ -1,0 +1,79 @@
+//! `flowtop eval`: fit on part of a file, score the rest, measure against its labels.
+
+use color_eyre::eyre::{Result, eyre};
+
+use super::fit::{check_warmup, cv_options, fit_options};
+use crate::cli::args::EvalArgs;
+use crate::cli::config::Config;
+use crate::flows::schema::DetectOptions;
+use crate::flows::source::Input;
+use crate::learn::eval::{self, EvalOptions};
+use crate::learn::model;
+
+pub fn run(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> {
+    if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
+        return Err(eyre!(
+            "--train-fraction must be between 0 and 1 (exclusive), got {}",
+            args.train_fraction
+        ));
+    }
+    let fit = fit_options(&args.model, &cfg.detect)?;
+    let input = Input::parse(&args.file);
+    if args.supervised {
+        let opts = cv_options(&args.classify, fit.seed)?;
+        let r = eval::supervised::run(&input, detect, &opts)?;
+        if args.json {
+            crate::sanitize::print_json(&r)?;
+        } else {
+            crate::out!("{}", eval::supervised::render_text(&r))?;
+        }
+        return Ok(());
+    }
+    if args.stream {
+        check_warmup(args.warmup)?;
+        let opts = eval::stream::StreamOptions {
+            fit,
+            warmup: args.warmup.or(cfg.engine.warmup).unwrap_or(2000),
+            retrain_every: args
+                .retrain_every
+                .or(cfg.engine.retrain_every)
+                .unwrap_or(5000),
+            window: cfg
+                .engine
+                .window
+                .unwrap_or(crate::cli::config::defaults::WINDOW),
+        };
+        let r = eval::stream::run(&input, detect, &opts)?;
+        if args.json {
+            crate::sanitize::print_json(&r)?;
+        } else {
+            crate::out!("{}", eval::stream::render_text(&r))?;
+        }
+        return Ok(());
+    }
+    let opts = EvalOptions {
+        train_fraction: args.train_fraction,
+        fit,
+        export_split: args.export_split.clone(),
+        attack_share: args.attack_share,
+        model: args
+            .saved
+            .as_ref()
+            .map(|p| model::load(p, None).map(|m| (p.display().to_string(), m)))
+            .transpose()?,
+    };
+    if let Some(a) = args.attack_share
+        && !(a > 0.0 && a < 1.0)
+    {
+        return Err(eyre!(
+            "--attack-share must be between 0 and 1 (exclusive), got {a}"
+        ));
+    }
+    let report = eval::eval(&input, detect, &opts)?;
+    if args.json {
+        crate::sanitize::print_json(&report)?;
+    } else {
+        crate::out!("{}", eval::render_text(&report))?;
+    }
+    Ok(())
+}

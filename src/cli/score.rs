@@ -1,0 +1,192 @@
+//! `flowtop score`: every flow of a file with its scores, votes, flag, threat and class.
+
+use std::io::Write;
+
+use color_eyre::eyre::{Result, eyre};
+
+use super::fit::{fit, fit_options, read, say_rejects};
+use crate::cli::args::ScoreArgs;
+use crate::cli::config::Config;
+use crate::engine::Reservoir;
+use crate::engine::output::{BATCH, OutputFormat, ScoreWriter};
+use crate::flows::schema::{DetectOptions, FlowRecord};
+use crate::flows::source::Input;
+use crate::learn::detect::Cancel;
+use crate::learn::model::{self, FitOptions, ModelSet, SchemaFingerprint};
+use crate::progress::Progress;
+
+pub fn run(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> {
+    let format = match &args.output {
+        Some(p) => OutputFormat::for_path(p).map_err(|e| eyre!(e))?,
+        None => OutputFormat::Csv,
+    };
+    // A bad model file is reported before the output file is created.
+    let saved = args
+        .model
+        .as_ref()
+        .map(|p| model::load(p, None).map(|m| (p, m)))
+        .transpose()?;
+    let out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).map_err(|e| eyre!("{}: {e}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let mut w = ScoreWriter::new(out, format, cfg.threat);
+    let summary_counts;
+    let progress = Progress::spinner("scoring");
+    let mut write = |m: &ModelSet, rows: &[FlowRecord]| -> Result<()> {
+        for chunk in rows.chunks(BATCH) {
+            let refs: Vec<&FlowRecord> = chunk.iter().collect();
+            w.write_batch(m, &refs, &m.score(&refs))?;
+            progress.set(w.rows);
+        }
+        Ok(())
+    };
+    match saved {
+        // A saved model scores the file as it is read: memory stays bounded however long it
+        // is. Its schema is checked before the first flow.
+        Some((path, m)) => {
+            summary_counts = crate::flows::ingest::read_batches(
+                &Input::parse(&args.file),
+                detect,
+                BATCH,
+                |schema| -> Result<()> {
+                    let path = path.display().to_string();
+                    Ok(model::check_schema(
+                        &m,
+                        &SchemaFingerprint::of(schema),
+                        &path,
+                    )?)
+                },
+                |rows| write(&m, &rows),
+            )?
+            .counts;
+        }
+        // Without one, the detectors learn from a sample of the file (read once for it) and
+        // every flow is scored on a second read: memory stays bounded. stdin cannot be read
+        // twice: the model learns from its first flows. `--sample 0` holds the whole file.
+        None => {
+            let mut opts = fit_options(&args.fit, &cfg.detect)?;
+            opts.sample = args.sample;
+            let input = Input::parse(&args.file);
+            summary_counts = match (&input, args.sample) {
+                (_, 0) => {
+                    let (summary, rows) = read(&args.file, detect)?;
+                    let m = fit(&summary, &rows, &opts, &args.file)?;
+                    write(&m, &rows)?;
+                    summary.counts
+                }
+                (Input::File(_), _) => {
+                    let (summary, sample) = read_sample(&input, detect, &mut opts)?;
+                    let m = fit(&summary, sample.items(), &opts, &args.file)?;
+                    let read = crate::flows::ingest::read_batches(
+                        &input,
+                        detect,
+                        BATCH,
+                        |_| Ok::<_, color_eyre::Report>(()),
+                        |rows| write(&m, &rows),
+                    )?;
+                    read.counts
+                }
+                (Input::Stdin, _) => score_stdin(&input, detect, &opts, &args.file, &mut write)?,
+            };
+        }
+    }
+    progress.finish();
+    let (n, flagged) = w.finish()?;
+    let rejected = summary_counts.rejected;
+    let to = args
+        .output
+        .as_ref()
+        .map_or_else(|| "stdout".to_string(), |p| p.display().to_string());
+    crate::errln!(
+        "{}: {n} flows scored, {flagged} flagged, {rejected} rows rejected; written to {to}",
+        args.file
+    );
+    say_rejects(&args.file, &summary_counts);
+    Ok(())
+}
+
+/// A seeded sample of `opts.sample` flows of a file, read once; the file's traffic rate goes
+/// into `opts` (the sample's own would be the sample's size over the file's span).
+fn read_sample(
+    input: &Input,
+    detect: &DetectOptions,
+    opts: &mut FitOptions,
+) -> Result<(crate::flows::ingest::ReadSummary, Reservoir<FlowRecord>)> {
+    let mut sample = Reservoir::new(opts.sample, opts.seed);
+    let mut rate = crate::learn::model::TrafficRate::default();
+    let progress = Progress::spinner("sampling");
+    let mut seen = 0u64;
+    let summary = crate::flows::ingest::read_batches(
+        input,
+        detect,
+        BATCH,
+        |_| Ok::<_, color_eyre::Report>(()),
+        |rows| {
+            seen += rows.len() as u64;
+            progress.set(seen);
+            for r in rows {
+                rate.add(r.ts);
+                sample.push(r);
+            }
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    if sample.is_empty() {
+        return Err(eyre!("{}: no flows to work with", input.display_name()));
+    }
+    opts.flows_per_hour = rate.per_hour();
+    Ok((summary, sample))
+}
+
+/// Scores stdin without a model: the first `opts.sample` flows are held and learnt from,
+/// then scored, and the rest are scored as they arrive.
+fn score_stdin(
+    input: &Input,
+    detect: &DetectOptions,
+    opts: &FitOptions,
+    file: &str,
+    write: &mut impl FnMut(&ModelSet, &[FlowRecord]) -> Result<()>,
+) -> Result<crate::flows::ingest::LineCounts> {
+    let schema = std::cell::OnceCell::new();
+    let mut head: Vec<FlowRecord> = Vec::new();
+    let mut model: Option<ModelSet> = None;
+    let fit_head = |schema: Option<&crate::flows::schema::Schema>, head: &[FlowRecord]| {
+        let refs: Vec<&FlowRecord> = head.iter().collect();
+        let schema = schema.ok_or_else(|| eyre!("{file}: no flows to work with"))?;
+        ModelSet::fit(schema, &refs, opts, &|_| {}, &Cancel::default())
+            .map_err(|e| eyre!("{file}: {e}"))
+    };
+    let summary = crate::flows::ingest::read_batches(
+        input,
+        detect,
+        BATCH,
+        |s| {
+            let _ = schema.set(s.clone());
+            Ok::<_, color_eyre::Report>(())
+        },
+        |rows| {
+            if let Some(m) = &model {
+                return write(m, &rows);
+            }
+            head.extend(rows);
+            if head.len() >= opts.sample {
+                let m = fit_head(schema.get(), &head)?;
+                write(&m, &std::mem::take(&mut head))?;
+                model = Some(m);
+            }
+            Ok(())
+        },
+    )?;
+    if model.is_none() {
+        if head.is_empty() {
+            return Err(eyre!("{file}: no flows to work with"));
+        }
+        let m = fit_head(schema.get(), &head)?;
+        write(&m, &head)?;
+    }
+    Ok(summary.counts)
+}
