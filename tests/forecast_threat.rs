@@ -51,7 +51,11 @@ fn forecast_json_scores_the_held_out_tail() {
 fn forecast_refuses_files_without_time_and_bad_options() {
     // Bad option values are usage errors (exit 2); files that cannot be forecast exit 1.
     for (args, says, exit) in [
-        (&["sample-data/cicids2017-sample.csv"][..], "no timestamps", 1),
+        (
+            &["sample-data/cicids2017-sample.csv"][..],
+            "no timestamps",
+            1,
+        ),
         (
             &["sample-data/trickbot-conn.log", "--bucket", "soon"],
             "'soon'",

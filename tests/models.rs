@@ -157,7 +157,10 @@ fn bad_arguments_and_tiny_files_are_clear_errors() {
     // A name outside the set is a usage error, before the file is read.
     let (code, _, err) = flowtop(&["eval", SAMPLE, "--detectors", "iforest,magic"]);
     assert_eq!(code, 2);
-    assert!(err.contains("unknown detector 'magic'; known: iforest"), "{err}");
+    assert!(
+        err.contains("unknown detector 'magic'; known: iforest"),
+        "{err}"
+    );
     let (code, _, err) = flowtop(&["eval", SAMPLE, "--train-fraction", "1.5"]);
     assert_eq!(code, 1);
     assert!(err.contains("--train-fraction"), "{err}");

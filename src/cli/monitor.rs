@@ -119,6 +119,7 @@ pub fn prepare(
         lateness_s: lateness.unwrap_or(crate::engine::DEFAULT_LATENESS_S),
         volume_vote: args.volume_vote || cfg.engine.volume_vote.unwrap_or(false),
         live_clock: matches!(mode, IngestMode::Follow { from_start: false }),
+        first_fit_waits: !matches!(mode, IngestMode::Follow { from_start: false }),
         ..EngineConfig::default()
     };
     if !std::io::stdout().is_terminal() {

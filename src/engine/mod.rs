@@ -68,6 +68,10 @@ pub struct EngineConfig {
     /// Live traffic: the series' clock runs on between flows (see `advance_clock`), so a
     /// silent source closes buckets. Off for replays, whose pauses are not silence.
     pub live_clock: bool,
+    /// Reading history (a replay, a file from its start): flows wait for the first model
+    /// instead of passing unscored while it is fitted. Live traffic cannot wait; its
+    /// `backlog` is scored once the model exists.
+    pub first_fit_waits: bool,
 }
 
 impl Default for EngineConfig {
@@ -88,6 +92,7 @@ impl Default for EngineConfig {
             lateness_s: DEFAULT_LATENESS_S,
             volume_vote: false,
             live_clock: false,
+            first_fit_waits: false,
         }
     }
 }
@@ -273,6 +278,9 @@ impl Engine {
 
     /// Scores a batch with the current model, then learns from it. Returns one result per flow.
     pub fn ingest(&mut self, flows: Vec<FlowRecord>) -> Vec<ScoredFlow> {
+        if self.cfg.first_fit_waits && self.model.is_none() {
+            self.wait_for_job();
+        }
         self.poll_job();
         self.counters.flows += flows.len() as u64;
         // Into the series first: the volume vote looks at the bucket as each flow joins it.

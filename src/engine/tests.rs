@@ -295,3 +295,29 @@ fn untimed_flows_in_a_replay_are_dated_by_their_line() {
     assert!(snap.closed_buckets >= 29, "{} buckets", snap.closed_buckets);
     assert_eq!(snap.series.iter().map(|b| b.flows).sum::<u64>(), 3000);
 }
+
+/// Reading history, flows after the warm-up wait for the first background fit rather than
+/// pass unscored (a `--speed max` replay outran the fit and scored 1 flow in 50).
+#[test]
+fn history_waits_for_the_first_model_and_live_traffic_does_not() {
+    for (waits, scored_at_once) in [(true, true), (false, false)] {
+        let (schema, mut rows) = load("sample-data/trickbot-conn.log");
+        rows.truncate(400);
+        let cfg = EngineConfig {
+            warmup: 100,
+            retrain_every: 0,
+            background: true,
+            first_fit_waits: waits,
+            ..Default::default()
+        };
+        let mut e = Engine::new(schema, cfg);
+        e.ingest(rows[..100].to_vec());
+        let out = e.ingest(rows[100..].to_vec());
+        assert_eq!(
+            out.iter().all(|s| s.score.is_finite()),
+            scored_at_once,
+            "first_fit_waits = {waits}"
+        );
+        e.wait_for_job();
+    }
+}
