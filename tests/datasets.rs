@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use flowtop::cli::inspect::inspect;
 use flowtop::flows::schema::{DetectOptions, Format};
 use flowtop::flows::source::Input;
-use flowtop::learn::detect::Cancel;
 
 fn datasets() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/datasets");
@@ -258,7 +257,7 @@ fn no_dataset_file_is_left_out() {
 /// inside a dependency's PCA on the full NSL-KDD window was found this way.)
 #[test]
 fn model_sets_fit_on_every_shared_file() {
-    use flowtop::learn::model::{FitOptions, ModelSet};
+    use flowtop::learn::model::ModelSet;
     let Some(dir) = datasets() else { return };
     for &(file, _, _, rows, _, attacks) in EXPECTED {
         if rows < 64 {
@@ -266,14 +265,8 @@ fn model_sets_fit_on_every_shared_file() {
         }
         let (summary, flows) = read(&dir, file);
         let refs: Vec<_> = flows.iter().collect();
-        let m = ModelSet::fit(
-            &summary.schema,
-            &refs,
-            &FitOptions::default(),
-            &|_| {},
-            &Cancel::default(),
-        )
-        .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let m =
+            ModelSet::fit_default(&summary.schema, &refs).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(
             m.detectors.ready().count() >= 8,
             "{file}: {:?}",

@@ -7,8 +7,7 @@
 use flowtop::flows::ingest::read_all;
 use flowtop::flows::schema::{DetectOptions, FlowRecord};
 use flowtop::flows::source::Input;
-use flowtop::learn::detect::Cancel;
-use flowtop::learn::model::{FitOptions, ModelSet};
+use flowtop::learn::model::ModelSet;
 
 /// The id the kernel gives a new thread (None off Linux).
 fn next_thread_id() -> Option<i64> {
@@ -29,14 +28,7 @@ fn scoring_100k_rows_creates_no_thread_per_batch() {
         .expect("fixture reads")
         .schema;
     let refs: Vec<&FlowRecord> = rows.iter().collect();
-    let model = ModelSet::fit(
-        &schema,
-        &refs,
-        &FitOptions::default(),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .expect("fits");
+    let model = ModelSet::fit_default(&schema, &refs).expect("fits");
     let many: Vec<&FlowRecord> = refs.iter().copied().cycle().take(100_000).collect();
     let batch = flowtop::engine::output::BATCH;
     // The first batch starts the pool.

@@ -2,7 +2,6 @@
 //! but the last `horizon` buckets, and scores the forecast against that held-out tail next to
 //! a naive last-value forecast.
 
-use crate::learn::detect::Cancel;
 use serde::Serialize;
 
 use std::collections::HashSet;
@@ -12,7 +11,7 @@ use crate::flows::ingest::read_all;
 use crate::flows::schema::{DetectOptions, FlowRecord};
 use crate::flows::source::Input;
 use crate::learn::forecast::{Step, auto_forecast};
-use crate::learn::model::{FitOptions, ModelSet};
+use crate::learn::model::ModelSet;
 
 #[derive(Debug, Serialize)]
 pub struct Point {
@@ -125,14 +124,7 @@ pub fn run(
     }
     let flagged: Option<Vec<bool>> = if series == SeriesKind::Anomalies {
         let train: Vec<&FlowRecord> = flows.iter().take(20_000).collect();
-        let model = ModelSet::fit(
-            &summary.schema,
-            &train,
-            &FitOptions::default(),
-            &|_| {},
-            &Cancel::default(),
-        )
-        .map_err(|e| e.to_string())?;
+        let model = ModelSet::fit_default(&summary.schema, &train).map_err(|e| e.to_string())?;
         let mut out = Vec::with_capacity(flows.len());
         for chunk in flows.chunks(4096) {
             let refs: Vec<&FlowRecord> = chunk.iter().collect();

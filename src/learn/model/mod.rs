@@ -305,6 +305,17 @@ impl ModelSet {
         })
     }
 
+    /// `fit` with the default options, no progress report and no way to call it off.
+    pub fn fit_default(schema: &Schema, train: &[&FlowRecord]) -> Result<ModelSet, ModelFitError> {
+        ModelSet::fit(
+            schema,
+            train,
+            &FitOptions::default(),
+            &|_| {},
+            &Cancel::default(),
+        )
+    }
+
     pub fn clustering(&self) -> Option<&Clustering> {
         self.detectors
             .detectors

@@ -5,14 +5,7 @@ use crate::learn::features::tests_support::load as load_fixture;
 fn fitted(path: &str) -> (Schema, Vec<FlowRecord>, ModelSet) {
     let (schema, rows) = load_fixture(path);
     let refs: Vec<&FlowRecord> = rows.iter().collect();
-    let m = ModelSet::fit(
-        &schema,
-        &refs,
-        &FitOptions::default(),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .expect("fits");
+    let m = ModelSet::fit_default(&schema, &refs).expect("fits");
     (schema, rows, m)
 }
 
@@ -61,14 +54,7 @@ fn another_schema_or_version_or_a_truncated_file_is_refused_clearly() {
 fn too_few_rows_leave_detectors_failed_with_a_reason_not_a_panic() {
     let (schema, rows) = load_fixture("tests/fixtures/nsl-kdd.csv");
     let refs: Vec<&FlowRecord> = rows.iter().take(10).collect();
-    let m = ModelSet::fit(
-        &schema,
-        &refs,
-        &FitOptions::default(),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .expect("pipeline fits");
+    let m = ModelSet::fit_default(&schema, &refs).expect("pipeline fits");
     for d in &m.detectors.detectors {
         assert!(!d.is_ready(), "{} fitted on 10 rows", d.kind);
         assert!(

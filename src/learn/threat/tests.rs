@@ -1,7 +1,6 @@
 use super::*;
-use crate::learn::detect::Cancel;
 use crate::learn::features::tests_support::load;
-use crate::learn::model::{FitOptions, ModelSet};
+use crate::learn::model::ModelSet;
 
 fn plain() -> ThreatQuery {
     // An ordinary short HTTPS exchange.
@@ -190,14 +189,7 @@ fn bad_queries_are_refused_with_the_field_name() {
 fn with_a_model_the_query_is_scored_and_missing_fields_are_imputed() {
     let (schema, flows) = load("sample-data/cicids2017-sample.csv");
     let refs: Vec<&FlowRecord> = flows.iter().take(1500).collect();
-    let model = ModelSet::fit(
-        &schema,
-        &refs,
-        &FitOptions::default(),
-        &|_| {},
-        &Cancel::default(),
-    )
-    .expect("fit");
+    let model = ModelSet::fit_default(&schema, &refs).expect("fit");
     let bands = Bands::default();
     let ordinary = evaluate(Some(&model), &plain(), &bands).expect("valid");
     assert!(
