@@ -36,6 +36,15 @@ pub struct Clustering {
 
 impl Clustering {
     pub fn fit(x: ArrayView2<f64>, seed: u64) -> Result<Clustering, String> {
+        Clustering::fit_cancellable(x, seed, &crate::learn::detect::Cancel::default())
+    }
+
+    /// `fit` that gives up before the next number of clusters once `cancel` is set.
+    pub fn fit_cancellable(
+        x: ArrayView2<f64>,
+        seed: u64,
+        cancel: &crate::learn::detect::Cancel,
+    ) -> Result<Clustering, String> {
         let mut rng = sample::rng(seed);
         let fit_rows = sample::rows(x, FIT_ROWS, &mut rng);
         let sil_rows = sample::rows(fit_rows.view(), SILHOUETTE_ROWS, &mut rng);
@@ -50,6 +59,7 @@ impl Clustering {
         let mut best: Option<(f64, Array2<f64>)> = None;
         let mut tried = Vec::new();
         for k in K_MIN..=k_max {
+            cancel.check().map_err(|e| e.to_string())?;
             let model = KMeans::params_with_rng(k, sample::rng(seed.wrapping_add(k as u64)))
                 .n_runs(3)
                 .max_n_iterations(100)

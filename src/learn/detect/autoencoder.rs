@@ -5,7 +5,9 @@ use ndarray::{Array1, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use super::{Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, require_rows, sample};
+use super::{
+    Cancel, Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, require_rows, sample,
+};
 use crate::learn::nn::{self, Adam, Gradients, Layer, forward};
 
 const MAX_TRAIN: usize = 4000;
@@ -24,6 +26,11 @@ impl Detector for Autoencoder {
     const KIND: DetectorKind = DetectorKind::Autoencoder;
 
     fn fit(x: ArrayView2<f64>, seed: u64) -> Result<Self, FitError> {
+        Self::fit_cancellable(x, seed, &Cancel::default())
+    }
+
+    /// Looks at `cancel` after every epoch (an epoch is a few milliseconds).
+    fn fit_cancellable(x: ArrayView2<f64>, seed: u64, cancel: &Cancel) -> Result<Self, FitError> {
         require_rows(x, MIN_TRAIN_ROWS)?;
         let mut rng = sample::rng(seed);
         let train = sample::rows(x, MAX_TRAIN, &mut rng);
@@ -36,6 +43,7 @@ impl Detector for Autoencoder {
         let mut order: Vec<usize> = (0..train.nrows()).collect();
         let mut loss = f64::NAN;
         for _ in 0..EPOCHS {
+            cancel.check()?;
             order.shuffle(&mut rng);
             let mut total = 0.0;
             for chunk in order.chunks(BATCH) {

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub struct Cancel(Arc<AtomicBool>);
 
 /// A fit that was called off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
+)]
 #[error("cancelled")]
 pub struct Cancelled;
 
@@ -30,5 +32,31 @@ impl Cancel {
         } else {
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+
+    use super::*;
+    use crate::learn::detect::{Autoencoder, Detector, FitError, KMeansDetector};
+
+    /// The slow fits look at the token inside their loops, so one set before they start
+    /// ends them at their first check.
+    #[test]
+    fn the_slow_detectors_stop_at_their_first_check() {
+        let x = Array2::from_shape_fn((400, 4), |(i, j)| ((i * 7 + j * 3) % 17) as f64);
+        let cancel = Cancel::default();
+        cancel.cancel();
+        assert!(matches!(
+            Autoencoder::fit_cancellable(x.view(), 1, &cancel),
+            Err(FitError::Cancelled(_))
+        ));
+        assert!(matches!(
+            KMeansDetector::fit_cancellable(x.view(), 1, &cancel),
+            Err(FitError::Cancelled(_))
+        ));
+        assert!(Autoencoder::fit_cancellable(x.view(), 1, &Cancel::default()).is_ok());
     }
 }

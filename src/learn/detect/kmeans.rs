@@ -12,7 +12,9 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::{Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, require_rows};
+use super::{
+    Cancel, Cancelled, Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, require_rows,
+};
 use crate::learn::cluster::Clustering;
 
 /// Share of the window the large clusters hold (CBLOF's α).
@@ -53,8 +55,19 @@ impl Detector for KMeansDetector {
     const KIND: DetectorKind = DetectorKind::Kmeans;
 
     fn fit(x: ArrayView2<f64>, seed: u64) -> Result<Self, FitError> {
+        Self::fit_cancellable(x, seed, &Cancel::default())
+    }
+
+    /// Looks at `cancel` before each number of clusters it tries.
+    fn fit_cancellable(x: ArrayView2<f64>, seed: u64, cancel: &Cancel) -> Result<Self, FitError> {
         require_rows(x, MIN_TRAIN_ROWS)?;
-        let clustering = Clustering::fit(x, seed).map_err(FitError::Degenerate)?;
+        let clustering = Clustering::fit_cancellable(x, seed, cancel).map_err(|e| {
+            if cancel.is_cancelled() {
+                FitError::Cancelled(Cancelled)
+            } else {
+                FitError::Degenerate(e)
+            }
+        })?;
         let mut sizes = vec![0; clustering.k()];
         for c in clustering.nearest(x).0 {
             sizes[c] += 1;

@@ -108,6 +108,8 @@ pub enum FitError {
     TooFewRows { needed: usize, got: usize },
     #[error("{0}")]
     Degenerate(String),
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
 }
 
 /// Minimum training rows for any detector; below this every score would be noise.
@@ -128,6 +130,11 @@ pub fn check_train_rows(n: usize) -> Result<(), String> {
 pub trait Detector: Sized {
     const KIND: DetectorKind;
     fn fit(x: ArrayView2<f64>, seed: u64) -> Result<Self, FitError>;
+    /// `fit` that stops early once `cancel` is set (the slow fits check inside their loops).
+    fn fit_cancellable(x: ArrayView2<f64>, seed: u64, cancel: &Cancel) -> Result<Self, FitError> {
+        cancel.check()?;
+        Self::fit(x, seed)
+    }
     /// Raw anomaly scores, higher = more anomalous, one per row.
     fn score(&self, x: ArrayView2<f64>) -> Array1<f64>;
 }

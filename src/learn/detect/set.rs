@@ -24,17 +24,30 @@ pub enum Model {
 }
 
 impl Model {
-    fn fit(kind: DetectorKind, x: ArrayView2<f64>, seed: u64) -> Result<Model, FitError> {
+    fn fit(
+        kind: DetectorKind,
+        x: ArrayView2<f64>,
+        seed: u64,
+        cancel: &Cancel,
+    ) -> Result<Model, FitError> {
         Ok(match kind {
-            DetectorKind::Iforest => Model::Iforest(IsolationForest::fit(x, seed)?),
-            DetectorKind::Lof => Model::Lof(Lof::fit(x, seed)?),
-            DetectorKind::Ocsvm => Model::Ocsvm(OneClassSvm::fit(x, seed)?),
-            DetectorKind::Dbscan => Model::Dbscan(DbscanDetector::fit(x, seed)?),
-            DetectorKind::Kmeans => Model::Kmeans(KMeansDetector::fit(x, seed)?),
-            DetectorKind::Zscore => Model::Zscore(RobustZ::fit(x, seed)?),
-            DetectorKind::Autoencoder => Model::Autoencoder(Autoencoder::fit(x, seed)?),
-            DetectorKind::Hbos => Model::Hbos(Hbos::fit(x, seed)?),
-            DetectorKind::Ecod => Model::Ecod(Ecod::fit(x, seed)?),
+            DetectorKind::Iforest => {
+                Model::Iforest(IsolationForest::fit_cancellable(x, seed, cancel)?)
+            }
+            DetectorKind::Lof => Model::Lof(Lof::fit_cancellable(x, seed, cancel)?),
+            DetectorKind::Ocsvm => Model::Ocsvm(OneClassSvm::fit_cancellable(x, seed, cancel)?),
+            DetectorKind::Dbscan => {
+                Model::Dbscan(DbscanDetector::fit_cancellable(x, seed, cancel)?)
+            }
+            DetectorKind::Kmeans => {
+                Model::Kmeans(KMeansDetector::fit_cancellable(x, seed, cancel)?)
+            }
+            DetectorKind::Zscore => Model::Zscore(RobustZ::fit_cancellable(x, seed, cancel)?),
+            DetectorKind::Autoencoder => {
+                Model::Autoencoder(Autoencoder::fit_cancellable(x, seed, cancel)?)
+            }
+            DetectorKind::Hbos => Model::Hbos(Hbos::fit_cancellable(x, seed, cancel)?),
+            DetectorKind::Ecod => Model::Ecod(Ecod::fit_cancellable(x, seed, cancel)?),
         })
     }
 
@@ -154,7 +167,9 @@ impl DetectorSet {
             .with_max_len(1)
             .map(|kind| {
                 cancel.check()?;
-                let fitted = fit_one(kind, x, seed);
+                let fitted = fit_one(kind, x, seed, cancel);
+                // A fit called off mid-way failed for that reason only: not a result.
+                cancel.check()?;
                 progress(kind);
                 Ok(fitted)
             })
@@ -190,9 +205,9 @@ impl DetectorSet {
     }
 }
 
-fn fit_one(kind: DetectorKind, x: ArrayView2<f64>, seed: u64) -> FittedDetector {
+fn fit_one(kind: DetectorKind, x: ArrayView2<f64>, seed: u64, cancel: &Cancel) -> FittedDetector {
     let start = Instant::now();
-    let result = Model::fit(kind, x, seed).and_then(|m| {
+    let result = Model::fit(kind, x, seed, cancel).and_then(|m| {
         let train = m.score(x);
         if train.iter().any(|v| !v.is_finite()) {
             return Err(FitError::Degenerate("non-finite training scores".into()));
