@@ -9,7 +9,8 @@ use crate::cli::args::ScoreArgs;
 use crate::cli::config::Config;
 use crate::engine::Reservoir;
 use crate::engine::output::{BATCH, OutputFormat, ScoreWriter};
-use crate::flows::schema::{DetectOptions, FlowRecord};
+use crate::flows::ingest::LineCounts;
+use crate::flows::schema::{DetectOptions, FlowRecord, Schema};
 use crate::flows::source::Input;
 use crate::learn::detect::Cancel;
 use crate::learn::model::{self, FitOptions, ModelSet, SchemaFingerprint};
@@ -47,21 +48,19 @@ pub fn run(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
         // A saved model scores the file as it is read: memory stays bounded however long it
         // is. Its schema is checked before the first flow.
         Some((path, m)) => {
-            summary_counts = crate::flows::ingest::read_batches(
+            let path = path.display().to_string();
+            summary_counts = read_ahead(
                 &Input::parse(&args.file),
                 detect,
-                BATCH,
-                |schema| -> Result<()> {
-                    let path = path.display().to_string();
+                |schema| {
                     Ok(model::check_schema(
                         &m,
                         &SchemaFingerprint::of(schema),
                         &path,
                     )?)
                 },
-                |rows| write(&m, &rows),
-            )?
-            .counts;
+                |rows| write(&m, rows),
+            )?;
         }
         // Without one, the detectors learn from a sample of the file (read once for it) and
         // every flow is scored on a second read: memory stays bounded. stdin cannot be read
@@ -80,14 +79,7 @@ pub fn run(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
                 (Input::File(_), _) => {
                     let (summary, sample) = read_sample(&input, detect, &mut opts)?;
                     let m = fit(&summary, sample.items(), &opts, &args.file)?;
-                    let read = crate::flows::ingest::read_batches(
-                        &input,
-                        detect,
-                        BATCH,
-                        |_| Ok::<_, color_eyre::Report>(()),
-                        |rows| write(&m, &rows),
-                    )?;
-                    read.counts
+                    read_ahead(&input, detect, |_| Ok(()), |rows| write(&m, rows))?
                 }
                 (Input::Stdin, _) => score_stdin(&input, detect, &opts, &args.file, &mut write)?,
             };
@@ -106,6 +98,42 @@ pub fn run(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
     );
     say_rejects(&args.file, &summary_counts);
     Ok(())
+}
+
+/// Reads and decodes `input` on a thread of its own while this one scores and writes, so the
+/// two overlap (one waited for the other before); `check` sees the schema before any flow.
+fn read_ahead(
+    input: &Input,
+    detect: &DetectOptions,
+    check: impl FnOnce(&Schema) -> Result<()> + Send,
+    mut write: impl FnMut(&[FlowRecord]) -> Result<()>,
+) -> Result<LineCounts> {
+    // Two batches in flight: enough to keep both sides busy, little memory.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<FlowRecord>>(2);
+    std::thread::scope(|s| {
+        let reader = std::thread::Builder::new()
+            .name("flowtop-read".into())
+            .spawn_scoped(s, move || {
+                crate::flows::ingest::read_batches(input, detect, BATCH, check, |rows| {
+                    tx.send(rows).map_err(|_| eyre!("the scoring side stopped"))
+                })
+            })?;
+        let mut written = Ok(());
+        for rows in &rx {
+            if let Err(e) = write(&rows) {
+                written = Err(e);
+                break;
+            }
+        }
+        // A reader waiting on the full channel gets an error and stops.
+        drop(rx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // The writer's error comes first: a closed pipe is why the reader stopped.
+        written?;
+        Ok(read?.counts)
+    })
 }
 
 /// A seeded sample of `opts.sample` flows of a file, read once; the file's traffic rate goes
