@@ -18,7 +18,7 @@ impl<T: Clone> Reservoir<T> {
             items: Vec::with_capacity(capacity.min(1 << 16)),
             capacity: capacity.max(1),
             seen: 0,
-            rng: crate::learn::detect::sample::rng(seed),
+            rng: crate::learn::sample::rng(seed),
         }
     }
 

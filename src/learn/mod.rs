@@ -2,15 +2,20 @@
 //! anomaly detectors and their consensus; `cluster` the clustering indices and projection;
 //! `classify` the supervised models; `forecast` ARIMA and the sequence model on the traffic
 //! series; `threat` the per-flow threat score; `model` the fitted set as one saved file; `eval`
-//! measures all of it offline. `nn` and `metrics` are shared by these.
+//! measures all of it offline. `nn`, `metrics`, `distance` (blocked distances, k-nearest,
+//! row-parallel scoring), `sample` (seeded row samples) and `cancel` (calling a fit off) are
+//! shared by these.
 
+pub mod cancel;
 pub mod classify;
 pub mod cluster;
 pub mod detect;
+pub mod distance;
 pub mod eval;
 pub mod features;
 pub mod forecast;
 pub mod metrics;
 pub mod model;
 pub mod nn;
+pub mod sample;
 pub mod threat;

@@ -13,8 +13,8 @@ use super::scores::{self, Scores};
 use super::targets::{Labelled, Mode, TargetError, targets};
 use super::{Balance, Classifier, Kind, ranked};
 use crate::flows::schema::{FlowRecord, Schema};
-use crate::learn::detect::sample;
 use crate::learn::features::{FeatureError, FeaturePipeline};
+use crate::learn::sample;
 
 #[derive(Debug, Clone)]
 pub struct CvOptions {

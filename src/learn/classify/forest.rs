@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bins::Binned;
 use super::tree::{Grower, LEAF, Node};
-use crate::learn::detect::sample;
+use crate::learn::sample;
 
 #[derive(Debug, Clone, Copy)]
 pub struct ForestParams {

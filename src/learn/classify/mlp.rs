@@ -5,8 +5,8 @@ use ndarray::{Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
-use crate::learn::detect::sample;
 use crate::learn::nn::{self, Adam, Layer};
+use crate::learn::sample;
 
 const MAX_TRAIN: usize = 20_000;
 const EPOCHS: usize = 30;

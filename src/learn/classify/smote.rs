@@ -6,7 +6,7 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::Rng;
 
-use crate::learn::detect::{distance, sample};
+use crate::learn::{distance, sample};
 
 pub const K_NEIGHBOURS: usize = 5;
 

@@ -10,7 +10,8 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::mlp::squash;
-use crate::learn::detect::{distance, rbf, sample};
+use crate::learn::detect::rbf;
+use crate::learn::{distance, sample};
 
 /// Rows the solver sees: SMO is quadratic in them.
 const MAX_TRAIN: usize = 2500;

@@ -3,7 +3,7 @@
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use crate::learn::detect::distance;
+use crate::learn::distance;
 
 /// Mean silhouette coefficient; 0 when fewer than two clusters are populated.
 pub fn silhouette(x: ArrayView2<f64>, labels: &[usize]) -> f64 {

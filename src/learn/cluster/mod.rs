@@ -7,14 +7,14 @@ mod stats;
 
 use linfa::prelude::*;
 use linfa_clustering::KMeans;
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 pub use indices::{calinski_harabasz, davies_bouldin, silhouette};
 pub use projection::Projection;
 pub use stats::{ClusterStats, ClusterSummary};
 
-use crate::learn::detect::{distance, sample};
+use crate::learn::{distance, sample};
 
 pub const K_MIN: usize = 2;
 pub const K_MAX: usize = 8;
@@ -36,14 +36,14 @@ pub struct Clustering {
 
 impl Clustering {
     pub fn fit(x: ArrayView2<f64>, seed: u64) -> Result<Clustering, String> {
-        Clustering::fit_cancellable(x, seed, &crate::learn::detect::Cancel::default())
+        Clustering::fit_cancellable(x, seed, &crate::learn::cancel::Cancel::default())
     }
 
     /// `fit` that gives up before the next number of clusters once `cancel` is set.
     pub fn fit_cancellable(
         x: ArrayView2<f64>,
         seed: u64,
-        cancel: &crate::learn::detect::Cancel,
+        cancel: &crate::learn::cancel::Cancel,
     ) -> Result<Clustering, String> {
         let mut rng = sample::rng(seed);
         let fit_rows = sample::rows(x, FIT_ROWS, &mut rng);
@@ -68,8 +68,7 @@ impl Clustering {
                 .map_err(|e| format!("K-Means (k={k}): {e}"))?;
             let centroids = model.centroids().to_owned();
             let norms = distance::sq_norms(centroids.view());
-            let (labels, _) =
-                crate::learn::detect::kmeans_nearest(sil_rows.view(), &centroids, &norms);
+            let (labels, _) = nearest_centroid(sil_rows.view(), &centroids, &norms);
             let s = silhouette(sil_rows.view(), &labels);
             tried.push((k, s));
             if best.as_ref().is_none_or(|b| s > b.0) {
@@ -80,7 +79,7 @@ impl Clustering {
             return Err("no k could be fitted".into());
         };
         let norms = distance::sq_norms(centroids.view());
-        let (labels, _) = crate::learn::detect::kmeans_nearest(fit_rows.view(), &centroids, &norms);
+        let (labels, _) = nearest_centroid(fit_rows.view(), &centroids, &norms);
         Ok(Clustering {
             davies_bouldin: davies_bouldin(fit_rows.view(), &labels, &centroids),
             calinski_harabasz: calinski_harabasz(fit_rows.view(), &labels, &centroids),
@@ -97,7 +96,7 @@ impl Clustering {
 
     /// Nearest cluster and distance to its centroid, per row.
     pub fn nearest(&self, x: ArrayView2<f64>) -> (Vec<usize>, Array1<f64>) {
-        crate::learn::detect::kmeans_nearest(x, &self.centroids, &self.norms)
+        nearest_centroid(x, &self.centroids, &self.norms)
     }
 }
 
@@ -114,6 +113,32 @@ impl Clustering {
         }
         Ok(())
     }
+}
+
+/// Index and distance of the nearest centroid for each row.
+pub fn nearest_centroid(
+    x: ArrayView2<f64>,
+    centroids: &Array2<f64>,
+    norms: &Array1<f64>,
+) -> (Vec<usize>, Array1<f64>) {
+    let mut idx = Vec::with_capacity(x.nrows());
+    let dist = distance::by_block(x, |block| {
+        let d = distance::sq_dists(block, centroids.view(), norms.view());
+        d.axis_iter(Axis(0))
+            .map(|row| {
+                let (j, v) = row
+                    .iter()
+                    .enumerate()
+                    .fold(
+                        (0, f64::INFINITY),
+                        |b, (j, &v)| if v < b.1 { (j, v) } else { b },
+                    );
+                idx.push(j);
+                v.sqrt()
+            })
+            .collect()
+    });
+    (idx, dist)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::learn::detect::sample;
+use crate::learn::sample;
 
 /// Rows the principal axes are fitted on.
 const FIT_ROWS: usize = 5000;

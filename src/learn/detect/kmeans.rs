@@ -9,13 +9,13 @@
 //! PyOD's defaults): a flood of up to a tenth of the window stays "small" while two genuine
 //! modes of normal traffic (say 60 % and 35 %) are both "large".
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use super::{
     Cancel, Cancelled, Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, require_rows,
 };
-use crate::learn::cluster::Clustering;
+use crate::learn::cluster::{Clustering, nearest_centroid};
 
 /// Share of the window the large clusters hold (CBLOF's α).
 const LARGE_SHARE: f64 = 0.9;
@@ -81,32 +81,6 @@ impl Detector for KMeansDetector {
     }
 }
 
-/// Index and distance of the nearest centroid for each row.
-pub fn nearest_centroid(
-    x: ArrayView2<f64>,
-    centroids: &Array2<f64>,
-    norms: &Array1<f64>,
-) -> (Vec<usize>, Array1<f64>) {
-    let mut idx = Vec::with_capacity(x.nrows());
-    let dist = distance::by_block(x, |block| {
-        let d = distance::sq_dists(block, centroids.view(), norms.view());
-        d.axis_iter(Axis(0))
-            .map(|row| {
-                let (j, v) = row
-                    .iter()
-                    .enumerate()
-                    .fold(
-                        (0, f64::INFINITY),
-                        |b, (j, &v)| if v < b.1 { (j, v) } else { b },
-                    );
-                idx.push(j);
-                v.sqrt()
-            })
-            .collect()
-    });
-    (idx, dist)
-}
-
 impl KMeansDetector {
     pub(crate) fn check(&self, d: usize) -> Result<(), String> {
         self.clustering
@@ -146,6 +120,7 @@ impl KMeansDetector {
 mod tests {
     use super::*;
     use crate::learn::detect::testdata;
+    use ndarray::Array2;
 
     #[test]
     fn planted_outliers_score_highest() {
@@ -169,7 +144,7 @@ mod tests {
     /// cluster it is the most anomalous thing in the window, not the most normal.
     #[test]
     fn a_flood_in_its_own_cluster_scores_far() {
-        let mut rng = crate::learn::detect::sample::rng(7);
+        let mut rng = crate::learn::sample::rng(7);
         use rand::Rng;
         let n = 2000;
         let flood = 40;

@@ -4,10 +4,8 @@
 
 mod autoencoder;
 pub mod calibrate;
-mod cancel;
 pub mod consensus;
 mod dbscan;
-pub mod distance;
 mod ecod;
 mod hbos;
 mod iforest;
@@ -15,7 +13,6 @@ mod kmeans;
 mod lof;
 mod ocsvm;
 pub mod rbf;
-pub mod sample;
 mod set;
 mod zscore;
 
@@ -24,16 +21,16 @@ use std::fmt;
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
+pub use crate::learn::cancel::{Cancel, Cancelled};
+use crate::learn::{distance, sample};
 pub use autoencoder::Autoencoder;
 pub use calibrate::Calibration;
-pub use cancel::{Cancel, Cancelled};
 pub use consensus::{Budget, Consensus, ConsensusParams, Verdict};
 pub use dbscan::DbscanDetector;
 pub use ecod::Ecod;
 pub use hbos::Hbos;
 pub use iforest::IsolationForest;
 pub use kmeans::KMeansDetector;
-pub use kmeans::nearest_centroid as kmeans_nearest;
 pub use lof::Lof;
 pub use ocsvm::OneClassSvm;
 pub use set::{DetectorSet, DetectorStatus, FittedDetector, Model, Scores};

@@ -5,7 +5,7 @@ use ndarray::{Array1, Array2};
 use rand::Rng;
 
 use super::Detector;
-use crate::learn::detect::sample;
+use crate::learn::sample;
 
 /// 500 inliers around 0 in 4 dimensions (two correlated), then 10 outliers far out.
 pub fn blob_with_outliers() -> (Array2<f64>, Vec<bool>) {

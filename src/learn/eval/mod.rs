@@ -19,9 +19,9 @@ pub use report::render_text;
 use crate::flows::ingest::{IngestError, read_all};
 use crate::flows::schema::{DetectOptions, FlowRecord};
 use crate::flows::source::Input;
-use crate::learn::detect::sample;
 use crate::learn::metrics::{average_precision, flag_quality, roc_auc};
 use crate::learn::model::{FitOptions, ModelSet};
+use crate::learn::sample;
 use crate::progress::Progress;
 
 #[derive(Debug, Clone)]

@@ -26,9 +26,10 @@ use crate::learn::classify::{Balance, CvOptions, Kind, Mode, Prediction, Trained
 use crate::learn::cluster::{Clustering, Projection};
 use crate::learn::detect::{
     Cancel, Cancelled, Consensus, ConsensusParams, DetectorKind, DetectorSet, Model, Scores,
-    Verdict, sample,
+    Verdict,
 };
 use crate::learn::features::{FeatureError, FeaturePipeline};
+use crate::learn::sample;
 
 /// What a model set was trained on: loading it against other data fails with a clear message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
