@@ -9,27 +9,80 @@ use std::path::Path;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
-/// Every slot a theme defines, by meaning.
-pub const SLOTS: [&str; 18] = [
-    "text",
-    "muted",
-    "title",
-    "border",
-    "focus-border",
-    "status-bar",
-    "status-warning",
-    "selection",
-    "anomaly-low",
-    "anomaly-medium",
-    "anomaly-high",
-    "consensus",
-    "vote-yes",
-    "vote-no",
-    "series",
-    "forecast",
-    "forecast-band",
-    "error",
-];
+/// Every slot a theme defines, by meaning. The UI names slots by this type, so a misspelt
+/// slot does not compile (it used to fall back to the default style unnoticed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    Text,
+    Muted,
+    Title,
+    Border,
+    FocusBorder,
+    StatusBar,
+    StatusWarning,
+    Selection,
+    AnomalyLow,
+    AnomalyMedium,
+    AnomalyHigh,
+    Consensus,
+    VoteYes,
+    VoteNo,
+    Series,
+    Forecast,
+    ForecastBand,
+    Error,
+}
+
+impl Slot {
+    pub const ALL: [Slot; 18] = [
+        Slot::Text,
+        Slot::Muted,
+        Slot::Title,
+        Slot::Border,
+        Slot::FocusBorder,
+        Slot::StatusBar,
+        Slot::StatusWarning,
+        Slot::Selection,
+        Slot::AnomalyLow,
+        Slot::AnomalyMedium,
+        Slot::AnomalyHigh,
+        Slot::Consensus,
+        Slot::VoteYes,
+        Slot::VoteNo,
+        Slot::Series,
+        Slot::Forecast,
+        Slot::ForecastBand,
+        Slot::Error,
+    ];
+
+    /// The slot's key in a theme file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Slot::Text => "text",
+            Slot::Muted => "muted",
+            Slot::Title => "title",
+            Slot::Border => "border",
+            Slot::FocusBorder => "focus-border",
+            Slot::StatusBar => "status-bar",
+            Slot::StatusWarning => "status-warning",
+            Slot::Selection => "selection",
+            Slot::AnomalyLow => "anomaly-low",
+            Slot::AnomalyMedium => "anomaly-medium",
+            Slot::AnomalyHigh => "anomaly-high",
+            Slot::Consensus => "consensus",
+            Slot::VoteYes => "vote-yes",
+            Slot::VoteNo => "vote-no",
+            Slot::Series => "series",
+            Slot::Forecast => "forecast",
+            Slot::ForecastBand => "forecast-band",
+            Slot::Error => "error",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Slot> {
+        Slot::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
 
 const BUILT_IN: [(&str, &str); 3] = [
     ("dark", include_str!("../../themes/dark.toml")),
@@ -40,13 +93,13 @@ const BUILT_IN: [(&str, &str); 3] = [
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     pub name: String,
-    slots: BTreeMap<String, Style>,
+    slots: BTreeMap<Slot, Style>,
 }
 
 impl Theme {
-    /// The style of a slot; slots are validated at load time, so every known name is present.
-    pub fn style(&self, slot: &str) -> Style {
-        self.slots.get(slot).copied().unwrap_or_default()
+    /// The style of a slot; a theme is checked to define every slot when it is loaded.
+    pub fn style(&self, slot: Slot) -> Style {
+        self.slots.get(&slot).copied().unwrap_or_default()
     }
 
     /// The same theme with every colour removed and the modifiers kept (`--color never`,
@@ -101,18 +154,22 @@ struct SlotFile {
 fn parse(text: &str, origin: &str) -> Result<Theme, String> {
     let file: ThemeFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
     let mut slots = BTreeMap::new();
-    for (slot, s) in file.slots {
-        if !SLOTS.contains(&slot.as_str()) {
+    for (name, s) in file.slots {
+        let Some(slot) = Slot::parse(&name) else {
+            let known: Vec<&str> = Slot::ALL.iter().map(|s| s.name()).collect();
             return Err(format!(
-                "{origin}: unknown theme slot '{slot}'; slots are {}",
-                SLOTS.join(", ")
+                "{origin}: unknown theme slot '{name}'; slots are {}",
+                known.join(", ")
             ));
-        }
-        let style = slot_style(&s).map_err(|e| format!("{origin}: slot '{slot}': {e}"))?;
+        };
+        let style = slot_style(&s).map_err(|e| format!("{origin}: slot '{name}': {e}"))?;
         slots.insert(slot, style);
     }
-    if let Some(missing) = SLOTS.iter().find(|s| !slots.contains_key(**s)) {
-        return Err(format!("{origin}: theme slot '{missing}' is missing"));
+    if let Some(missing) = Slot::ALL.iter().find(|s| !slots.contains_key(*s)) {
+        return Err(format!(
+            "{origin}: theme slot '{}' is missing",
+            missing.name()
+        ));
     }
     Ok(Theme {
         name: file.name,
@@ -188,17 +245,17 @@ mod tests {
             assert_eq!(t.name, name);
         }
         let dark = Theme::load("dark").expect("dark");
-        assert_eq!(dark.style("anomaly-high").fg, Some(Color::LightRed));
+        assert_eq!(dark.style(Slot::AnomalyHigh).fg, Some(Color::LightRed));
         assert!(
-            dark.style("anomaly-high")
+            dark.style(Slot::AnomalyHigh)
                 .add_modifier
                 .contains(Modifier::BOLD)
         );
         // Meaning without colour: mono carries it in modifiers.
         let mono = Theme::load("mono").expect("mono");
-        assert_eq!(mono.style("anomaly-high").fg, None);
+        assert_eq!(mono.style(Slot::AnomalyHigh).fg, None);
         assert!(
-            mono.style("anomaly-high")
+            mono.style(Slot::AnomalyHigh)
                 .add_modifier
                 .contains(Modifier::UNDERLINED)
         );
@@ -210,19 +267,19 @@ mod tests {
     fn the_light_theme_has_no_light_text_on_the_background() {
         let light = Theme::load("light").expect("light");
         for slot in [
-            "text",
-            "muted",
-            "title",
-            "border",
-            "focus-border",
-            "vote-no",
-            "series",
+            Slot::Text,
+            Slot::Muted,
+            Slot::Title,
+            Slot::Border,
+            Slot::FocusBorder,
+            Slot::VoteNo,
+            Slot::Series,
         ] {
             let s = light.style(slot);
-            assert!(s.bg.is_none(), "{slot} keeps the terminal's background");
+            assert!(s.bg.is_none(), "{slot:?} keeps the terminal's background");
             assert!(
                 !matches!(s.fg, Some(Color::Gray | Color::White | Color::LightYellow)),
-                "{slot}: {:?} on a light background",
+                "{slot:?}: {:?} on a light background",
                 s.fg
             );
         }

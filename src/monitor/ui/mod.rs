@@ -10,6 +10,7 @@ mod panes;
 mod plot;
 mod status;
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -56,7 +57,7 @@ pub struct ViewCtx<'a> {
 }
 
 impl ViewCtx<'_> {
-    pub fn style(&self, slot: &str) -> Style {
+    pub fn style(&self, slot: Slot) -> Style {
         self.theme.style(slot)
     }
 
@@ -72,14 +73,18 @@ impl ViewCtx<'_> {
         let marker = if self.ascii && focused { "> " } else { marker };
         let mut spans = vec![Span::styled(
             format!(" {marker}{digit} {} ", pane.title()),
-            self.style("title"),
+            self.style(Slot::Title),
         )];
         if !detail.is_empty() {
-            spans.push(Span::styled(format!("{detail} "), self.style("muted")));
+            spans.push(Span::styled(format!("{detail} "), self.style(Slot::Muted)));
         }
         let block = Block::bordered()
             .title(Line::from(spans))
-            .border_style(self.style(if focused { "focus-border" } else { "border" }));
+            .border_style(self.style(if focused {
+                Slot::FocusBorder
+            } else {
+                Slot::Border
+            }));
         match (focused, self.ascii) {
             (_, true) => block.border_set(ratatui::symbols::border::Set {
                 top_left: "+",
@@ -150,20 +155,20 @@ pub(crate) fn asciify(buf: &mut ratatui::buffer::Buffer) {
 
 fn too_small(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let text = vec![
-        Line::styled("terminal too small", ctx.style("error")),
+        Line::styled("terminal too small", ctx.style(Slot::Error)),
         Line::styled(
             format!(
                 "need {MIN_WIDTH}×{MIN_HEIGHT}, have {}×{}",
                 area.width, area.height
             ),
-            ctx.style("text"),
+            ctx.style(Slot::Text),
         ),
         Line::styled(
             format!(
                 "{} quits",
                 ctx.keys.describe(crate::monitor::app::Action::Quit)
             ),
-            ctx.style("muted"),
+            ctx.style(Slot::Muted),
         ),
     ];
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);

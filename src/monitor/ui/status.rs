@@ -1,5 +1,6 @@
 //! The status bar (top) and the message / key-hint bar (bottom).
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -13,8 +14,8 @@ use crate::monitor::app::Action;
 pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let v = ctx.live;
     let s = &v.snapshot;
-    let bar = ctx.style("status-bar");
-    let warn = ctx.style("status-warning");
+    let bar = ctx.style(Slot::StatusBar);
+    let warn = ctx.style(Slot::StatusWarning);
     let sep = Span::styled(" │ ", bar);
     let sep = if ctx.ascii {
         Span::styled(" | ", bar)
@@ -191,15 +192,15 @@ pub fn render_hints(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let (message, style) = if let Some(m) = &ctx.live.message {
         (
             Some(format!(" {} ", m.text)),
-            ctx.style(if m.error { "error" } else { "text" }),
+            ctx.style(if m.error { Slot::Error } else { Slot::Text }),
         )
     } else if let Some(r) = ctx.live.rejects.last() {
         (
             Some(format!(" last rejected row: {r} ")),
-            ctx.style("muted"),
+            ctx.style(Slot::Muted),
         )
     } else {
-        (None, ctx.style("text"))
+        (None, ctx.style(Slot::Text))
     };
     let msg_len = message.as_deref().map_or(0, |m| m.chars().count());
     let hints = if msg_len + hints.chars().count() <= width || message.is_none() {
@@ -218,7 +219,7 @@ pub fn render_hints(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     }
     if used + hint_len <= width {
         spans.push(Span::raw(" ".repeat(width - used - hint_len)));
-        spans.push(Span::styled(hints, ctx.style("muted")));
+        spans.push(Span::styled(hints, ctx.style(Slot::Muted)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

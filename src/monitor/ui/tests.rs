@@ -1,6 +1,7 @@
 //! Render snapshots from hand-built views at the sizes the design names, in `dark` and
 //! `mono`. Styles are part of the `dark` snapshots so colour regressions show.
 
+use crate::monitor::theme::Slot;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -71,7 +72,10 @@ fn full_screen_120x40_dark() {
     let (x, y) = find(&buf, "HIGH").expect("a HIGH row");
     assert_eq!(
         buf[(x, y)].style().fg,
-        Theme::load("dark").expect("dark").style("anomaly-high").fg
+        Theme::load("dark")
+            .expect("dark")
+            .style(Slot::AnomalyHigh)
+            .fg
     );
 }
 

@@ -2,6 +2,7 @@
 //! detector's calibrated score and vote, and every feature with its deviation from the
 //! training window (largest first). Scrolls with up / down.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -19,7 +20,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, e: &AnomalyEvent, sc
         &format!("Flow on line {} (Esc closes, up/down scroll)", e.line),
     );
     let mut lines = Vec::new();
-    let head = |t: &str| Line::styled(t.to_string(), ctx.style("title"));
+    let head = |t: &str| Line::styled(t.to_string(), ctx.style(Slot::Title));
     let opt = |v: &Option<crate::flows::schema::Text>| v.as_deref().unwrap_or("–").to_string();
     lines.push(Line::styled(
         format!(
@@ -31,7 +32,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, e: &AnomalyEvent, sc
             e.cluster.map_or("–".into(), |c| c.to_string()),
             opt(&e.label),
         ),
-        ctx.style("text"),
+        ctx.style(Slot::Text),
     ));
     lines.push(Line::raw(""));
     lines.extend(super::threat::assessment_lines(ctx, &e.threat));
@@ -47,15 +48,15 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, e: &AnomalyEvent, sc
         .zip(e.detector_scores.iter().zip(&e.votes))
     {
         let vote = match v {
-            Some(true) => Span::styled(ctx.glyph("● votes", "X votes"), ctx.style("vote-yes")),
-            Some(false) => Span::styled(ctx.glyph("· no", ". no"), ctx.style("vote-no")),
-            None => Span::styled("off", ctx.style("muted")),
+            Some(true) => Span::styled(ctx.glyph("● votes", "X votes"), ctx.style(Slot::VoteYes)),
+            Some(false) => Span::styled(ctx.glyph("· no", ". no"), ctx.style(Slot::VoteNo)),
+            None => Span::styled("off", ctx.style(Slot::Muted)),
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<12}", d.kind.name()), ctx.style("text")),
+            Span::styled(format!("  {:<12}", d.kind.name()), ctx.style(Slot::Text)),
             Span::styled(
                 format!("{:>8}  ", p.map_or("–".into(), |p| format!("{p:.4}"))),
-                ctx.style("consensus"),
+                ctx.style(Slot::Consensus),
             ),
             vote,
         ]));
@@ -73,11 +74,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, e: &AnomalyEvent, sc
         let z = e.deviation.get(i).copied().unwrap_or(f64::NAN);
         let raw = e.raw.get(i).copied().unwrap_or(f64::NAN);
         let slot = if z.abs() >= 5.0 {
-            "anomaly-high"
+            Slot::AnomalyHigh
         } else if z.abs() >= 2.0 {
-            "anomaly-medium"
+            Slot::AnomalyMedium
         } else {
-            "text"
+            Slot::Text
         };
         let n = (z.abs().min(10.0) * 2.0).round() as usize;
         let bar = ctx.glyph("▮", "#").repeat(n);
@@ -87,7 +88,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, e: &AnomalyEvent, sc
                     "  {}",
                     crate::monitor::ui::display::fit_pad(&e.feature_names[i], 36)
                 ),
-                ctx.style("text"),
+                ctx.style(Slot::Text),
             ),
             Span::styled(
                 format!(
@@ -98,7 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, e: &AnomalyEvent, sc
                         "–".into()
                     }
                 ),
-                ctx.style("muted"),
+                ctx.style(Slot::Muted),
             ),
             Span::styled(format!("{z:>+8.2} "), ctx.style(slot)),
             Span::styled(bar, ctx.style(slot)),

@@ -1,5 +1,6 @@
 //! The filter input: a three-line box at the bottom of the body with the syntax and any error.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -22,18 +23,18 @@ pub fn render(frame: &mut Frame, body: Rect, ctx: &ViewCtx, text: &str, error: O
     );
     let cursor = ctx.glyph("█", "_");
     let second = match error {
-        Some(e) => Line::styled(e.to_string(), ctx.style("error")),
+        Some(e) => Line::styled(e.to_string(), ctx.style(Slot::Error)),
         None => Line::styled(
             "score>0.9 threat>=70 votes>=4 cluster:3 label:attack dport:443 src:10.0. proto:udp level:high detector:lof word",
-            ctx.style("muted"),
+            ctx.style(Slot::Muted),
         ),
     };
     frame.render_widget(
         Paragraph::new(vec![
             Line::from(vec![
-                Span::styled("/", ctx.style("consensus")),
-                Span::styled(text.to_string(), ctx.style("text")),
-                Span::styled(cursor, ctx.style("text")),
+                Span::styled("/", ctx.style(Slot::Consensus)),
+                Span::styled(text.to_string(), ctx.style(Slot::Text)),
+                Span::styled(cursor, ctx.style(Slot::Text)),
             ]),
             second,
         ]),

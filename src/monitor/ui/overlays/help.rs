@@ -1,5 +1,6 @@
 //! Help, generated from the live key map.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -21,15 +22,15 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, scroll: usize) {
             Line::from(vec![
                 Span::styled(
                     format!("{:<18}", ctx.keys.describe(*a)),
-                    ctx.style("consensus"),
+                    ctx.style(Slot::Consensus),
                 ),
-                Span::styled(a.help(), ctx.style("text")),
+                Span::styled(a.help(), ctx.style(Slot::Text)),
             ])
         })
         .collect();
     let legend = Line::styled(
         "Votes: ● (X) anomalous, · (.) not, blank: detector off. Threat: LOW < 40 ≤ MEDIUM < 70 ≤ HIGH (configurable).",
-        ctx.style("muted"),
+        ctx.style(Slot::Muted),
     );
     let inner = Rect {
         height: inner.height.saturating_sub(1),
@@ -86,7 +87,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, scroll: usize) {
                     ctx.glyph("↓", "v")
                 ),
             };
-            shown.push(Line::styled(note, ctx.style("muted")));
+            shown.push(Line::styled(note, ctx.style(Slot::Muted)));
         }
         frame.render_widget(Paragraph::new(shown), inner);
     }

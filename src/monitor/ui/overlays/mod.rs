@@ -5,6 +5,7 @@ mod filter;
 mod help;
 mod threat;
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Clear};
@@ -43,8 +44,8 @@ fn frame_block(frame: &mut Frame, area: Rect, ctx: &ViewCtx, title: &str) -> Rec
     frame.render_widget(Clear, area);
     let block = Block::bordered()
         .title(format!(" {title} "))
-        .title_style(ctx.style("title"))
-        .border_style(ctx.style("focus-border"));
+        .title_style(ctx.style(Slot::Title))
+        .border_style(ctx.style(Slot::FocusBorder));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     inner

@@ -1,6 +1,7 @@
 //! Anomalies: the consensus-flagged flows, newest first, with one vote column per detector
 //! (glyph and colour) and the threat level. The selected row opens the detail with Enter.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
@@ -30,11 +31,11 @@ fn short(k: DetectorKind) -> &'static str {
     }
 }
 
-pub fn level_slot(l: Level) -> &'static str {
+pub fn level_slot(l: Level) -> Slot {
     match l {
-        Level::Low => "anomaly-low",
-        Level::Medium => "anomaly-medium",
-        Level::High => "anomaly-high",
+        Level::Low => Slot::AnomalyLow,
+        Level::Medium => Slot::AnomalyMedium,
+        Level::High => Slot::AnomalyHigh,
     }
 }
 
@@ -112,7 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             }
         };
         frame.render_widget(
-            Paragraph::new(Line::styled(text, ctx.style("muted"))).block(block),
+            Paragraph::new(Line::styled(text, ctx.style(Slot::Muted))).block(block),
             area,
         );
         return;
@@ -164,16 +165,16 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let body = rows.iter().skip(start).take(visible).map(|r| {
         let row = Row::new(layout.iter().map(|&(i, w)| (cols[i].cell)(&cx, r, w)));
         if r.member {
-            row.style(ctx.style("muted"))
+            row.style(ctx.style(Slot::Muted))
         } else {
             row
         }
     });
     let widths: Vec<Constraint> = layout.iter().map(|&(_, w)| Constraint::Length(w)).collect();
     let table = Table::new(body, widths)
-        .header(Row::new(head).style(ctx.style("title")))
+        .header(Row::new(head).style(ctx.style(Slot::Title)))
         .block(block)
-        .row_highlight_style(ctx.style("selection"))
+        .row_highlight_style(ctx.style(Slot::Selection))
         .highlight_symbol(ctx.glyph("▶ ", "> "));
     let mut state = TableState::default().with_selected(Some(selected - start));
     frame.render_stateful_widget(table, area, &mut state);

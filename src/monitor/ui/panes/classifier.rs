@@ -1,6 +1,7 @@
 //! The Model-quality pane's second tab: the supervised classifier — the cross-validation
 //! table that chose it, its confusion matrix and the features it leans on most, as bars.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -17,7 +18,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             "no classifier: it is trained when the flows carry labels of both kinds".into()
         });
         frame.render_widget(
-            Paragraph::new(Line::styled(why, ctx.style("muted")))
+            Paragraph::new(Line::styled(why, ctx.style(Slot::Muted)))
                 .wrap(ratatui::widgets::Wrap { trim: true }),
             area,
         );
@@ -28,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     if let Some(cv) = &c.cv {
         lines.push(Line::styled(
             fit(&format!("{}-fold CV      F1   AUC rows/s", cv.folds), w),
-            ctx.style("title"),
+            ctx.style(Slot::Title),
         ));
         for m in &cv.models {
             let mark = if m.name == cv.best { "*" } else { " " };
@@ -43,7 +44,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             } else {
                 format!("{mark}{:<13} failed: {}", m.name, m.error)
             };
-            let style = if m.name == cv.best { "text" } else { "muted" };
+            let style = if m.name == cv.best {
+                Slot::Text
+            } else {
+                Slot::Muted
+            };
             lines.push(Line::styled(fit(&text, w), ctx.style(style)));
         }
         confusion(&mut lines, c, cv, w, ctx);
@@ -62,17 +67,17 @@ fn confusion(
     // Binary: one line. Multi-class: up to five classes fit a narrow pane.
     if cv.confusion.len() == 2 {
         let m = &cv.confusion;
-        let cell = |label: &str, v: u64, slot: &str| {
+        let cell = |label: &str, v: u64, slot: Slot| {
             vec![
-                Span::styled(format!(" {label} "), ctx.style("muted")),
+                Span::styled(format!(" {label} "), ctx.style(Slot::Muted)),
                 Span::styled(count(v as f64), ctx.style(slot)),
             ]
         };
-        let mut spans = vec![Span::styled("confusion", ctx.style("title"))];
-        spans.extend(cell("TN", m[0][0], "text"));
-        spans.extend(cell("FP", m[0][1], "anomaly-medium"));
-        spans.extend(cell("FN", m[1][0], "anomaly-medium"));
-        spans.extend(cell("TP", m[1][1], "text"));
+        let mut spans = vec![Span::styled("confusion", ctx.style(Slot::Title))];
+        spans.extend(cell("TN", m[0][0], Slot::Text));
+        spans.extend(cell("FP", m[0][1], Slot::AnomalyMedium));
+        spans.extend(cell("FN", m[1][0], Slot::AnomalyMedium));
+        spans.extend(cell("TP", m[1][1], Slot::Text));
         lines.push(Line::from(spans));
         return;
     }
@@ -84,18 +89,18 @@ fn confusion(
     for name in c.classes.iter().take(k) {
         head.push_str(&format!(" {:>7}", fit(name, 7)));
     }
-    lines.push(Line::styled(fit(&head, w), ctx.style("title")));
+    lines.push(Line::styled(fit(&head, w), ctx.style(Slot::Title)));
     for (i, row) in cv.confusion.iter().take(k).enumerate() {
         let mut text =
             crate::monitor::ui::display::fit_pad(c.classes.get(i).map_or("", |s| s.as_str()), 9);
         let mut spans = Vec::new();
         for (j, v) in row.iter().take(k).enumerate() {
             let style = if i == j {
-                "text"
+                Slot::Text
             } else if *v > 0 {
-                "anomaly-medium"
+                Slot::AnomalyMedium
             } else {
-                "muted"
+                Slot::Muted
             };
             spans.push(Span::styled(
                 format!(" {:>7}", count(*v as f64)),
@@ -103,7 +108,7 @@ fn confusion(
             ));
         }
         text = fit(&text, w);
-        let mut line = vec![Span::styled(text, ctx.style("muted"))];
+        let mut line = vec![Span::styled(text, ctx.style(Slot::Muted))];
         line.extend(spans);
         lines.push(Line::from(line));
     }
@@ -137,11 +142,11 @@ fn importance(
         lines.push(Line::from(vec![
             Span::styled(
                 format!("{:<name_w$} ", fit(&f.feature, name_w)),
-                ctx.style("text"),
+                ctx.style(Slot::Text),
             ),
-            Span::styled(full.repeat(n.min(bar_w)), ctx.style("consensus")),
-            Span::styled(empty.repeat(bar_w - n.min(bar_w)), ctx.style("muted")),
-            Span::styled(format!(" {:.2}", f.importance), ctx.style("muted")),
+            Span::styled(full.repeat(n.min(bar_w)), ctx.style(Slot::Consensus)),
+            Span::styled(empty.repeat(bar_w - n.min(bar_w)), ctx.style(Slot::Muted)),
+            Span::styled(format!(" {:.2}", f.importance), ctx.style(Slot::Muted)),
         ]));
     }
 }

@@ -1,6 +1,7 @@
 //! Clusters: per-cluster live statistics and the quality indices of the current clustering.
 //! Enter on a row filters the feed to that cluster.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -52,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             _ => "clusters appear once the first model is fitted",
         };
         frame.render_widget(
-            Paragraph::new(Line::styled(why, ctx.style("muted"))).block(block),
+            Paragraph::new(Line::styled(why, ctx.style(Slot::Muted))).block(block),
             area,
         );
         return;
@@ -66,14 +67,14 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             used <= room
         })
         .collect();
-    let header = Row::new(shown.iter().map(|&i| COLUMNS[i].0)).style(ctx.style("title"));
+    let header = Row::new(shown.iter().map(|&i| COLUMNS[i].0)).style(ctx.style(Slot::Title));
     let rows = s.clusters.iter().map(|c| {
         let style = if c.anomaly_rate >= 0.2 {
-            ctx.style("anomaly-high")
+            ctx.style(Slot::AnomalyHigh)
         } else if c.anomaly_rate >= 0.05 {
-            ctx.style("anomaly-medium")
+            ctx.style(Slot::AnomalyMedium)
         } else {
-            ctx.style("text")
+            ctx.style(Slot::Text)
         };
         let cell = |i: usize| match i {
             0 => c.cluster.to_string(),
@@ -108,7 +109,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         frame.render_widget(
             Paragraph::new(Line::styled(
                 crate::monitor::ui::display::fit(&legend, legend_area.width as usize),
-                ctx.style("muted"),
+                ctx.style(Slot::Muted),
             )),
             legend_area,
         );
@@ -116,7 +117,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let focused = ctx.app.focus == Pane::Clusters;
     let table = Table::new(rows, widths)
         .header(header)
-        .row_highlight_style(ctx.style("selection"))
+        .row_highlight_style(ctx.style(Slot::Selection))
         .highlight_symbol(ctx.glyph("▶", ">"));
     let mut state = TableState::default().with_selected(focused.then_some(ctx.app.cluster_row));
     frame.render_stateful_widget(table, table_area, &mut state);

@@ -3,6 +3,7 @@
 //! cell is drawn. The layout takes columns by priority while their minimum widths fit, then
 //! grows them towards their maximum in the same order.
 
+use crate::monitor::theme::Slot;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Cell;
 
@@ -241,7 +242,7 @@ pub fn columns() -> Vec<Column> {
                     } else {
                         format!("{:.3}", e.score)
                     },
-                    cx.ctx.style("consensus"),
+                    cx.ctx.style(Slot::Consensus),
                 ))
             },
             wanted: always,
@@ -280,9 +281,9 @@ pub fn columns() -> Vec<Column> {
                 Some(p) => Cell::from(Span::styled(
                     fit(&format!("{:.2} {}", p.probability, p.class), w as usize),
                     cx.ctx.style(if p.attack_probability >= 0.5 {
-                        "anomaly-high"
+                        Slot::AnomalyHigh
                     } else {
-                        "muted"
+                        Slot::Muted
                     }),
                 )),
                 None => text(""),
@@ -312,8 +313,8 @@ fn vote_cell(cx: &Cx, r: &FeedRow, w: u16) -> Cell<'static> {
             spans.push(Span::raw("  "));
         }
         spans.push(match v {
-            Some(true) => Span::styled(yes, cx.ctx.style("vote-yes")),
-            Some(false) => Span::styled(no, cx.ctx.style("vote-no")),
+            Some(true) => Span::styled(yes, cx.ctx.style(Slot::VoteYes)),
+            Some(false) => Span::styled(no, cx.ctx.style(Slot::VoteNo)),
             None => Span::raw(" "),
         });
     }

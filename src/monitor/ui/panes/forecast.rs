@@ -2,6 +2,7 @@
 //! anomalies per bucket, switched with left / right) with the automatic ARIMA's forecast and
 //! 95 % band; order and AIC in the title.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -90,16 +91,16 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         sequence,
     );
     frame.render_widget(
-        Paragraph::new(Line::styled(state, ctx.style("muted"))),
+        Paragraph::new(Line::styled(state, ctx.style(Slot::Muted))),
         status,
     );
     let glyph = ctx.glyph("•", "*");
     let fglyph = ctx.glyph("◆", "+");
     let bglyph = ctx.glyph("┄", "-");
     let mut spans = vec![
-        Span::styled(format!("{glyph} history "), ctx.style("series")),
-        Span::styled(format!("{fglyph} forecast "), ctx.style("forecast")),
-        Span::styled(format!("{bglyph} 95% "), ctx.style("forecast-band")),
+        Span::styled(format!("{glyph} history "), ctx.style(Slot::Series)),
+        Span::styled(format!("{fglyph} forecast "), ctx.style(Slot::Forecast)),
+        Span::styled(format!("{bglyph} 95% "), ctx.style(Slot::ForecastBand)),
         Span::raw(" "),
     ];
     let used: usize = spans.iter().map(|s| s.width()).sum();
@@ -107,19 +108,19 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     if used + all <= legend.width as usize {
         for k in SeriesKind::ALL {
             let style = if k == series {
-                ctx.style("selection")
+                ctx.style(Slot::Selection)
             } else {
-                ctx.style("muted")
+                ctx.style(Slot::Muted)
             };
             spans.push(Span::styled(k.name(), style));
             spans.push(Span::raw(" "));
         }
     } else {
         // Narrow panes: the chosen series and its place among them.
-        spans.push(Span::styled(series.name(), ctx.style("selection")));
+        spans.push(Span::styled(series.name(), ctx.style(Slot::Selection)));
         spans.push(Span::styled(
             format!(" {}/{} ←→", series.index() + 1, SeriesKind::ALL.len()),
-            ctx.style("muted"),
+            ctx.style(Slot::Muted),
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), legend);
@@ -152,22 +153,22 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             PlotSeries {
                 points: &band,
                 glyph: bglyph,
-                style: ctx.style("forecast-band"),
+                style: ctx.style(Slot::ForecastBand),
             },
             PlotSeries {
                 points: &history,
                 glyph,
-                style: ctx.style("series"),
+                style: ctx.style(Slot::Series),
             },
             PlotSeries {
                 points: &mean,
                 glyph: fglyph,
-                style: ctx.style("forecast"),
+                style: ctx.style(Slot::Forecast),
             },
         ],
         y_format: series_value(series),
         x_labels: [time(first), time(last)],
-        label_style: ctx.style("muted"),
+        label_style: ctx.style(Slot::Muted),
     };
     frame.render_widget(plot, chart);
 }
@@ -206,18 +207,21 @@ fn warm_up(ctx: &ViewCtx, closed: usize) -> String {
 /// The LSTM autoencoder's signal in one row: the latest windows' scores as a sparkline, the
 /// newest score, and the highest with its time and the series that drove it.
 fn sequence_line<'a>(ctx: &ViewCtx, width: usize) -> Line<'a> {
-    let label = Span::styled("sequence ", ctx.style("muted"));
+    let label = Span::styled("sequence ", ctx.style(Slot::Muted));
     let v = match ctx.view.sequence.as_deref() {
         None => {
             return Line::from(vec![
                 label,
-                Span::styled("LSTM autoencoder: waiting for buckets", ctx.style("muted")),
+                Span::styled(
+                    "LSTM autoencoder: waiting for buckets",
+                    ctx.style(Slot::Muted),
+                ),
             ]);
         }
         Some(Err(e)) => {
             return Line::from(vec![
                 label,
-                Span::styled(format!("LSTM autoencoder: {e}"), ctx.style("muted")),
+                Span::styled(format!("LSTM autoencoder: {e}"), ctx.style(Slot::Muted)),
             ]);
         }
         Some(Ok(v)) => v,
@@ -260,9 +264,9 @@ fn sequence_line<'a>(ctx: &ViewCtx, width: usize) -> Line<'a> {
     for &(_, score, _) in recent {
         let level = LEVELS.iter().rposition(|l| score >= *l).unwrap_or(0);
         let style = if score >= 0.99 {
-            ctx.style("anomaly-high")
+            ctx.style(Slot::AnomalyHigh)
         } else {
-            ctx.style("series")
+            ctx.style(Slot::Series)
         };
         spans.push(Span::styled(glyphs[level], style));
     }

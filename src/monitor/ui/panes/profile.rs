@@ -2,6 +2,7 @@
 //! flows' own timestamps, and how flows and bytes move together (Pearson correlation over the
 //! last 30 buckets and over the whole ring).
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -51,20 +52,20 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     let f = |v: Option<f64>| v.map_or_else(|| "–".into(), |v| format!("{v:+.2}"));
     let recent = &s.series[s.series.len().saturating_sub(30)..];
     let mut lines = vec![Line::from(vec![
-        Span::styled("corr(flows,bytes) ", ctx.style("muted")),
+        Span::styled("corr(flows,bytes) ", ctx.style(Slot::Muted)),
         Span::styled(
             format!(
                 "last 30 {}, all {}",
                 f(correlation(recent)),
                 f(correlation(&s.series))
             ),
-            ctx.style("consensus"),
+            ctx.style(Slot::Consensus),
         ),
     ])];
     match &s.profile {
         None => lines.push(Line::styled(
             "no timestamps in this source: no hour-of-day or weekday profile",
-            ctx.style("muted"),
+            ctx.style(Slot::Muted),
         )),
         Some(p) => {
             let peak = p
@@ -75,24 +76,24 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
                 .map_or(0, |(h, _)| h);
             lines.push(Line::styled(
                 format!("by hour (UTC), busiest {peak:02}:00"),
-                ctx.style("muted"),
+                ctx.style(Slot::Muted),
             ));
             lines.push(Line::styled(
                 bars(&p.by_hour, ctx.ascii),
-                ctx.style("series"),
+                ctx.style(Slot::Series),
             ));
             lines.push(Line::styled(
                 "0     6     12    18   23",
-                ctx.style("muted"),
+                ctx.style(Slot::Muted),
             ));
-            lines.push(Line::styled("by weekday", ctx.style("muted")));
+            lines.push(Line::styled("by weekday", ctx.style(Slot::Muted)));
             let wd: Vec<Span> = WEEKDAYS
                 .iter()
                 .zip(&p.by_weekday)
                 .map(|(d, c)| {
                     Span::styled(
                         format!("{d} {} ", crate::monitor::ui::display::count(*c as f64)),
-                        ctx.style("text"),
+                        ctx.style(Slot::Text),
                     )
                 })
                 .collect();

@@ -2,6 +2,7 @@
 //! drawn as its cluster number; flagged flows as a cross in the anomaly style, drawn last so
 //! they stay visible.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -31,7 +32,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             crate::engine::ModelState::Ready => "waiting for flows scored by this model",
             _ => "the projection appears once the first model is fitted",
         };
-        frame.render_widget(Paragraph::new(Line::styled(why, ctx.style("muted"))), inner);
+        frame.render_widget(
+            Paragraph::new(Line::styled(why, ctx.style(Slot::Muted))),
+            inner,
+        );
         return;
     }
     if inner.width < 4 || inner.height < 3 {
@@ -67,10 +71,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         for p in s.projection.iter().filter(|p| p.flagged == flagged) {
             let (cx, cy) = cell(p.x, p.y);
             if flagged {
-                buf.set_string(cx, cy, cross, ctx.style("anomaly-high"));
+                buf.set_string(cx, cy, cross, ctx.style(Slot::AnomalyHigh));
             } else {
                 let g = p.cluster.map_or("?", |c| CLUSTER_GLYPHS[c % 10]);
-                buf.set_string(cx, cy, g, ctx.style("muted"));
+                buf.set_string(cx, cy, g, ctx.style(Slot::Muted));
             }
         }
     }
@@ -79,6 +83,6 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         inner.x,
         inner.bottom() - 1,
         crate::monitor::ui::display::fit(&legend, inner.width as usize),
-        ctx.style("muted"),
+        ctx.style(Slot::Muted),
     );
 }

@@ -1,6 +1,7 @@
 //! Model quality: the detectors (state, consensus weight) and, when the flows carry labels,
 //! live precision / recall / F1 of the consensus flag and ROC-AUC per detector so far.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -28,17 +29,17 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             ),
             Some(vec![
                 Line::from(vec![
-                    Span::styled("flag ", ctx.style("muted")),
+                    Span::styled("flag ", ctx.style(Slot::Muted)),
                     Span::styled(
                         format!("P {}  R {}  F1 {}", f(q.precision), f(q.recall), f(q.f1)),
-                        ctx.style("consensus"),
+                        ctx.style(Slot::Consensus),
                     ),
                 ]),
                 Line::from(vec![
-                    Span::styled("consensus ", ctx.style("muted")),
+                    Span::styled("consensus ", ctx.style(Slot::Muted)),
                     Span::styled(
                         format!("ROC-AUC {}", f(q.consensus_auc)),
-                        ctx.style("consensus"),
+                        ctx.style(Slot::Consensus),
                     ),
                 ]),
             ]),
@@ -75,7 +76,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             "no model"
         };
         frame.render_widget(
-            Paragraph::new(Line::styled(why, ctx.style("muted"))).block(block),
+            Paragraph::new(Line::styled(why, ctx.style(Slot::Muted))).block(block),
             area,
         );
         return;
@@ -91,7 +92,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
         frame.render_widget(
             Paragraph::new(Line::styled(
                 "no labels in this source: weights only",
-                ctx.style("muted"),
+                ctx.style(Slot::Muted),
             )),
             Rect { height: 1, ..inner },
         );
@@ -117,9 +118,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             .and_then(|q| q.detector_auc.get(i).copied().flatten());
         let state = if d.ready { "" } else { " off" };
         let style = if d.ready {
-            ctx.style("text")
+            ctx.style(Slot::Text)
         } else {
-            ctx.style("muted")
+            ctx.style(Slot::Muted)
         };
         Row::new([
             format!("{}{state}", d.kind.name()),
@@ -147,7 +148,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             Constraint::Min(6),
         ],
     )
-    .header(Row::new(["detector", "weight", "ROC-AUC"]).style(ctx.style("title")));
+    .header(Row::new(["detector", "weight", "ROC-AUC"]).style(ctx.style(Slot::Title)));
     let hidden_below = s.detectors.len().saturating_sub(offset + visible);
     frame.render_stateful_widget(table, rest, &mut TableState::default().with_offset(offset));
     // Say that there is more, in the header's free space: the table is cut, not finished.
@@ -166,7 +167,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
                 height: 1,
                 ..rest
             };
-            frame.render_widget(Paragraph::new(Span::styled(more, ctx.style("muted"))), at);
+            frame.render_widget(
+                Paragraph::new(Span::styled(more, ctx.style(Slot::Muted))),
+                at,
+            );
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Traffic: sparklines of flows/s, bytes/s and anomalies/s over the bucketed series, with
 //! min / max / last in each title.
 
+use crate::monitor::theme::Slot;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::symbols::bar;
@@ -42,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     // hour for a replay's long buckets ("max 0.1/s" over hour buckets reads as nothing).
     let (per, unit) = rate_unit(bucket);
     // (name, values per second, formatter, style slot)
-    type Row<'a> = (&'a str, Vec<f64>, fn(f64) -> String, &'a str);
+    type Row<'a> = (&'a str, Vec<f64>, fn(f64) -> String, Slot);
     let rate = per / bucket;
     let flows_name = format!("flows/{unit}");
     let bytes_name = match (s.seen.bytes, s.seen.bytes_one_way) {
@@ -55,19 +56,19 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             flows_name.as_str(),
             tail.iter().map(|b| b.flows as f64 * rate).collect(),
             count,
-            "series",
+            Slot::Series,
         ),
         (
             bytes_name.as_str(),
             tail.iter().map(|b| b.bytes * rate).collect(),
             bytes,
-            "series",
+            Slot::Series,
         ),
         (
             anomalies_name.as_str(),
             tail.iter().map(|b| b.anomalies as f64 * rate).collect(),
             count,
-            "anomaly-high",
+            Slot::AnomalyHigh,
         ),
     ];
     // Three lines each (title + two of bars) when there is room, else one line each.
@@ -102,8 +103,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             let [title, bars] =
                 Layout::vertical([Constraint::Length(1), Constraint::Length(2)]).areas(*a);
             let line = Line::from(vec![
-                Span::styled(format!("{name} "), ctx.style("text")),
-                Span::styled(stats, ctx.style("muted")),
+                Span::styled(format!("{name} "), ctx.style(Slot::Text)),
+                Span::styled(stats, ctx.style(Slot::Muted)),
             ]);
             frame.render_widget(Paragraph::new(line), title);
             frame.render_widget(spark, bars);
@@ -112,7 +113,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
             let label_w = 14u16.min(a.width / 3);
             let [label, bars] =
                 Layout::horizontal([Constraint::Length(label_w), Constraint::Min(1)]).areas(*a);
-            frame.render_widget(Paragraph::new(Span::styled(name, ctx.style("text"))), label);
+            frame.render_widget(
+                Paragraph::new(Span::styled(name, ctx.style(Slot::Text))),
+                label,
+            );
             frame.render_widget(spark, bars);
         }
     }
