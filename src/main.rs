@@ -67,7 +67,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ));
         }
     };
-    if !matches!(command, Some(Command::Replay(_)) | Some(Command::Tail(_))) {
+    if !matches!(command, Some(Command::Replay(_) | Command::Tail(_))) {
         init_logging(cli.log_file.as_deref())?;
     }
     let Some(command) = command else {

@@ -1,5 +1,5 @@
 //! The real data sets beside the repository (`../shared/datasets/`): every file is recognised
-//! with the right format and row count. CI sets FLOWTOP_REQUIRE_DATASETS=1 so their absence
+//! with the right format and row count. CI sets `FLOWTOP_REQUIRE_DATASETS=1` so their absence
 //! fails there; elsewhere the test says it did not run.
 
 use std::path::PathBuf;
@@ -293,7 +293,7 @@ fn model_sets_fit_on_every_shared_file() {
 }
 
 /// The chosen classifier on both labelled sets, 5-fold stratified CV, binary: macro F1 at
-/// least scikit-learn's RandomForestClassifier (100 trees, same protocol) minus 0.005. The
+/// least scikit-learn's `RandomForestClassifier` (100 trees, same protocol) minus 0.005. The
 /// scikit-learn figures were measured on this data with `python3 bench/compare.py
 /// --supervised FILE`; the speed comparison lives there (timings do not belong in tests).
 #[test]
@@ -410,7 +410,7 @@ fn the_consensus_reaches_its_median_member_within_the_alert_budget() {
 }
 
 /// Threat reasons respect how a record was made: nfdump's one-way records never read "no
-/// reply" or "exfiltration", and on the Zeek logs lookups, NetBIOS, Kerberos and directory
+/// reply" or "exfiltration", and on the Zeek logs lookups, `NetBIOS`, Kerberos and directory
 /// traffic to internal servers, or anything to broadcast, is never called exfiltration.
 #[test]
 fn threat_reasons_respect_one_way_records_and_infrastructure() {

@@ -192,7 +192,7 @@ fn the_model_loader_refuses_or_scores_mutated_models() {
     let mut flows: Vec<FlowRecord> = Vec::new();
     flowtop::flows::ingest::read_all(&Input::parse(sample), &DetectOptions::default(), |f| {
         if flows.len() < 64 {
-            flows.push(f)
+            flows.push(f);
         }
     })
     .expect("sample");

@@ -189,7 +189,7 @@ fn spreadsheet_cells_never_start_a_formula() {
     let mut neutralised = 0;
     for row in r.records() {
         let row = row.expect("row");
-        for cell in row.iter() {
+        for cell in &row {
             let formula = cell.starts_with(['=', '+', '@', '\t', '\r'])
                 || (cell.starts_with('-') && cell.parse::<f64>().is_err());
             assert!(!formula, "a formula cell: {cell:?}");

@@ -43,7 +43,7 @@ struct Set {
     duplicates: f64,
 }
 
-/// Identical flows far from normal traffic (a DoS or scan through one tool).
+/// Identical flows far from normal traffic (a `DoS` or scan through one tool).
 fn flood(_: &mut SmallRng, row: Vec<f64>, _: usize) -> Vec<f64> {
     let mut v = vec![0.001, 40.0, 1.0, 40.0, 0.5, 2000.0];
     v.truncate(row.len());

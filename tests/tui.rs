@@ -1,7 +1,7 @@
 //! End to end in a real terminal: the binary runs a replay inside tmux, keys are sent as a
 //! person would, and the screen is read back with `capture-pane`. Every wait polls for text
 //! with a timeout; nothing sleeps a fixed time. CI installs tmux (`.ci/run`) and sets
-//! FLOWTOP_REQUIRE_TMUX=1, so its absence fails there; elsewhere each test says it did not run.
+//! `FLOWTOP_REQUIRE_TMUX=1`, so its absence fails there; elsewhere each test says it did not run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -36,7 +36,9 @@ impl Tmux {
         if !have_tmux() {
             return None;
         }
-        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let serial = SERIAL
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let dir = tempfile::tempdir().expect("tempdir");
         let socket = format!("flowtop-test-{}-{name}", std::process::id());
         std::fs::write(dir.path().join("config.toml"), "").expect("config");
@@ -86,9 +88,10 @@ impl Tmux {
             if pred(&s) {
                 return s;
             }
-            if start.elapsed() > Duration::from_secs(secs) {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
+            assert!(
+                start.elapsed() <= Duration::from_secs(secs),
+                "timed out waiting for {what}; screen:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -338,8 +341,11 @@ impl ZeekWriter {
             .filter(|l| !l.starts_with("#close"))
             .partition(|l| l.starts_with('#'));
         ZeekWriter {
-            header: header.iter().map(|l| l.to_string()).collect(),
-            rows: rows.iter().map(|l| l.to_string()).collect(),
+            header: header
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
+            rows: rows.iter().map(std::string::ToString::to_string).collect(),
         }
     }
 

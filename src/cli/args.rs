@@ -22,7 +22,7 @@ pub struct Cli {
     pub file: Option<String>,
     #[command(flatten)]
     pub monitor: MonitorArgs,
-    /// Config file (default: $FLOWTOP_CONFIG, then the XDG config dir's flowtop/config.toml).
+    /// Config file (default: $`FLOWTOP_CONFIG`, then the XDG config dir's flowtop/config.toml).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Write logs to this file (default: no log file for headless commands).
@@ -289,7 +289,7 @@ pub struct MonitorArgs {
     /// Theme: dark, light, mono, or a path to a theme TOML file (default dark).
     #[arg(long, value_name = "NAME|PATH")]
     pub theme: Option<String>,
-    /// Colour: auto (off when NO_COLOR is set), always, never.
+    /// Colour: auto (off when `NO_COLOR` is set), always, never.
     #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
     /// ASCII-only glyphs and borders.

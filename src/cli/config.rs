@@ -86,7 +86,7 @@ impl Share {
         match self {
             Share::Text(t) => crate::learn::detect::ConsensusParams::parse_alert_rate(t),
             Share::Number(v) => {
-                crate::learn::detect::ConsensusParams::check_alert_rate(*v).map(|_| *v)
+                crate::learn::detect::ConsensusParams::check_alert_rate(*v).map(|()| *v)
             }
         }
     }

@@ -13,7 +13,7 @@ use crate::learn::detect::DetectorKind;
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum ColorWhen {
-    /// Colour unless NO_COLOR is set.
+    /// Colour unless `NO_COLOR` is set.
     #[default]
     Auto,
     Always,

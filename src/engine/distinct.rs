@@ -1,4 +1,4 @@
-//! Distinct sources / destinations per bucket in fixed memory: a HyperLogLog sketch (2^10
+//! Distinct sources / destinations per bucket in fixed memory: a `HyperLogLog` sketch (2^10
 //! one-byte registers, about 3 % standard error, linear counting below ~2,500 so small counts
 //! are near exact). Sketches merge register by register, which the auto-sized replay series
 //! needs when it doubles its buckets; exact sets would grow with the hosts of a scan.
@@ -37,7 +37,7 @@ impl std::fmt::Debug for Distinct {
     }
 }
 
-/// One 64-bit hash per value; SipHash with fixed keys, so counts are reproducible.
+/// One 64-bit hash per value; `SipHash` with fixed keys, so counts are reproducible.
 fn hash(value: &str) -> u64 {
     let mut h = DefaultHasher::new();
     value.hash(&mut h);

@@ -285,7 +285,7 @@ mod volume_tests {
             bucket_s: 10.0,
             steps: (0..5)
                 .map(|_| Step {
-                    mean: (lo + hi) / 2.0,
+                    mean: f64::midpoint(lo, hi),
                     lo,
                     hi,
                 })

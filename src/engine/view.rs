@@ -29,7 +29,7 @@ pub struct LiveView {
     pub failed: Option<String>,
     pub message: Option<Message>,
     pub threat: Option<(u64, Result<Assessment, String>)>,
-    /// The latest rejected rows (file:line and reason), newest last.
+    /// The latest rejected rows (<file:line> and reason), newest last.
     pub rejects: Vec<String>,
     /// The latest forecasts of the series, and how many buckets they were fitted on.
     pub forecasts: Option<(usize, Arc<Forecasts>)>,

@@ -89,7 +89,7 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     if v.len() % 2 == 1 {
         v[h]
     } else {
-        (v[h - 1] + v[h]) / 2.0
+        f64::midpoint(v[h - 1], v[h])
     }
 }
 

@@ -31,7 +31,7 @@ pub fn parse(input: &Input, opts: &DetectOptions, runs: usize) -> Result<ParseBe
         let start = Instant::now();
         let mut checksum = 0.0f64;
         let summary = read_all(input, opts, |f| {
-            checksum += f.values.first().copied().unwrap_or(0.0)
+            checksum += f.values.first().copied().unwrap_or(0.0);
         })?;
         times.push(start.elapsed().as_secs_f64());
         std::hint::black_box(checksum);

@@ -87,7 +87,7 @@ pub fn run(
     let mut term = Terminal::new(TestBackend::new(width, height)).map_err(|e| e.to_string())?;
     let frames = frames.max(1);
     let baseline_us = time_frames(frames, &mut term, |f| {
-        f.render_widget(Block::bordered().title("baseline"), f.area())
+        f.render_widget(Block::bordered().title("baseline"), f.area());
     })?;
     let app = App::new("m.json".into(), ".".into());
     let mut detail = app.clone();

@@ -45,7 +45,7 @@ pub fn run(input: &Input, opts: &DetectOptions, total: u64) -> Result<SoakBench,
     let mut base: Vec<FlowRecord> = Vec::new();
     let summary = read_all(input, opts, |f| {
         if base.len() < 50_000 {
-            base.push(f)
+            base.push(f);
         }
     })
     .map_err(|e| e.to_string())?;

@@ -331,7 +331,7 @@ mod tests {
         let mut source = FileSource::open(file.path()).expect("open");
         let mut flows = Vec::new();
         let summary = read_source(&mut source, &DetectOptions::default(), |f| {
-            flows.push(format!("{f:?}"))
+            flows.push(format!("{f:?}"));
         })
         .expect("read");
         (flows, summary.counts)

@@ -258,10 +258,10 @@ impl DelimitedDecoder {
             {
                 // As on the general path, a wrong field count is the reason to report.
                 let found = 1 + memchr::memchr_iter(delim, line).count();
-                return if found != self.positions.len() {
-                    self.wrong_count(found)
-                } else {
+                return if found == self.positions.len() {
                     Decoded::Reject(e)
+                } else {
+                    self.wrong_count(found)
                 };
             }
             start = end + 1;

@@ -12,7 +12,7 @@ use super::value::{TimestampParser, is_unset, proto_name, word};
 /// Distinct values kept per table.
 const LIMIT: usize = 1 << 16;
 
-/// foldhash rather than SipHash: several lookups per row make the hash a hot spot, and its
+/// foldhash rather than `SipHash`: several lookups per row make the hash a hot spot, and its
 /// per-process random seed still keeps crafted input from choosing the collisions. Cells of up
 /// to 15 bytes (nearly every category, protocol, state and label) are keyed by their bytes
 /// packed into two words, so a lookup hashes two integers and compares two, with no call to
@@ -64,18 +64,15 @@ impl<V: Clone + AllKept> Interner<V> {
         let v = make(raw);
         if self.len() < LIMIT {
             let kept = v.all_kept();
-            match key {
-                Some(k) => {
-                    self.short.insert(k, v.clone());
-                    if !kept {
-                        self.counted_short.push(k);
-                    }
+            if let Some(k) = key {
+                self.short.insert(k, v.clone());
+                if !kept {
+                    self.counted_short.push(k);
                 }
-                None => {
-                    self.long.insert(raw.into(), v.clone());
-                    if !kept {
-                        self.counted_long.push(raw.into());
-                    }
+            } else {
+                self.long.insert(raw.into(), v.clone());
+                if !kept {
+                    self.counted_long.push(raw.into());
                 }
             }
         }

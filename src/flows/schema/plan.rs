@@ -139,7 +139,7 @@ pub(crate) fn build(
     }
     // One timestamp column: the first one; any other time column is not a feature either.
     let mut seen_ts = false;
-    for r in roles.iter_mut() {
+    for r in &mut roles {
         if r.0 == Role::Timestamp {
             if seen_ts {
                 *r = (Role::Ignored, None);
@@ -189,7 +189,7 @@ pub(crate) fn build(
                 n_cat += 1;
             }
             Role::Label if Some(i) == class_col && label_col != class_col => {
-                p.label = LabelPart::Class
+                p.label = LabelPart::Class;
             }
             Role::Label => p.label = LabelPart::Label,
             _ => {}
@@ -299,7 +299,7 @@ impl RowBuilder {
             self.ts = ctx
                 .ts
                 .parse(raw)
-                .map_err(|_| bad(plan, col, raw, "is not a timestamp"))?;
+                .map_err(|()| bad(plan, col, raw, "is not a timestamp"))?;
         }
         let text = match (p.cat, p.meta) {
             (_, Some(MetaField::Proto)) => {

@@ -41,7 +41,7 @@ pub enum Fields<'a> {
     Owned(&'a [Vec<u8>]),
 }
 
-impl<'a> Fields<'a> {
+impl Fields<'_> {
     pub fn get(&self, spans: &[(usize, usize)], i: usize) -> &[u8] {
         match self {
             Fields::Spans(line) => {

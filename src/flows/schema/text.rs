@@ -174,7 +174,7 @@ impl Ord for Text {
 /// Hashes as its `str` does, so maps keyed by `Text` can be looked up with a `&str`.
 impl Hash for Text {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state)
+        self.as_str().hash(state);
     }
 }
 

@@ -56,7 +56,7 @@ impl<R: Read> Read for Counting<R> {
 
 fn open_reader(path: &Path) -> io::Result<(Box<dyn Read + Send>, Arc<AtomicU64>, u64)> {
     let mut file = File::open(path)?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let size = file.metadata().map_or(0, |m| m.len());
     let mut magic = [0u8; 2];
     let got = read_up_to(&mut file, &mut magic)?;
     let consumed = Arc::new(AtomicU64::new(0));

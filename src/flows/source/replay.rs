@@ -164,9 +164,9 @@ impl ReplayClock {
             ReplayCommand::Resume => self.resume(now),
             ReplayCommand::TogglePause => {
                 if self.paused {
-                    self.resume(now)
+                    self.resume(now);
                 } else {
-                    self.paused = true
+                    self.paused = true;
                 }
             }
             ReplayCommand::Step => {

@@ -88,11 +88,11 @@ mod tests {
         let mut rows = Vec::new();
         let mut y = Vec::new();
         for i in 0..100 {
-            rows.extend([(i % 10) as f64 * 0.1, (i / 10) as f64 * 0.1]);
+            rows.extend([f64::from(i % 10) * 0.1, f64::from(i / 10) * 0.1]);
             y.push(0);
         }
         for i in 0..10 {
-            rows.extend([10.0 + i as f64 * 0.1, 10.0 - i as f64 * 0.1]);
+            rows.extend([10.0 + f64::from(i) * 0.1, 10.0 - f64::from(i) * 0.1]);
             y.push(1);
         }
         let x = Array2::from_shape_vec((110, 2), rows).expect("shape");

@@ -286,7 +286,7 @@ mod tests {
     /// sigmoid that rises with the decision value; the fit must separate these cleanly.
     #[test]
     fn platt_sigmoid_rises_with_the_decision_value() {
-        let f: Vec<f64> = (0..40).map(|i| i as f64 / 10.0 - 2.0).collect();
+        let f: Vec<f64> = (0..40).map(|i| f64::from(i) / 10.0 - 2.0).collect();
         let y: Vec<bool> = f.iter().map(|&v| v > 0.1).collect();
         let (a, b) = platt(&f, &y);
         assert!(a < 0.0, "a = {a}");

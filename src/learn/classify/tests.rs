@@ -140,7 +140,7 @@ fn cv_opts(kinds: &[Kind]) -> CvOptions {
     }
 }
 
-/// scikit-learn's RandomForestClassifier (100 trees, 5-fold stratified CV, one-hot
+/// scikit-learn's `RandomForestClassifier` (100 trees, 5-fold stratified CV, one-hot
 /// categoricals) reaches macro F1 0.9856 on the bundled sample (`python3 bench/compare.py
 /// supervised sample-data/cicids2017-sample.csv`); the forest must be at least as good
 /// within 0.005.

@@ -1,6 +1,6 @@
 //! One CART classification tree grown on binned features: Gini impurity, a random subset of
 //! features per node (scikit-learn draws until it has examined that many non-constant ones),
-//! grown until leaves are pure, as scikit-learn's RandomForestClassifier does by default.
+//! grown until leaves are pure, as scikit-learn's `RandomForestClassifier` does by default.
 
 use rand::Rng;
 use rand::rngs::SmallRng;

@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn calibrated_scores_are_training_ranks_and_keep_order_past_the_maximum() {
-        let train: Vec<f64> = (0..1000).map(|i| i as f64).collect();
+        let train: Vec<f64> = (0..1000).map(|i| f64::from(i)).collect();
         let c = Calibration::fit(&train);
         assert!((c.apply(950.0) - 0.95).abs() < 0.002, "{}", c.apply(950.0));
         assert_eq!(c.apply(-5.0), 0.0);

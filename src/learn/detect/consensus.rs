@@ -425,7 +425,7 @@ mod tests {
 
     #[test]
     fn the_budget_threshold_flags_at_most_the_share_asked() {
-        let s: Vec<f64> = (0..1000).map(|i| i as f64 / 1000.0).collect();
+        let s: Vec<f64> = (0..1000).map(|i| f64::from(i) / 1000.0).collect();
         let t = budget_threshold(&s, 0.01);
         assert_eq!(s.iter().filter(|&&v| v >= t).count(), 10);
         // Ties at the top beyond the budget are not flagged; below it they are.

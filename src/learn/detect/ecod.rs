@@ -1,4 +1,4 @@
-//! ECOD (Li et al. 2022), as PyOD's: per feature, the left and right tail probabilities of a
+//! ECOD (Li et al. 2022), as `PyOD`'s: per feature, the left and right tail probabilities of a
 //! value under the training ECDF, −log of each, and the skewness-chosen tail; a row's score is
 //! the sum over features of the largest of the three. The ECDF is kept as a bounded set of
 //! order statistics, so model size and scoring cost do not grow with the window.

@@ -1,4 +1,4 @@
-//! Histogram-based Outlier Score (Goldstein & Dengel 2012), as PyOD's `HBOS` with its
+//! Histogram-based Outlier Score (Goldstein & Dengel 2012), as `PyOD`'s `HBOS` with its
 //! defaults: 10 equal-width bins per feature over the training range, density histograms,
 //! score = −Σ log2(density + α); values just outside the range (within tol · bin width) count
 //! as the edge bin, further out as the emptiest bin.
@@ -85,7 +85,7 @@ fn bin_of(v: f64, lo: f64, width: f64) -> usize {
     (((v - lo) / width).floor().max(0.0) as usize).min(BINS - 1)
 }
 
-/// PyOD looks values up with `np.digitize(right=True)`: bins closed on the right, so a value
+/// `PyOD` looks values up with `np.digitize(right=True)`: bins closed on the right, so a value
 /// on an inner edge scores with the bin below it. Counts and discrete values sit on edges
 /// often; matching this keeps the scores identical.
 fn scoring_bin_of(v: f64, lo: f64, width: f64) -> usize {

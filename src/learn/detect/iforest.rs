@@ -13,7 +13,7 @@ const TREES: usize = 100;
 const SUBSAMPLE: usize = 256;
 
 /// 16 bytes, children side by side: rows with `x[feature] < value` go to `left`, the rest to
-/// `left + 1`. A leaf points to itself with threshold `LEAF` (f64::MAX: pipeline features are
+/// `left + 1`. A leaf points to itself with threshold `LEAF` (`f64::MAX`: pipeline features are
 /// clipped far below it, so no row ever passes), and all rows can take the same number of
 /// steps without branching.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -86,12 +86,11 @@ impl Detector for IsolationForest {
         distance::par_rows(x, |part| {
             distance::by_block(part, |block| {
                 let owned;
-                let flat = match block.as_slice() {
-                    Some(f) => f,
-                    None => {
-                        owned = block.as_standard_layout().into_owned();
-                        owned.as_slice().unwrap_or_default()
-                    }
+                let flat = if let Some(f) = block.as_slice() {
+                    f
+                } else {
+                    owned = block.as_standard_layout().into_owned();
+                    owned.as_slice().unwrap_or_default()
                 };
                 let rows: Vec<&[f64]> = flat.chunks(block.ncols().max(1)).collect();
                 // Tree by tree over the block: one tree stays in cache for all its rows.

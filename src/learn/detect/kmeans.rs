@@ -6,7 +6,7 @@
 //!
 //! Large clusters are, biggest first, those needed to hold `LARGE_SHARE` of the window's rows,
 //! stopping early where one cluster is `SIZE_RATIO` times the next (CBLOF's α = 0.9 and β = 5,
-//! PyOD's defaults): a flood of up to a tenth of the window stays "small" while two genuine
+//! `PyOD`'s defaults): a flood of up to a tenth of the window stays "small" while two genuine
 //! modes of normal traffic (say 60 % and 35 %) are both "large".
 
 use ndarray::{Array1, ArrayView2, Axis};

@@ -1,6 +1,6 @@
-//! Each detector against its scikit-learn / PyOD counterpart on the same rows: a slice of an
+//! Each detector against its scikit-learn / `PyOD` counterpart on the same rows: a slice of an
 //! NSL-KDD feature split with the Python scores stored once (tests/fixtures/reference,
-//! made by bench/make_reference.py). Rank correlation, because only the order matters once
+//! made by `bench/make_reference.py`). Rank correlation, because only the order matters once
 //! scores are calibrated; the bounds say how close each implementation is expected to be.
 
 use ndarray::Array2;

@@ -1,5 +1,5 @@
 //! Shared test data for detectors: a seeded Gaussian blob with planted outliers, and the
-//! reference-score fixtures computed once with scikit-learn / PyOD.
+//! reference-score fixtures computed once with scikit-learn / `PyOD`.
 
 use ndarray::{Array1, Array2};
 use rand::Rng;

@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn heavy_tailed_counts_get_log1p_and_missing_cells_the_median() {
-        let mut v: Vec<f64> = (0..100).map(|i| i as f64).collect();
+        let mut v: Vec<f64> = (0..100).map(|i| f64::from(i)).collect();
         v.extend([1e6, 5e6, f64::NAN, f64::INFINITY]);
         let t = NumericTransform::fit(&v).expect("fits");
         assert!(t.log1p);
@@ -114,7 +114,7 @@ mod tests {
 
     #[test]
     fn symmetric_and_negative_columns_stay_linear() {
-        let v: Vec<f64> = (-50..50).map(|i| i as f64).collect();
+        let v: Vec<f64> = (-50..50).map(|i| f64::from(i)).collect();
         let t = NumericTransform::fit(&v).expect("fits");
         assert!(!t.log1p);
         assert!((t.apply(t.center) - 0.0).abs() < 1e-12);

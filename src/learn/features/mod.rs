@@ -174,7 +174,7 @@ pub(crate) mod tests_support {
     pub fn load(path: &str) -> (Schema, Vec<FlowRecord>) {
         let mut rows = Vec::new();
         let summary = read_all(&Input::parse(path), &DetectOptions::default(), |r| {
-            rows.push(r)
+            rows.push(r);
         })
         .expect("fixture reads");
         (summary.schema, rows)

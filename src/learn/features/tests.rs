@@ -40,7 +40,7 @@ fn zeek_categoricals_are_one_hot_or_frequency_and_unseen_values_encode_to_zero()
         p.names
     );
     let mut odd = rows[0].clone();
-    for c in odd.categories.iter_mut() {
+    for c in &mut odd.categories {
         *c = Some("never-seen".into());
     }
     let x = p.transform(&[&odd]);

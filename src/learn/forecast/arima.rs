@@ -112,17 +112,16 @@ fn start_point(
     let k = p + q + usize::from(constant);
     let mut start = vec![0.0; k];
     let level = w.iter().sum::<f64>() / w.len() as f64;
-    let (phi0, theta0, mean0) = match init {
-        Some(m) => (m.phi.clone(), m.theta.clone(), m.mean),
-        None => {
-            let centred: Vec<f64> = w
-                .iter()
-                .map(|v| v - if constant { level } else { 0.0 })
-                .collect();
-            match super::start::hannan_rissanen(&centred, p, q) {
-                Some((a, b)) => (a, b, level),
-                None => (vec![0.0; p], vec![0.0; q], level),
-            }
+    let (phi0, theta0, mean0) = if let Some(m) = init {
+        (m.phi.clone(), m.theta.clone(), m.mean)
+    } else {
+        let centred: Vec<f64> = w
+            .iter()
+            .map(|v| v - if constant { level } else { 0.0 })
+            .collect();
+        match super::start::hannan_rissanen(&centred, p, q) {
+            Some((a, b)) => (a, b, level),
+            None => (vec![0.0; p], vec![0.0; q], level),
         }
     };
     let shrunk: Vec<f64> = phi0.iter().map(|v| v * 0.98).collect();
@@ -295,7 +294,7 @@ impl ArimaModel {
         for k in (0..self.d).rev() {
             let base = difference(y, k);
             let mut last = *base.last()?;
-            for v in level.iter_mut() {
+            for v in &mut level {
                 last += *v;
                 *v = last;
             }

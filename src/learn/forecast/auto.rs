@@ -1,6 +1,6 @@
 //! Automatic ARIMA as auto.arima's stepwise search (Hyndman & Khandakar 2008): d from KPSS,
 //! then from (2,d,2), (0,d,0), (1,d,0), (0,d,1) move to the best neighbour (p ± 1, q ± 1,
-//! both, the constant on or off) while AICc improves; p, q ≤ 5, at most 60 fits. Guarded: too
+//! both, the constant on or off) while `AICc` improves; p, q ≤ 5, at most 60 fits. Guarded: too
 //! few points, a constant series, non-finite values, single spikes, and forecasts that leave
 //! the history's range far behind each get a stated fallback.
 

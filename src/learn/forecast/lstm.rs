@@ -113,9 +113,9 @@ impl Lstm {
         }
     }
 
-    /// Backpropagation through time: `dh[t]` is the loss gradient reaching h_t from outside
+    /// Backpropagation through time: `dh[t]` is the loss gradient reaching `h_t` from outside
     /// the layer. Returns the parameter gradients (as a layer of the same shape) and the
-    /// gradient for every input x_t.
+    /// gradient for every input `x_t`.
     pub fn backward(&self, trace: &Trace, dh: &[Array2<f64>]) -> (Lstm, Vec<Array2<f64>>) {
         let h = self.hidden();
         let mut grads = self.zeros_like();
@@ -152,7 +152,7 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
-    /// Loss = Σ_t Σ (h_t ⊙ r_t) for fixed random r: its gradient w.r.t. h_t is r_t.
+    /// Loss = `Σ_t` Σ (`h_t` ⊙ `r_t`) for fixed random r: its gradient w.r.t. `h_t` is `r_t`.
     fn loss(l: &Lstm, xs: &[Array2<f64>], r: &[Array2<f64>]) -> f64 {
         let views: Vec<_> = xs.iter().map(|x| x.view()).collect();
         let tr = l.forward(&views);

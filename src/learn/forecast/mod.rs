@@ -1,6 +1,6 @@
 //! Forecasting the bucketed traffic series: ARIMA by exact maximum likelihood (Kalman filter,
 //! Nelder-Mead on stationarity- and invertibility-preserving transforms), d by KPSS, (p, q) by
-//! a stepwise AICc search, 95 % intervals; guarded against short, constant and spiky series.
+//! a stepwise `AICc` search, 95 % intervals; guarded against short, constant and spiky series.
 //! Beside it, an LSTM autoencoder scores sliding windows of the series (`sequence`).
 
 mod arima;

@@ -1,4 +1,4 @@
-//! Against statsmodels (tests/fixtures/forecast, made by bench/make_forecast_reference.py):
+//! Against statsmodels (tests/fixtures/forecast, made by `bench/make_forecast_reference.py)`:
 //! coefficients, log-likelihood and AIC of the ARMA fitted to the differenced series
 //! (SARIMAX with simple differencing), and 10-step forecasts with 95 % intervals from ARIMA.
 
@@ -119,7 +119,7 @@ fn guards_short_constant_spiky_and_non_finite_series() {
     assert!(flat.model.is_none());
     assert!(flat.steps.iter().all(|s| s.mean == 4.0));
     assert!(flat.notes[0].contains("constant series"));
-    let mut y: Vec<f64> = (0..80).map(|i| 10.0 + ((i * 7) % 5) as f64).collect();
+    let mut y: Vec<f64> = (0..80).map(|i| 10.0 + f64::from((i * 7) % 5)).collect();
     y[40] = 10_000.0;
     y[60] = f64::NAN;
     let f = auto_forecast(&y, 5, 30).expect("fits");

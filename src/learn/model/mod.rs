@@ -339,12 +339,12 @@ impl ModelSet {
         let projected = self.projection.as_ref().map(|p| p.project(features.view()));
         let predictions = self.classifier.as_ref().map(|c| c.predict(features.view()));
         BatchScores {
-            predictions,
             features,
             scores,
             verdicts,
             clusters,
             projected,
+            predictions,
         }
     }
 
@@ -377,8 +377,7 @@ impl ModelSet {
 pub fn now_s() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 #[cfg(test)]

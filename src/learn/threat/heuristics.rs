@@ -52,7 +52,7 @@ pub fn all(q: &ThreatInput) -> Vec<Signal> {
     .collect()
 }
 
-/// Ports of internal infrastructure whose traffic is lopsided by nature (name lookups, NetBIOS
+/// Ports of internal infrastructure whose traffic is lopsided by nature (name lookups, `NetBIOS`
 /// announcements, Kerberos tickets, directory queries): big one-way volumes to them are not
 /// data leaving the network.
 const INFRASTRUCTURE_PORTS: [u16; 10] = [53, 67, 68, 88, 123, 137, 138, 139, 389, 3268];
@@ -166,7 +166,7 @@ fn risky_port(q: &ThreatInput) -> Option<Signal> {
     ))
 }
 
-/// IPv4 broadcast (x.x.x.255, 255.255.255.255) or multicast (224/4), IPv6 multicast (ff00::/8).
+/// IPv4 broadcast (x.x.x.255, 255.255.255.255) or multicast (224/4), IPv6 multicast (`ff00::/8`).
 fn is_group_address(a: &str) -> bool {
     if let Ok(ip) = a.parse::<std::net::IpAddr>() {
         return match ip {

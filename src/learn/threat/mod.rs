@@ -328,7 +328,7 @@ pub fn assess(q: &ThreatInput, bands: &Bands) -> Assessment {
         )),
         Level::Medium => recommendations.push(format!("watch {src} for repeats of this pattern")),
         Level::Low if reasons.is_empty() => {
-            recommendations.push("no action: nothing about this flow stands out".into())
+            recommendations.push("no action: nothing about this flow stands out".into());
         }
         Level::Low => {}
     }

@@ -286,7 +286,7 @@ fn a_download_is_not_called_exfiltration() {
     );
 }
 
-/// Name lookups, NetBIOS, Kerberos and directory traffic to an internal server, and anything
+/// Name lookups, `NetBIOS`, Kerberos and directory traffic to an internal server, and anything
 /// to broadcast, are lopsided by nature: no exfiltration reason.
 #[test]
 fn infrastructure_and_broadcast_traffic_is_not_exfiltration() {

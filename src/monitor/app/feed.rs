@@ -219,18 +219,17 @@ pub fn rows<'a>(
     let mut index: HashMap<FoldKey, usize> = HashMap::new();
     for e in events {
         let key = if fold { FoldKey::of(e) } else { None };
-        match key.as_ref().and_then(|k| index.get(k)) {
-            Some(&i) => groups[i].events.push(e),
-            None => {
-                if let Some(k) = key {
-                    index.insert(k, groups.len());
-                }
-                groups.push(FeedRow {
-                    events: vec![e],
-                    expanded: false,
-                    member: false,
-                });
+        if let Some(&i) = key.as_ref().and_then(|k| index.get(k)) {
+            groups[i].events.push(e);
+        } else {
+            if let Some(k) = key {
+                index.insert(k, groups.len());
             }
+            groups.push(FeedRow {
+                events: vec![e],
+                expanded: false,
+                member: false,
+            });
         }
     }
     // Stable: rows that tie keep arrival order (newest first). Missing values go last

@@ -185,7 +185,7 @@ impl App {
     pub fn typing(&self) -> bool {
         matches!(
             self.overlay,
-            Some(Overlay::Filter { .. }) | Some(Overlay::Threat(_))
+            Some(Overlay::Filter { .. } | Overlay::Threat(_))
         )
     }
 
@@ -254,18 +254,18 @@ pub fn update(app: &mut App, action: Action, live: &Arc<LiveView>) -> Vec<Engine
         (Some(Overlay::Help { scroll }), Action::Down) => *scroll = scroll.saturating_add(1),
         (Some(Overlay::Help { scroll }), Action::Up) => *scroll = scroll.saturating_sub(1),
         (Some(Overlay::Help { scroll }), Action::PageDown) => {
-            *scroll = scroll.saturating_add(app.page)
+            *scroll = scroll.saturating_add(app.page);
         }
         (Some(Overlay::Help { scroll }), Action::PageUp) => {
-            *scroll = scroll.saturating_sub(app.page)
+            *scroll = scroll.saturating_sub(app.page);
         }
         (Some(Overlay::Detail { scroll, .. }), Action::Down) => *scroll = scroll.saturating_add(1),
         (Some(Overlay::Detail { scroll, .. }), Action::Up) => *scroll = scroll.saturating_sub(1),
         (Some(Overlay::Detail { scroll, .. }), Action::PageDown) => {
-            *scroll = scroll.saturating_add(app.page)
+            *scroll = scroll.saturating_add(app.page);
         }
         (Some(Overlay::Detail { scroll, .. }), Action::PageUp) => {
-            *scroll = scroll.saturating_sub(app.page)
+            *scroll = scroll.saturating_sub(app.page);
         }
         (Some(Overlay::Filter { text, error }), Action::DrillDown) => match Filter::parse(text) {
             Ok(f) => {
@@ -408,7 +408,7 @@ fn act(app: &mut App, a: Action, view: &Arc<LiveView>) -> Vec<EngineCommand> {
                     .map(|f| f.text.clone())
                     .unwrap_or_default(),
                 error: None,
-            })
+            });
         }
         Action::Freeze => {
             app.frozen = match app.frozen {
@@ -435,8 +435,7 @@ fn act(app: &mut App, a: Action, view: &Arc<LiveView>) -> Vec<EngineCommand> {
                 events.extend(r.events.iter().map(|e| Arc::clone(e)));
             }
             let stamp = chrono::DateTime::from_timestamp(app.now as i64, 0)
-                .map(|t| t.format("%Y%m%d-%H%M%S").to_string())
-                .unwrap_or_else(|| "now".into());
+                .map_or_else(|| "now".into(), |t| t.format("%Y%m%d-%H%M%S").to_string());
             let stem = app.export_dir.join(format!("flowtop-anomalies-{stamp}"));
             out.push(EngineCommand::Export { stem, events });
         }

@@ -92,8 +92,7 @@ pub fn duration(s: f64) -> String {
 fn utc(t: f64, pattern: &str) -> String {
     if t > 1e8 {
         chrono::DateTime::from_timestamp(t as i64, 0)
-            .map(|d| d.format(pattern).to_string())
-            .unwrap_or_else(|| format!("{t:.0}"))
+            .map_or_else(|| format!("{t:.0}"), |d| d.format(pattern).to_string())
     } else {
         format!("+{t:.1}s")
     }

@@ -163,10 +163,10 @@ fn classifier() -> crate::engine::ClassifierView {
 pub fn view() -> LiveView {
     let series: Vec<Bucket> = (0..40)
         .map(|i| Bucket {
-            start: 1_500_000_000.0 + i as f64,
+            start: 1_500_000_000.0 + f64::from(i),
             flows: 20 + (i * 7 % 13) as u64,
-            bytes: 1000.0 * (1 + i % 5) as f64,
-            packets: 10.0 * (3 + i % 4) as f64,
+            bytes: 1000.0 * f64::from(1 + i % 5),
+            packets: 10.0 * f64::from(3 + i % 4),
             sources: 3 + (i % 3) as u32,
             destinations: 5 + (i * 5 % 7) as u32,
             anomalies: u64::from(i % 9 == 0),

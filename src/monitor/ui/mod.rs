@@ -128,7 +128,7 @@ pub fn render(frame: &mut Frame, ctx: &ViewCtx) {
 /// character (dashes, arrows, ellipses in data and messages) so nothing reaches the terminal
 /// that a hostile font could garble.
 pub(crate) fn asciify(buf: &mut ratatui::buffer::Buffer) {
-    for cell in buf.content.iter_mut() {
+    for cell in &mut buf.content {
         let sym = cell.symbol();
         if sym.is_ascii() {
             continue;

@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx) {
     parts.push((0, vec![Span::styled(src, bar)]));
     if let Some(st) = &v.ingest {
         let txt = if v.replay {
-            let clock = st.replay_time.map(time).unwrap_or_else(|| "–".into());
+            let clock = st.replay_time.map_or_else(|| "–".into(), time);
             format!("replay {clock} {}", st.speed)
         } else {
             format!(

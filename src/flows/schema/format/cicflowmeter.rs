@@ -1,5 +1,5 @@
-//! CICFlowMeter output: CIC-IDS2017 MachineLearningCVE (79 columns, leading spaces, a
-//! duplicated `Fwd Header Length`), TrafficLabelling (with Flow ID, addresses, Timestamp), the
+//! `CICFlowMeter` output: CIC-IDS2017 `MachineLearningCVE` (79 columns, leading spaces, a
+//! duplicated `Fwd Header Length`), `TrafficLabelling` (with Flow ID, addresses, Timestamp), the
 //! widely shared "cleaned" 53-column table with `Attack Type`, CSE-CIC-IDS2018's abbreviated
 //! names (`Tot Fwd Pkts`), and Unicauca's 87-attribute layout (`Flow.Duration`, `L7Protocol`).
 

@@ -28,8 +28,7 @@ fn role(s: &Schema, name: &str) -> Role {
     s.columns
         .iter()
         .find(|c| c.name == name)
-        .map(|c| c.role)
-        .unwrap_or_else(|| panic!("no column {name}"))
+        .map_or_else(|| panic!("no column {name}"), |c| c.role)
 }
 
 #[test]

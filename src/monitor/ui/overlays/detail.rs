@@ -25,7 +25,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, e: &AnomalyEvent, sc
     lines.push(Line::styled(
         format!(
             "{}  {}  {}  state {}  cluster {}  label {}",
-            e.ts.map(date_time).unwrap_or_else(|| "no timestamp".into()),
+            e.ts.map_or_else(|| "no timestamp".into(), date_time),
             crate::monitor::ui::panes::endpoints(e),
             opt(&e.proto),
             opt(&e.state),

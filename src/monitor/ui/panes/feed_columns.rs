@@ -119,8 +119,7 @@ pub fn columns() -> Vec<Column> {
                 let e = r.head();
                 text(
                     r.last_seen()
-                        .map(|t| clock(t, cx.with_date))
-                        .unwrap_or_else(|| format!("l{}", e.line)),
+                        .map_or_else(|| format!("l{}", e.line), |t| clock(t, cx.with_date)),
                 )
             },
             wanted: always,
