@@ -22,11 +22,7 @@ pub fn run(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> 
     if args.supervised {
         let opts = cv_options(&args.classify, fit.seed)?;
         let r = eval::supervised::run(&input, detect, &opts)?;
-        if args.json {
-            crate::sanitize::print_json(&r)?;
-        } else {
-            crate::out!("{}", eval::supervised::render_text(&r))?;
-        }
+        crate::cli::print_report(&r, args.json, eval::supervised::render_text)?;
         return Ok(());
     }
     if args.stream {
@@ -44,11 +40,7 @@ pub fn run(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> 
                 .unwrap_or(crate::cli::config::defaults::WINDOW),
         };
         let r = eval::stream::run(&input, detect, &opts)?;
-        if args.json {
-            crate::sanitize::print_json(&r)?;
-        } else {
-            crate::out!("{}", eval::stream::render_text(&r))?;
-        }
+        crate::cli::print_report(&r, args.json, eval::stream::render_text)?;
         return Ok(());
     }
     let opts = EvalOptions {
@@ -70,10 +62,6 @@ pub fn run(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> 
         ));
     }
     let report = eval::eval(&input, detect, &opts)?;
-    if args.json {
-        crate::sanitize::print_json(&report)?;
-    } else {
-        crate::out!("{}", eval::render_text(&report))?;
-    }
+    crate::cli::print_report(&report, args.json, eval::render_text)?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use color_eyre::eyre::{Result, eyre};
 
 use crate::cli::args::{ClassifyArgs, ModelArgs};
 use crate::cli::config::DetectConfig;
-use crate::flows::schema::{DetectOptions, FlowRecord};
+use crate::flows::schema::{DetectOptions, FlowRecord, Schema};
 use crate::flows::source::Input;
 use crate::learn::classify::{self, CvOptions};
 use crate::learn::detect::{Cancel, ConsensusParams, DetectorKind};
@@ -78,21 +78,15 @@ pub fn read(
 }
 
 pub fn fit(
-    summary: &crate::flows::ingest::ReadSummary,
+    schema: &Schema,
     rows: &[FlowRecord],
     opts: &FitOptions,
     file: &str,
 ) -> Result<ModelSet> {
     let refs: Vec<&FlowRecord> = rows.iter().collect();
     let progress = Progress::bar("fitting", opts.kinds.len() as u64);
-    let m = ModelSet::fit(
-        &summary.schema,
-        &refs,
-        opts,
-        &|_| progress.inc(),
-        &Cancel::default(),
-    )
-    .map_err(|e| eyre!("{file}: {e}"))?;
+    let m = ModelSet::fit(schema, &refs, opts, &|_| progress.inc(), &Cancel::default())
+        .map_err(|e| eyre!("{file}: {e}"))?;
     progress.finish();
     Ok(m)
 }

@@ -319,11 +319,7 @@ pub fn command(
         a.runs,
     )
     .map_err(|e| eyre!(e))?;
-    if a.json {
-        crate::sanitize::print_json(&r)?;
-    } else {
-        crate::out!("{}", render_text(&r))?;
-    }
+    crate::cli::print_report(&r, a.json, render_text)?;
     Ok(())
 }
 

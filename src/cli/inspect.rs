@@ -140,8 +140,7 @@ pub fn command(
     let mut all_read = true;
     for file in &args.files {
         match inspect(&Input::parse(file), &opts) {
-            Ok(report) if args.json => crate::sanitize::print_json(&report)?,
-            Ok(report) => crate::out!("{}", render_text(&report))?,
+            Ok(report) => crate::cli::print_report(&report, args.json, render_text)?,
             Err(e) => {
                 crate::errln!("flowtop: {e}");
                 all_read = false;

@@ -18,6 +18,20 @@ use color_eyre::eyre::{Result, eyre};
 
 use crate::flows::schema::DetectOptions;
 
+/// Prints a command's report: one JSON object with `--json`, else its text form.
+pub fn print_report<T: serde::Serialize>(
+    report: &T,
+    json: bool,
+    text: impl FnOnce(&T) -> String,
+) -> Result<()> {
+    if json {
+        crate::sanitize::print_json(report)?;
+    } else {
+        crate::out!("{}", text(report))?;
+    }
+    Ok(())
+}
+
 /// How input files are read: the command line over the config file.
 pub fn detect_options(cfg: &config::Config, args: &args::InputArgs) -> Result<DetectOptions> {
     cfg.input

@@ -12,7 +12,6 @@ use crate::engine::output::{BATCH, OutputFormat, ScoreWriter};
 use crate::flows::ingest::LineCounts;
 use crate::flows::schema::{DetectOptions, FlowRecord, Schema};
 use crate::flows::source::Input;
-use crate::learn::detect::Cancel;
 use crate::learn::model::{self, FitOptions, ModelSet, SchemaFingerprint};
 use crate::progress::Progress;
 
@@ -72,13 +71,13 @@ pub fn run(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
             summary_counts = match (&input, args.sample) {
                 (_, 0) => {
                     let (summary, rows) = read(&args.file, detect)?;
-                    let m = fit(&summary, &rows, &opts, &args.file)?;
+                    let m = fit(&summary.schema, &rows, &opts, &args.file)?;
                     write(&m, &rows)?;
                     summary.counts
                 }
                 (Input::File(_), _) => {
                     let (summary, sample) = read_sample(&input, detect, &mut opts)?;
-                    let m = fit(&summary, sample.items(), &opts, &args.file)?;
+                    let m = fit(&summary.schema, sample.items(), &opts, &args.file)?;
                     read_ahead(&input, detect, |_| Ok(()), |rows| write(&m, rows))?
                 }
                 (Input::Stdin, _) => score_stdin(&input, detect, &opts, &args.file, &mut write)?,
@@ -182,12 +181,6 @@ fn score_stdin(
     let schema = std::cell::OnceCell::new();
     let mut head: Vec<FlowRecord> = Vec::new();
     let mut model: Option<ModelSet> = None;
-    let fit_head = |schema: Option<&crate::flows::schema::Schema>, head: &[FlowRecord]| {
-        let refs: Vec<&FlowRecord> = head.iter().collect();
-        let schema = schema.ok_or_else(|| eyre!("{file}: no flows to work with"))?;
-        ModelSet::fit(schema, &refs, opts, &|_| {}, &Cancel::default())
-            .map_err(|e| eyre!("{file}: {e}"))
-    };
     let summary = crate::flows::ingest::read_batches(
         input,
         detect,
@@ -202,7 +195,11 @@ fn score_stdin(
             }
             head.extend(rows);
             if head.len() >= opts.sample {
-                let m = fit_head(schema.get(), &head)?;
+                // Known before the first batch.
+                let schema = schema
+                    .get()
+                    .ok_or_else(|| eyre!("{file}: no flows to work with"))?;
+                let m = fit(schema, &head, opts, file)?;
                 write(&m, &std::mem::take(&mut head))?;
                 model = Some(m);
             }
@@ -213,7 +210,7 @@ fn score_stdin(
         if head.is_empty() {
             return Err(eyre!("{file}: no flows to work with"));
         }
-        let m = fit_head(schema.get(), &head)?;
+        let m = fit(&summary.schema, &head, opts, file)?;
         write(&m, &head)?;
     }
     Ok(summary.counts)

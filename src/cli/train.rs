@@ -30,7 +30,7 @@ pub fn run(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
     opts.sample = args.sample;
     let (summary, rows) = read(&args.file, detect)?;
     say_rejects(&args.file, &summary.counts);
-    let m = fit(&summary, &rows, &opts, &args.file)?;
+    let m = fit(&summary.schema, &rows, &opts, &args.file)?;
     if m.detectors.ready().count() == 0 {
         let why = m
             .detectors

@@ -543,32 +543,36 @@ impl Engine {
 
     /// Installs a finished refit, if any. Called by `ingest`; call it on timers too.
     pub fn poll_job(&mut self) {
-        let Some(job) = &self.job else { return };
-        match job.result.try_recv() {
-            Ok(Ok(m)) => {
-                self.job = None;
-                self.install(m);
-            }
-            Ok(Err(e)) => {
-                self.job = None;
-                self.model_error = Some(e);
-            }
-            Err(mpsc::TryRecvError::Empty) => return,
-            Err(mpsc::TryRecvError::Disconnected) => {
-                self.job = None;
-                self.model_error = Some("the refit thread stopped without a result".into());
-            }
-        }
-        if std::mem::take(&mut self.pending) {
-            self.request_retrain();
+        self.take_job(false);
+    }
+
+    /// Blocks until the running refit (if any, and any queued after it) is installed.
+    pub fn wait_for_job(&mut self) {
+        while self.job.is_some() {
+            self.take_job(true);
         }
     }
 
-    /// Blocks until the running refit (if any) is installed.
-    pub fn wait_for_job(&mut self) {
-        while self.job.is_some() {
-            std::thread::sleep(std::time::Duration::from_millis(5));
-            self.poll_job();
+    /// Installs the running refit's result if it has one, or with `block` once it has.
+    fn take_job(&mut self, block: bool) {
+        let Some(job) = &self.job else { return };
+        // None: the fit ended without sending (it panicked).
+        let result = if block {
+            job.result.recv().ok()
+        } else {
+            match job.result.try_recv() {
+                Err(mpsc::TryRecvError::Empty) => return,
+                r => r.ok(),
+            }
+        };
+        self.job = None;
+        match result {
+            Some(Ok(m)) => self.install(m),
+            Some(Err(e)) => self.model_error = Some(e),
+            None => self.model_error = Some("the refit thread stopped without a result".into()),
+        }
+        if std::mem::take(&mut self.pending) {
+            self.request_retrain();
         }
     }
 

@@ -53,9 +53,6 @@ impl From<IngestEvent> for EngineEvent {
     }
 }
 
-/// Batches of flows (and commands) waiting for the engine before the ingest thread waits.
-const QUEUE: usize = 8;
-
 pub struct EngineHandle {
     events: SyncSender<EngineEvent>,
     thread: Option<JoinHandle<()>>,
@@ -95,7 +92,8 @@ pub fn start(
     publish: impl Fn(Arc<LiveView>) + Send + 'static,
 ) -> EngineHandle {
     let view = first_view(&ingest);
-    let (tx, rx) = sync_channel(QUEUE);
+    // Batches (and commands) waiting for the engine before the ingest thread waits.
+    let (tx, rx) = sync_channel(ingest.channel_capacity.max(1));
     let to_self = tx.clone();
     let thread = std::thread::Builder::new()
         .name("flowtop-engine".into())

@@ -23,22 +23,7 @@ pub fn run(what: &BenchWhat, cfg: &Config) -> Result<()> {
         } => {
             let opts = detect_options(cfg, input)?;
             let r = crate::cli::bench::parse::parse(&Input::parse(file), &opts, *runs)?;
-            if *json {
-                crate::sanitize::print_json(&r)?;
-            } else {
-                crate::outln!(
-                    "{}: {} rows ({} rejected), {:.1} MB in {:.3} s (best of {}; median {:.3} s): {:.0} rows/s, {:.1} MB/s",
-                    r.file,
-                    r.rows,
-                    r.rejected,
-                    r.bytes as f64 / 1e6,
-                    r.best_s,
-                    r.runs_s.len(),
-                    r.median_s,
-                    r.rows_per_s,
-                    r.mb_per_s
-                )?;
-            }
+            crate::cli::print_report(&r, *json, crate::cli::bench::parse::render_text)?;
             Ok(())
         }
         BenchWhat::Render {
@@ -58,11 +43,7 @@ pub fn run(what: &BenchWhat, cfg: &Config) -> Result<()> {
                 *frames,
             )
             .map_err(|e| eyre!(e))?;
-            if *json {
-                crate::sanitize::print_json(&r)?;
-            } else {
-                crate::out!("{}", crate::cli::bench::render::render_text(&r))?;
-            }
+            crate::cli::print_report(&r, *json, crate::cli::bench::render::render_text)?;
             Ok(())
         }
         BenchWhat::Soak {
@@ -74,11 +55,7 @@ pub fn run(what: &BenchWhat, cfg: &Config) -> Result<()> {
             let opts = detect_options(cfg, input)?;
             let r = crate::cli::bench::soak::run(&Input::parse(file), &opts, *flows)
                 .map_err(|e| eyre!(e))?;
-            if *json {
-                crate::sanitize::print_json(&r)?;
-            } else {
-                crate::out!("{}", crate::cli::bench::soak::render_text(&r))?;
-            }
+            crate::cli::print_report(&r, *json, crate::cli::bench::soak::render_text)?;
             Ok(())
         }
         BenchWhat::Model {
@@ -93,11 +70,7 @@ pub fn run(what: &BenchWhat, cfg: &Config) -> Result<()> {
             let fit = crate::cli::fit::fit_options(model, &cfg.detect)?;
             let r = crate::cli::bench::model::run(&Input::parse(file), &opts, &fit, *window, *runs)
                 .map_err(|e| eyre!(e))?;
-            if *json {
-                crate::sanitize::print_json(&r)?;
-            } else {
-                crate::out!("{}", crate::cli::bench::model::render_text(&r))?;
-            }
+            crate::cli::print_report(&r, *json, crate::cli::bench::model::render_text)?;
             Ok(())
         }
     }

@@ -55,3 +55,19 @@ pub fn parse(input: &Input, opts: &DetectOptions, runs: usize) -> Result<ParseBe
         mb_per_s: bytes as f64 / 1e6 / best.max(1e-9),
     })
 }
+
+/// One line: rows, rejects, size, best and median time, rates.
+pub fn render_text(r: &ParseBench) -> String {
+    format!(
+        "{}: {} rows ({} rejected), {:.1} MB in {:.3} s (best of {}; median {:.3} s): {:.0} rows/s, {:.1} MB/s\n",
+        r.file,
+        r.rows,
+        r.rejected,
+        r.bytes as f64 / 1e6,
+        r.best_s,
+        r.runs_s.len(),
+        r.median_s,
+        r.rows_per_s,
+        r.mb_per_s
+    )
+}

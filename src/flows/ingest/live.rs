@@ -2,6 +2,7 @@
 //! sends batches over a bounded channel, so a fast replay is slowed down by its consumer
 //! instead of growing memory.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
@@ -154,14 +155,8 @@ pub fn spawn_into<E: From<IngestEvent> + Send + 'static>(
     let thread = std::thread::Builder::new()
         .name("flowtop-ingest".into())
         .spawn(move || {
-            let gone = Arc::new(AtomicBool::new(false));
-            let g = gone.clone();
-            let sink: Sink = Box::new(move |ev| {
-                if tx.send(E::from(ev)).is_err() {
-                    g.store(true, Ordering::Relaxed);
-                }
-            });
-            let mut w = Worker::new(cfg, sink, gone, ctl_rx, stop2);
+            let sink: Sink = Box::new(move |ev| tx.send(E::from(ev)).is_ok());
+            let mut w = Worker::new(cfg, sink, ctl_rx, stop2);
             let end = match w.run() {
                 Ok(()) => IngestEvent::Finished(w.stats()),
                 Err(e) => IngestEvent::Failed(e.to_string()),
@@ -177,13 +172,14 @@ pub fn spawn_into<E: From<IngestEvent> + Send + 'static>(
 }
 
 /// Hands one event to the consumer, blocking while its channel is full.
-type Sink = Box<dyn Fn(IngestEvent) + Send>;
+/// False once the consumer has dropped its end.
+type Sink = Box<dyn Fn(IngestEvent) -> bool + Send>;
 
 struct Worker {
     cfg: IngestConfig,
     tx: Sink,
     /// The consumer dropped its end of the channel.
-    gone: Arc<AtomicBool>,
+    gone: Cell<bool>,
     control: Receiver<ReplayCommand>,
     stop: Arc<AtomicBool>,
     clock: ReplayClock,
@@ -201,7 +197,6 @@ impl Worker {
     fn new(
         cfg: IngestConfig,
         tx: Sink,
-        gone: Arc<AtomicBool>,
         control: Receiver<ReplayCommand>,
         stop: Arc<AtomicBool>,
     ) -> Self {
@@ -209,7 +204,7 @@ impl Worker {
         Self {
             cfg,
             tx,
-            gone,
+            gone: Cell::new(false),
             control,
             stop,
             clock,
@@ -225,7 +220,7 @@ impl Worker {
     }
 
     fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed) || self.gone.load(Ordering::Relaxed)
+        self.stop.load(Ordering::Relaxed) || self.gone.get()
     }
 
     fn stats(&self) -> IngestStats {
@@ -488,7 +483,9 @@ impl Worker {
 
     fn send(&self, ev: IngestEvent) {
         // Blocks while the consumer is behind: this is the back-pressure.
-        (self.tx)(ev);
+        if !(self.tx)(ev) {
+            self.gone.set(true);
+        }
     }
 }
 

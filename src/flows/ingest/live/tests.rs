@@ -178,11 +178,8 @@ fn a_backward_seek_between_batches_replays_everything_after_it() {
         .send(ReplayCommand::Seek(SeekTarget::Start))
         .expect("send");
     let cfg = IngestConfig::new(Input::File(p), IngestMode::Replay);
-    let sink: Sink = Box::new(move |ev| {
-        let _ = tx.send(ev);
-    });
-    let gone = Arc::new(AtomicBool::new(false));
-    let mut w = Worker::new(cfg, sink, gone, ctl_rx, Arc::new(AtomicBool::new(false)));
+    let sink: Sink = Box::new(move |ev| tx.send(ev).is_ok());
+    let mut w = Worker::new(cfg, sink, ctl_rx, Arc::new(AtomicBool::new(false)));
     w.run().expect("run");
     drop(w);
     let mut got = Vec::new();
