@@ -101,7 +101,7 @@ def run(path, workdir, idle_s):
         peak = 0
         while "replay done" not in screen():
             peak = max(peak, status(pid, "VmRSS"))
-            time.sleep(0.5)
+            time.sleep(0.1)
         took = time.time() - start
         # Let the last refit finish before the idle period.
         time.sleep(3)

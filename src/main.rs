@@ -5,25 +5,32 @@ use std::process::ExitCode;
 use clap::Parser;
 use color_eyre::eyre::{Result, eyre};
 
-use flowtop::cli::args::{Cli, Command, MonitorArgs};
-use flowtop::cli::config::{self, Config};
-use flowtop::cli::detect_options;
+use cli::args::{Cli, Command, MonitorArgs};
+use cli::config::{self, Config};
+use cli::detect_options;
 use flowtop::flows::ingest::live::IngestMode;
+
+mod cli;
 
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    if let Err(e) = flowtop::panic::install_hooks() {
+    if let Err(e) = cli::errors::install_hooks() {
         flowtop::errln!("flowtop: {e}");
     }
+    // Named, so `top -H` tells the scoring pool from the reading and refit threads (unnamed,
+    // they would inherit the name of whichever thread first used the pool).
+    let _ = rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("flowtop-pool-{i}"))
+        .build_global();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
         // The reader went away (`flowtop score FILE | head`): stop quietly, as Unix tools do.
-        Err(e) if flowtop::panic::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if cli::errors::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            flowtop::errln!("flowtop: {}", flowtop::panic::chain(&e));
+            flowtop::errln!("flowtop: {}", cli::errors::chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -31,7 +38,7 @@ fn main() -> ExitCode {
 
 fn init_logging(path: Option<&std::path::Path>) -> Result<()> {
     match path {
-        Some(p) => flowtop::panic::log_to(p).map_err(|e| eyre!(e)),
+        Some(p) => Ok(flowtop::panic::log_to(p)?),
         None => Ok(()),
     }
 }
@@ -42,13 +49,13 @@ fn monitor(
     cfg: &Config,
     file: &str,
     mode: IngestMode,
-    speed: Option<flowtop::cli::values::SpeedChoice>,
+    speed: Option<crate::cli::values::SpeedChoice>,
     args: &MonitorArgs,
 ) -> Result<ExitCode> {
-    let log = flowtop::cli::monitor::log_path(cli.log_file.as_deref());
+    let log = crate::cli::monitor::log_path(cli.log_file.as_deref());
     init_logging(log.as_deref())?;
     let shown = log.as_ref().map(|p| p.display().to_string());
-    let opts = flowtop::cli::monitor::prepare(file, mode, speed, args, cfg, shown)?;
+    let opts = crate::cli::monitor::prepare(file, mode, speed, args, cfg, shown)?;
     flowtop::monitor::event_loop::run(opts)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -79,7 +86,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &cfg,
             &a.file,
             IngestMode::Replay,
-            Some(a.speed.unwrap_or(flowtop::cli::values::SpeedChoice::Auto)),
+            Some(a.speed.unwrap_or(crate::cli::values::SpeedChoice::Auto)),
             &a.monitor,
         ),
         Command::Tail(a) => monitor(
@@ -99,32 +106,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Forecast(a) => {
-            flowtop::cli::forecast::command(a, &cfg)?;
+            crate::cli::forecast::command(a, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Threat(a) => {
-            flowtop::cli::threat::run(a, &cfg)?;
+            crate::cli::threat::run(a, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Inspect(args) => Ok(if flowtop::cli::inspect::command(args, &cfg)? {
+        Command::Inspect(args) => Ok(if crate::cli::inspect::command(args, &cfg)? {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
         }),
         Command::Bench(b) => {
-            flowtop::cli::bench::run(&b.what, &cfg)?;
+            crate::cli::bench::run(&b.what, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval(args) => {
-            flowtop::cli::eval::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            crate::cli::eval::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Train(args) => {
-            flowtop::cli::train::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            crate::cli::train::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Score(args) => {
-            flowtop::cli::score::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
+            crate::cli::score::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::PrintConfig => {

@@ -1,36 +1,39 @@
-//! How errors and panics reach the operator: one line per error, each cause said once, no
-//! colour where stderr is not a terminal, and everything through [`crate::sanitize`].
+//! Panics and the log file: a panic on any thread is logged, recorded (the monitor ends on
+//! it rather than run on with a dead worker) and reported on stderr, everything through
+//! [`crate::sanitize`]. How the report looks is the binary's choice.
 
-use std::io::IsTerminal;
+use std::panic::PanicHookInfo;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use color_eyre::config::{HookBuilder, Theme};
-use color_eyre::eyre::Report;
-
-/// Installs the error and panic hooks. A panic's report goes through the safe stderr path,
-/// coloured only on a terminal that has not asked for no colour.
-pub fn install_hooks() -> color_eyre::Result<()> {
-    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let theme = if colour { Theme::dark() } else { Theme::new() };
-    let (panic_hook, eyre_hook) = HookBuilder::default().theme(theme).into_hooks();
-    eyre_hook.install()?;
+/// Installs the panic hook; `report` renders a panic for stderr.
+pub fn install_hook(report: impl Fn(&PanicHookInfo) -> String + Send + Sync + 'static) {
     std::panic::set_hook(Box::new(move |info| {
         // The log keeps it too: in the monitor stderr may be gone with the screen.
         tracing::error!("panic: {info}");
         let _ = FIRST_PANIC.set(crate::sanitize::text(&info.to_string()).into_owned());
-        crate::errln!("{}", panic_hook.panic_report(info));
+        crate::errln!("{}", report(info));
     }));
-    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot open the log file: {source}", path.display())]
+pub struct LogFileError {
+    pub path: PathBuf,
+    pub source: std::io::Error,
 }
 
 /// Sends the log to `path` (appended), through the same escaping as stdout and stderr: log
 /// lines quote file names and panic messages, which are input too.
-pub fn log_to(path: &std::path::Path) -> Result<(), String> {
+pub fn log_to(path: &Path) -> Result<(), LogFileError> {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| format!("{}: cannot open the log file: {e}", path.display()))?;
+        .map_err(|source| LogFileError {
+            path: path.to_path_buf(),
+            source,
+        })?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -49,54 +52,4 @@ static FIRST_PANIC: OnceLock<String> = OnceLock::new();
 /// rather than run on with a dead worker.
 pub fn panic_seen() -> Option<&'static str> {
     FIRST_PANIC.get().map(String::as_str)
-}
-
-/// The error and its causes on one line, a cause left out when the text before already says
-/// it (`Is a directory (os error 21): Is a directory (os error 21)`).
-pub fn chain(e: &Report) -> String {
-    let mut out = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        if text.is_empty() || out.contains(&text) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&text);
-    }
-    out
-}
-
-/// Whether the error is a write to a pipe whose reader has gone.
-pub fn is_broken_pipe(e: &Report) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use color_eyre::eyre::{WrapErr, eyre};
-
-    #[test]
-    fn a_cause_already_said_is_not_repeated() {
-        let io = std::io::Error::from_raw_os_error(21);
-        let e = Err::<(), _>(io)
-            .wrap_err_with(|| format!("conn.log: {}", std::io::Error::from_raw_os_error(21)))
-            .expect_err("error");
-        let text = chain(&e);
-        assert_eq!(text.matches("os error 21").count(), 1, "{text}");
-        let plain = eyre!("outer").wrap_err("context");
-        assert_eq!(chain(&plain), "context: outer");
-    }
-
-    #[test]
-    fn broken_pipes_are_told_apart() {
-        let e = Report::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
-        assert!(is_broken_pipe(&e.wrap_err("writing")));
-        assert!(!is_broken_pipe(&eyre!("something else")));
-    }
 }

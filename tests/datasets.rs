@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use flowtop::cli::inspect::inspect;
+use flowtop::flows::inspect::inspect;
 use flowtop::flows::schema::{DetectOptions, Format};
 use flowtop::flows::source::Input;
 

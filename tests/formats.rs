@@ -3,8 +3,8 @@
 
 use std::io::Write;
 
-use flowtop::cli::inspect::{inspect, render_text};
 use flowtop::flows::ingest::read_all;
+use flowtop::flows::inspect::{inspect, render_text};
 use flowtop::flows::schema::{DetectOptions, FlowRecord, Format};
 use flowtop::flows::source::Input;
 

@@ -6,7 +6,7 @@ fn a_worker_panic_is_seen_with_its_message_and_logged_escaped() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("flowtop.log");
     flowtop::panic::log_to(&log).expect("log");
-    flowtop::panic::install_hooks().expect("hooks");
+    flowtop::panic::install_hook(|info| format!("report: {info}"));
     assert_eq!(flowtop::panic::panic_seen(), None);
     let worker = std::thread::spawn(|| {
         panic!("deliberate test panic: index 999 out of range \u{1b}[2J \u{202e}gnp.exe \u{9b}6n")

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use super::values::{self, ColorWhen, FormatChoice, SpeedChoice};
-use crate::engine::SeriesKind;
-use crate::learn::classify::{Balance, Kind};
-use crate::learn::detect::DetectorKind;
+use flowtop::engine::SeriesKind;
+use flowtop::learn::classify::{Balance, Kind};
+use flowtop::learn::detect::DetectorKind;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -73,7 +73,7 @@ pub struct ModelArgs {
     #[arg(long, value_name = "K")]
     pub min_votes: Option<usize>,
     /// The alert budget: share of flows flagged, set on the training window (default 1%).
-    #[arg(long, value_name = "SHARE", value_parser = crate::learn::detect::ConsensusParams::parse_alert_rate)]
+    #[arg(long, value_name = "SHARE", value_parser = flowtop::learn::detect::ConsensusParams::parse_alert_rate)]
     pub alert_rate: Option<f64>,
     /// The alert budget as alerts per hour of the training window's traffic (needs times).
     #[arg(long, value_name = "N")]
@@ -156,7 +156,7 @@ pub struct TrainArgs {
     pub save: PathBuf,
     /// Fit the detectors on a random sample of this many flows (0 = all); the classifier
     /// learns from every labelled flow.
-    #[arg(long, value_name = "N", default_value_t = crate::learn::model::DEFAULT_FIT_SAMPLE)]
+    #[arg(long, value_name = "N", default_value_t = flowtop::learn::model::DEFAULT_FIT_SAMPLE)]
     pub sample: usize,
     /// With labels: cross-validate the classifiers and keep the best (default: a random forest
     /// without the comparison).
@@ -186,7 +186,7 @@ pub struct ScoreArgs {
     /// Without --model: fit the detectors on a random sample of this many flows of FILE (the
     /// first ones when FILE is stdin), then score every flow as it is read; 0 = all flows,
     /// held in memory.
-    #[arg(long, value_name = "N", default_value_t = crate::learn::model::DEFAULT_FIT_SAMPLE)]
+    #[arg(long, value_name = "N", default_value_t = flowtop::learn::model::DEFAULT_FIT_SAMPLE)]
     pub sample: usize,
     #[command(flatten)]
     pub fit: ModelArgs,
@@ -400,4 +400,47 @@ pub struct ForecastArgs {
     pub json: bool,
     #[command(flatten)]
     pub input: InputArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+    use crate::cli::config::defaults;
+
+    fn help(subcommand: &str) -> String {
+        let mut cmd = Cli::command();
+        cmd.find_subcommand_mut(subcommand)
+            .unwrap_or_else(|| panic!("no subcommand {subcommand}"))
+            .render_long_help()
+            .to_string()
+    }
+
+    /// `--help` states the defaults the commands use (`config::defaults`, which `print-config`
+    /// states too: `template_defaults_are_the_ones_in_use`).
+    #[test]
+    fn help_states_the_defaults_in_use() {
+        let replay = help("replay");
+        for want in [
+            format!("Flows before the first fit (default {})", defaults::WARMUP),
+            format!("Refit every N flows (default {};", defaults::RETRAIN_EVERY),
+            format!("(default {})", defaults::SEED),
+        ] {
+            assert!(
+                replay.contains(&want),
+                "replay --help lacks {want:?}:\n{replay}"
+            );
+        }
+        let eval = help("eval");
+        for want in [
+            format!("--stream mode (default {})", defaults::STREAM_WARMUP),
+            format!(
+                "Refit every N flows in --stream mode (default {})",
+                defaults::STREAM_RETRAIN_EVERY
+            ),
+        ] {
+            assert!(eval.contains(&want), "eval --help lacks {want:?}:\n{eval}");
+        }
+    }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::flows::schema::{ColumnMap, DetectOptions, MapRole};
+use flowtop::flows::schema::{ColumnMap, DetectOptions, MapRole};
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -25,7 +25,7 @@ pub struct Config {
     #[serde(default)]
     pub keys: BTreeMap<String, OneOrMany>,
     #[serde(default)]
-    pub threat: crate::learn::threat::Bands,
+    pub threat: flowtop::learn::threat::Bands,
 }
 
 /// The full-screen monitor (command-line options win).
@@ -84,10 +84,11 @@ pub enum Share {
 impl Share {
     pub fn value(&self) -> Result<f64, String> {
         match self {
-            Share::Text(t) => crate::learn::detect::ConsensusParams::parse_alert_rate(t),
-            Share::Number(v) => {
-                crate::learn::detect::ConsensusParams::check_alert_rate(*v).map(|()| *v)
-            }
+            Share::Text(t) => flowtop::learn::detect::ConsensusParams::parse_alert_rate(t)
+                .map_err(|e| e.to_string()),
+            Share::Number(v) => flowtop::learn::detect::ConsensusParams::check_alert_rate(*v)
+                .map(|()| *v)
+                .map_err(|e| e.to_string()),
         }
     }
 }
@@ -166,7 +167,7 @@ const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// Reads a config file that is a regular file of bounded size: `/dev/zero` would be read
 /// until memory ran out, and a FIFO would block forever.
 fn read_bounded(path: &Path) -> std::io::Result<String> {
-    crate::files::read_regular(path, MAX_CONFIG_BYTES)
+    flowtop::files::read_regular(path, MAX_CONFIG_BYTES)
 }
 
 pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
@@ -183,9 +184,9 @@ pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
     cfg.threat
         .validate()
         .map_err(|m| invalid(format!("[threat]: {m}")))?;
-    crate::monitor::app::KeyMap::new(&cfg.key_overrides()).map_err(invalid)?;
+    flowtop::monitor::app::KeyMap::new(&cfg.key_overrides()).map_err(|m| invalid(m.to_string()))?;
     if let Some(t) = &cfg.ui.theme {
-        crate::monitor::theme::Theme::load(t).map_err(|m| invalid(format!("[ui] theme: {m}")))?;
+        flowtop::monitor::theme::Theme::load(t).map_err(|m| invalid(format!("[ui] theme: {m}")))?;
     }
     check_values(&cfg).map_err(|(section, key, m)| {
         let at = line_of(text, section, key).map_or_else(String::new, |l| format!("line {l}: "));
@@ -197,11 +198,12 @@ pub fn parse(text: &str, path: &str) -> Result<Config, ConfigError> {
 /// Values that parse but cannot work, as (section, key, why): the command line's checks,
 /// said of the file's keys.
 fn check_values(cfg: &Config) -> Result<(), (&'static str, &'static str, String)> {
-    use crate::learn::detect::{ConsensusParams, DetectorKind};
+    use flowtop::learn::detect::{ConsensusParams, DetectorKind};
     let e = &cfg.engine;
     for (key, v) in [("window", e.window), ("warmup", e.warmup)] {
         if let Some(v) = v {
-            crate::learn::detect::check_train_rows(v).map_err(|m| ("engine", key, m))?;
+            flowtop::learn::detect::check_train_rows(v)
+                .map_err(|m| ("engine", key, m.to_string()))?;
         }
     }
     for (key, v) in [("bucket", &e.bucket), ("lateness", &e.lateness)] {
@@ -219,24 +221,26 @@ fn check_values(cfg: &Config) -> Result<(), (&'static str, &'static str, String)
             ));
         }
         for n in names {
-            DetectorKind::parse_named(n).map_err(|m| ("detect", "detectors", m))?;
+            DetectorKind::parse_named(n).map_err(|m| ("detect", "detectors", m.to_string()))?;
         }
     }
     if let Some(t) = d.threshold {
-        ConsensusParams::check_threshold(t).map_err(|m| ("detect", "threshold", m))?;
+        ConsensusParams::check_threshold(t).map_err(|m| ("detect", "threshold", m.to_string()))?;
     }
     if let Some(r) = &d.alert_rate {
         r.value().map_err(|m| ("detect", "alert-rate", m))?;
     }
     if let Some(n) = d.alerts_per_hour {
-        ConsensusParams::check_alerts_per_hour(n).map_err(|m| ("detect", "alerts-per-hour", m))?;
+        ConsensusParams::check_alerts_per_hour(n)
+            .map_err(|m| ("detect", "alerts-per-hour", m.to_string()))?;
     }
     if let Some(k) = d.min_votes {
         let n = d
             .detectors
             .as_ref()
             .map_or(DetectorKind::ALL.len(), Vec::len);
-        ConsensusParams::check_min_votes(k, n).map_err(|m| ("detect", "min-votes", m))?;
+        ConsensusParams::check_min_votes(k, n)
+            .map_err(|m| ("detect", "min-votes", m.to_string()))?;
     }
     Ok(())
 }
@@ -280,7 +284,7 @@ impl InputConfig {
             map.entries.extend(cols.iter().map(|c| (role, c.clone())));
         }
         for arg in cli_map {
-            map.add_arg(arg)?;
+            map.add_arg(arg).map_err(|e| e.to_string())?;
         }
         Ok(DetectOptions { format, map })
     }
@@ -295,6 +299,10 @@ pub mod defaults {
     pub const WINDOW: usize = 20_000;
     /// Flows between the monitor's refits.
     pub const RETRAIN_EVERY: usize = 50_000;
+    /// `eval --stream`'s warm-up and refit interval when neither flag nor file sets them:
+    /// shorter than the monitor's, so a labelled file of a few thousand rows is scored.
+    pub const STREAM_WARMUP: usize = 2000;
+    pub const STREAM_RETRAIN_EVERY: usize = 5000;
     pub const SEED: u64 = 42;
 }
 
@@ -405,7 +413,7 @@ mod tests {
         assert_eq!(e.window, Some(defaults::WINDOW));
         assert_eq!(e.retrain_every, Some(defaults::RETRAIN_EVERY));
         let d = &cfg.detect;
-        let c = crate::learn::detect::ConsensusParams::default();
+        let c = flowtop::learn::detect::ConsensusParams::default();
         assert_eq!(d.threshold, Some(c.threshold));
         assert_eq!(d.min_votes, Some(c.min_votes));
         assert_eq!(
@@ -426,17 +434,17 @@ mod tests {
             .input
             .detect_options(
                 Some(crate::cli::values::FormatChoice(Some(
-                    crate::flows::schema::Format::Nfdump,
+                    flowtop::flows::schema::Format::Nfdump,
                 ))),
                 &["timestamp=t".to_string()],
             )
             .expect("options");
-        assert_eq!(o.format, Some(crate::flows::schema::Format::Nfdump));
+        assert_eq!(o.format, Some(flowtop::flows::schema::Format::Nfdump));
         assert_eq!(o.map.entries.len(), 4);
         assert_eq!(
             o.map.entries[3],
             (
-                MapRole::Role(crate::flows::schema::Role::Timestamp),
+                MapRole::Role(flowtop::flows::schema::Role::Timestamp),
                 "t".to_string()
             )
         );

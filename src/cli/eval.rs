@@ -5,10 +5,10 @@ use color_eyre::eyre::{Result, eyre};
 use super::fit::{check_warmup, cv_options, fit_options};
 use crate::cli::args::EvalArgs;
 use crate::cli::config::Config;
-use crate::flows::schema::DetectOptions;
-use crate::flows::source::Input;
-use crate::learn::eval::{self, EvalOptions};
-use crate::learn::model;
+use flowtop::flows::schema::DetectOptions;
+use flowtop::flows::source::Input;
+use flowtop::learn::eval::{self, EvalOptions};
+use flowtop::learn::model;
 
 pub fn run(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> {
     if !(args.train_fraction > 0.0 && args.train_fraction < 1.0) {
@@ -29,11 +29,14 @@ pub fn run(args: &EvalArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> 
         check_warmup(args.warmup)?;
         let opts = eval::stream::StreamOptions {
             fit,
-            warmup: args.warmup.or(cfg.engine.warmup).unwrap_or(2000),
+            warmup: args
+                .warmup
+                .or(cfg.engine.warmup)
+                .unwrap_or(crate::cli::config::defaults::STREAM_WARMUP),
             retrain_every: args
                 .retrain_every
                 .or(cfg.engine.retrain_every)
-                .unwrap_or(5000),
+                .unwrap_or(crate::cli::config::defaults::STREAM_RETRAIN_EVERY),
             window: cfg
                 .engine
                 .window

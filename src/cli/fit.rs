@@ -5,18 +5,18 @@ use color_eyre::eyre::{Result, eyre};
 
 use crate::cli::args::{ClassifyArgs, ModelArgs};
 use crate::cli::config::DetectConfig;
-use crate::flows::schema::{DetectOptions, FlowRecord, Schema};
-use crate::flows::source::Input;
-use crate::learn::classify::{self, CvOptions};
-use crate::learn::detect::{Cancel, ConsensusParams, DetectorKind};
-use crate::learn::eval;
-use crate::learn::model::{FitOptions, ModelSet};
-use crate::progress::Progress;
+use flowtop::flows::schema::{DetectOptions, FlowRecord, Schema};
+use flowtop::flows::source::Input;
+use flowtop::learn::classify::{self, CvOptions};
+use flowtop::learn::detect::{Cancel, ConsensusParams, DetectorKind};
+use flowtop::learn::eval;
+use flowtop::learn::model::{FitOptions, ModelSet};
+use flowtop::progress::Progress;
 
 /// `--warmup N`: a fit needs at least a detector's fewest rows.
 pub fn check_warmup(warmup: Option<usize>) -> Result<()> {
     warmup
-        .map_or(Ok(()), crate::learn::detect::check_train_rows)
+        .map_or(Ok(()), flowtop::learn::detect::check_train_rows)
         .map_err(|e| eyre!("--warmup {e}"))
 }
 
@@ -51,7 +51,7 @@ pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
         consensus.min_votes = consensus.min_votes.min(kinds.len());
     }
     Ok(FitOptions {
-        supervised: crate::learn::model::Supervised::Fixed {
+        supervised: flowtop::learn::model::Supervised::Fixed {
             kind: classify::Kind::RandomForest,
             mode: classify::Mode::Binary,
             balance: classify::Balance::Weights,
@@ -69,7 +69,7 @@ pub fn fit_options(args: &ModelArgs, cfg: &DetectConfig) -> Result<FitOptions> {
 pub fn read(
     file: &str,
     detect: &DetectOptions,
-) -> Result<(crate::flows::ingest::ReadSummary, Vec<FlowRecord>)> {
+) -> Result<(flowtop::flows::ingest::ReadSummary, Vec<FlowRecord>)> {
     let r = eval::read_flows_shown(&Input::parse(file), detect)?;
     if r.1.is_empty() {
         return Err(eyre!("{file}: no flows to work with"));
@@ -93,9 +93,9 @@ pub fn fit(
 
 /// The rows a command could not read, on stderr: how many and the first few with file and
 /// line. Silent when there were none.
-pub fn say_rejects(file: &str, counts: &crate::flows::ingest::LineCounts) {
+pub fn say_rejects(file: &str, counts: &flowtop::flows::ingest::LineCounts) {
     if let Some(note) = counts.rejects_note(5) {
-        crate::errln!("{file}: {note}");
+        flowtop::errln!("{file}: {note}");
     }
 }
 

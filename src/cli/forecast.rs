@@ -6,12 +6,12 @@ use serde::Serialize;
 
 use std::collections::HashSet;
 
-use crate::engine::{Sample, Seen, SeriesKind};
-use crate::flows::ingest::read_all;
-use crate::flows::schema::{DetectOptions, FlowRecord};
-use crate::flows::source::Input;
-use crate::learn::forecast::{Step, auto_forecast};
-use crate::learn::model::ModelSet;
+use flowtop::engine::{Sample, Seen, SeriesKind};
+use flowtop::flows::ingest::read_all;
+use flowtop::flows::schema::{DetectOptions, FlowRecord};
+use flowtop::flows::source::Input;
+use flowtop::learn::forecast::{Step, auto_forecast};
+use flowtop::learn::model::ModelSet;
 
 #[derive(Debug, Serialize)]
 pub struct Point {

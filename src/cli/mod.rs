@@ -4,6 +4,7 @@
 pub mod args;
 pub mod bench;
 pub mod config;
+pub mod errors;
 pub mod eval;
 pub mod fit;
 pub mod forecast;
@@ -16,7 +17,7 @@ pub mod values;
 
 use color_eyre::eyre::{Result, eyre};
 
-use crate::flows::schema::DetectOptions;
+use flowtop::flows::schema::DetectOptions;
 
 /// Prints a command's report: one JSON object with `--json`, else its text form.
 pub fn print_report<T: serde::Serialize>(
@@ -25,9 +26,9 @@ pub fn print_report<T: serde::Serialize>(
     text: impl FnOnce(&T) -> String,
 ) -> Result<()> {
     if json {
-        crate::sanitize::print_json(report)?;
+        flowtop::sanitize::print_json(report)?;
     } else {
-        crate::out!("{}", text(report))?;
+        flowtop::out!("{}", text(report))?;
     }
     Ok(())
 }

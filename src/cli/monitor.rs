@@ -10,14 +10,14 @@ use color_eyre::eyre::{Result, eyre};
 use crate::cli::args::MonitorArgs;
 use crate::cli::config::Config;
 use crate::cli::values::{self, ColorWhen, SpeedChoice};
-use crate::engine::EngineConfig;
-use crate::flows::ingest::live::{IngestConfig, IngestMode};
-use crate::flows::schema::DetectOptions;
-use crate::flows::source::Input;
-use crate::flows::source::replay::Speed;
-use crate::monitor::app::KeyMap;
-use crate::monitor::event_loop::TuiOptions;
-use crate::monitor::theme::Theme;
+use flowtop::engine::EngineConfig;
+use flowtop::flows::ingest::live::{IngestConfig, IngestMode};
+use flowtop::flows::schema::DetectOptions;
+use flowtop::flows::source::Input;
+use flowtop::flows::source::replay::Speed;
+use flowtop::monitor::app::KeyMap;
+use flowtop::monitor::event_loop::TuiOptions;
+use flowtop::monitor::theme::Theme;
 
 pub fn prepare(
     file: &str,
@@ -64,7 +64,7 @@ pub fn prepare(
     }
     let keys = KeyMap::new(&cfg.key_overrides()).map_err(|e| eyre!(e))?;
     let model = match &args.model {
-        Some(p) => Some(crate::learn::model::load(p, None)?),
+        Some(p) => Some(flowtop::learn::model::load(p, None)?),
         None => None,
     };
     // The config's durations were checked when it was read.
@@ -85,12 +85,12 @@ pub fn prepare(
     ingest.speed = speed;
     ingest.detect = detect;
     let engine = EngineConfig {
-        fit: crate::learn::model::FitOptions {
+        fit: flowtop::learn::model::FitOptions {
             // The first labelled window picks the classifier by 3-fold CV; refits keep it.
-            supervised: crate::learn::model::Supervised::Select(
-                crate::learn::classify::CvOptions {
+            supervised: flowtop::learn::model::Supervised::Select(
+                flowtop::learn::classify::CvOptions {
                     folds: 3,
-                    ..crate::learn::classify::CvOptions::default()
+                    ..flowtop::learn::classify::CvOptions::default()
                 },
             ),
             ..crate::cli::fit::fit_options(&args.fit, &cfg.detect)?
@@ -116,7 +116,7 @@ pub fn prepare(
         // history gets buckets sized to its span, unless a width is given.
         auto_bucket: bucket.is_none() && !matches!(mode, IngestMode::Follow { from_start: false }),
         bucket_s: bucket.unwrap_or(1.0),
-        lateness_s: lateness.unwrap_or(crate::engine::DEFAULT_LATENESS_S),
+        lateness_s: lateness.unwrap_or(flowtop::engine::DEFAULT_LATENESS_S),
         volume_vote: args.volume_vote || cfg.engine.volume_vote.unwrap_or(false),
         live_clock: matches!(mode, IngestMode::Follow { from_start: false }),
         first_fit_waits: !matches!(mode, IngestMode::Follow { from_start: false }),
@@ -166,7 +166,7 @@ fn auto_speed(input: &Input, detect: &DetectOptions) -> Speed {
         return fallback;
     }
     let (mut lo, mut hi, mut rows) = (f64::INFINITY, f64::NEG_INFINITY, 0u64);
-    let read = crate::flows::ingest::read_all(input, detect, |f| {
+    let read = flowtop::flows::ingest::read_all(input, detect, |f| {
         rows += 1;
         if let Some(t) = f.ts {
             lo = lo.min(t);
@@ -179,7 +179,7 @@ fn auto_speed(input: &Input, detect: &DetectOptions) -> Speed {
     let span = if hi > lo {
         hi - lo
     } else {
-        rows as f64 / crate::flows::source::replay::ROWS_PER_SEC_AT_1X
+        rows as f64 / flowtop::flows::source::replay::ROWS_PER_SEC_AT_1X
     };
     Speed::Factor(round_speed(span / AUTO_REPLAY_S))
 }
@@ -197,12 +197,12 @@ fn round_speed(f: f64) -> f64 {
 /// the terminal is touched, as it does in the headless commands. An empty file (a log about to
 /// be written) is let through and detected when lines arrive.
 fn check_content(input: &Input, detect: &DetectOptions) -> Result<()> {
-    use crate::flows::ingest::{IngestError, detect_source};
-    use crate::flows::schema::DetectError;
+    use flowtop::flows::ingest::{IngestError, detect_source};
+    use flowtop::flows::schema::DetectError;
     let name = input.display_name();
     let mut source =
-        crate::flows::source::open_once(input).map_err(|e| eyre!("{name}: cannot read: {e}"))?;
-    let mut sample = crate::flows::source::LineBatch::new();
+        flowtop::flows::source::open_once(input).map_err(|e| eyre!("{name}: cannot read: {e}"))?;
+    let mut sample = flowtop::flows::source::LineBatch::new();
     match detect_source(source.as_mut(), detect, &mut sample, || false) {
         Ok(_) | Err(IngestError::Detect(DetectError::Empty { .. })) => Ok(()),
         Err(e) => Err(e.into()),
@@ -233,7 +233,7 @@ mod tests {
             panic!("a factor");
         };
         let mut span = (f64::INFINITY, f64::NEG_INFINITY);
-        crate::flows::ingest::read_all(&zeek, &Default::default(), |r| {
+        flowtop::flows::ingest::read_all(&zeek, &Default::default(), |r| {
             if let Some(t) = r.ts {
                 span = (span.0.min(t), span.1.max(t));
             }

@@ -7,13 +7,13 @@ use color_eyre::eyre::{Result, eyre};
 use super::fit::{fit, fit_options, read, say_rejects};
 use crate::cli::args::ScoreArgs;
 use crate::cli::config::Config;
-use crate::engine::Reservoir;
-use crate::engine::output::{BATCH, OutputFormat, ScoreWriter};
-use crate::flows::ingest::LineCounts;
-use crate::flows::schema::{DetectOptions, FlowRecord, Schema};
-use crate::flows::source::Input;
-use crate::learn::model::{self, FitOptions, ModelSet, SchemaFingerprint};
-use crate::progress::Progress;
+use flowtop::engine::Reservoir;
+use flowtop::engine::output::{BATCH, OutputFormat, ScoreWriter};
+use flowtop::flows::ingest::LineCounts;
+use flowtop::flows::schema::{DetectOptions, FlowRecord, Schema};
+use flowtop::flows::source::Input;
+use flowtop::learn::model::{self, FitOptions, ModelSet, SchemaFingerprint};
+use flowtop::progress::Progress;
 
 pub fn run(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> {
     let format = match &args.output {
@@ -91,7 +91,7 @@ pub fn run(args: &ScoreArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
         .output
         .as_ref()
         .map_or_else(|| "stdout".to_string(), |p| p.display().to_string());
-    crate::errln!(
+    flowtop::errln!(
         "{}: {n} flows scored, {flagged} flagged, {rejected} rows rejected; written to {to}",
         args.file
     );
@@ -113,7 +113,7 @@ fn read_ahead(
         let reader = std::thread::Builder::new()
             .name("flowtop-read".into())
             .spawn_scoped(s, move || {
-                crate::flows::ingest::read_batches(input, detect, BATCH, check, |rows| {
+                flowtop::flows::ingest::read_batches(input, detect, BATCH, check, |rows| {
                     tx.send(rows).map_err(|_| eyre!("the scoring side stopped"))
                 })
             })?;
@@ -141,12 +141,12 @@ fn read_sample(
     input: &Input,
     detect: &DetectOptions,
     opts: &mut FitOptions,
-) -> Result<(crate::flows::ingest::ReadSummary, Reservoir<FlowRecord>)> {
+) -> Result<(flowtop::flows::ingest::ReadSummary, Reservoir<FlowRecord>)> {
     let mut sample = Reservoir::new(opts.sample, opts.seed);
-    let mut rate = crate::learn::model::TrafficRate::default();
+    let mut rate = flowtop::learn::model::TrafficRate::default();
     let progress = Progress::spinner("sampling");
     let mut seen = 0u64;
-    let summary = crate::flows::ingest::read_batches(
+    let summary = flowtop::flows::ingest::read_batches(
         input,
         detect,
         BATCH,
@@ -177,11 +177,11 @@ fn score_stdin(
     opts: &FitOptions,
     file: &str,
     write: &mut impl FnMut(&ModelSet, &[FlowRecord]) -> Result<()>,
-) -> Result<crate::flows::ingest::LineCounts> {
+) -> Result<flowtop::flows::ingest::LineCounts> {
     let schema = std::cell::OnceCell::new();
     let mut head: Vec<FlowRecord> = Vec::new();
     let mut model: Option<ModelSet> = None;
-    let summary = crate::flows::ingest::read_batches(
+    let summary = flowtop::flows::ingest::read_batches(
         input,
         detect,
         BATCH,

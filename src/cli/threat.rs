@@ -13,10 +13,10 @@ pub fn run(args: &crate::cli::args::ThreatArgs, cfg: &crate::cli::config::Config
         None => default_file.exists().then_some(default_file),
     };
     let model = match &path {
-        Some(p) => Some(crate::learn::model::load(p, None)?),
+        Some(p) => Some(flowtop::learn::model::load(p, None)?),
         None => None,
     };
-    let query = crate::learn::threat::ThreatQuery {
+    let query = flowtop::learn::threat::ThreatQuery {
         duration: args.duration,
         fwd_packets: args.fwd_packets,
         bwd_packets: args.bwd_packets,
@@ -28,27 +28,27 @@ pub fn run(args: &crate::cli::args::ThreatArgs, cfg: &crate::cli::config::Config
         state: args.state.clone(),
         ..Default::default()
     };
-    let a = crate::learn::threat::evaluate(model.as_ref(), &query, &cfg.threat)
+    let a = flowtop::learn::threat::evaluate(model.as_ref(), &query, &cfg.threat)
         .map_err(|e| eyre!(e))?;
     if args.json {
-        crate::sanitize::print_json(&a)?;
+        flowtop::sanitize::print_json(&a)?;
         return Ok(());
     }
-    crate::outln!("threat {:.0}/100 {} ({})", a.score, a.level.name(), a.basis)?;
+    flowtop::outln!("threat {:.0}/100 {} ({})", a.score, a.level.name(), a.basis)?;
     if let Some(p) = &path {
-        crate::outln!("model: {}", p.display())?;
+        flowtop::outln!("model: {}", p.display())?;
     }
     for r in &a.reasons {
-        crate::outln!("  +{:>4.1}  {}", r.points, r.detail)?;
+        flowtop::outln!("  +{:>4.1}  {}", r.points, r.detail)?;
     }
     if !a.top_features.is_empty() {
-        crate::outln!("top deviations: {}", a.top_features_text())?;
+        flowtop::outln!("top deviations: {}", a.top_features_text())?;
     }
     for r in &a.recommendations {
-        crate::outln!("-> {r}")?;
+        flowtop::outln!("-> {r}")?;
     }
     for i in &a.imputed {
-        crate::outln!("imputed: {i}")?;
+        flowtop::outln!("imputed: {i}")?;
     }
     Ok(())
 }

@@ -5,19 +5,19 @@ use color_eyre::eyre::{Result, eyre};
 use super::fit::{cv_options, fit, fit_options, read, say_rejects};
 use crate::cli::args::TrainArgs;
 use crate::cli::config::Config;
-use crate::flows::schema::DetectOptions;
-use crate::learn::classify;
-use crate::learn::model;
+use flowtop::flows::schema::DetectOptions;
+use flowtop::learn::classify;
+use flowtop::learn::model;
 
 pub fn run(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<()> {
     let mut opts = fit_options(&args.model, &cfg.detect)?;
     let cv = cv_options(&args.classify, opts.seed)?;
     opts.supervised = if args.no_classifier {
-        crate::learn::model::Supervised::Off
+        flowtop::learn::model::Supervised::Off
     } else if args.supervised {
-        crate::learn::model::Supervised::Select(cv)
+        flowtop::learn::model::Supervised::Select(cv)
     } else {
-        crate::learn::model::Supervised::Fixed {
+        flowtop::learn::model::Supervised::Fixed {
             kind: cv
                 .kinds
                 .first()
@@ -51,7 +51,7 @@ pub fn run(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
     } else {
         String::new()
     };
-    crate::errln!(
+    flowtop::errln!(
         "{}: trained on {} flows ({} rows rejected) in {:.2} s{sampled}; {ready} of {} detectors ready; saved to {}",
         args.file,
         rows.len(),
@@ -61,7 +61,7 @@ pub fn run(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
         args.save.display()
     );
     for d in m.detectors.detectors.iter().filter(|d| !d.is_ready()) {
-        crate::errln!("  {} sits out: {}", d.kind, d.status.detail());
+        flowtop::errln!("  {} sits out: {}", d.kind, d.status.detail());
     }
     match (&m.classifier, &m.classifier_note) {
         (Some(c), _) => {
@@ -76,14 +76,14 @@ pub fn run(args: &TrainArgs, detect: &DetectOptions, cfg: &Config) -> Result<()>
                 }
                 None => String::new(),
             };
-            crate::errln!(
+            flowtop::errln!(
                 "  classifier: {} ({}) on {} labelled flows{chosen}",
                 c.model.kind().name(),
                 c.mode.name(),
                 c.labelled_rows
             );
         }
-        (None, Some(note)) => crate::errln!("  no classifier: {note}"),
+        (None, Some(note)) => flowtop::errln!("  no classifier: {note}"),
         (None, None) => {}
     }
     Ok(())

@@ -4,11 +4,11 @@
 
 use clap::ValueEnum;
 
-use crate::engine::SeriesKind;
-use crate::flows::schema::Format;
-use crate::flows::source::replay::Speed;
-use crate::learn::classify::{Balance, Kind};
-use crate::learn::detect::DetectorKind;
+use flowtop::engine::SeriesKind;
+use flowtop::flows::schema::Format;
+use flowtop::flows::source::replay::Speed;
+use flowtop::learn::classify::{Balance, Kind};
+use flowtop::learn::detect::DetectorKind;
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -29,7 +29,7 @@ pub enum SpeedChoice {
 }
 
 pub fn detector(s: &str) -> Result<DetectorKind, String> {
-    DetectorKind::parse_named(s)
+    DetectorKind::parse_named(s).map_err(|e| e.to_string())
 }
 
 pub fn classifier(s: &str) -> Result<Kind, String> {
@@ -58,14 +58,18 @@ pub fn format(s: &str) -> Result<FormatChoice, String> {
     if s.trim().eq_ignore_ascii_case("auto") {
         return Ok(FormatChoice(None));
     }
-    Format::parse(s).map(|f| FormatChoice(Some(f)))
+    Format::parse(s)
+        .map(|f| FormatChoice(Some(f)))
+        .map_err(|e| e.to_string())
 }
 
 pub fn speed(s: &str) -> Result<SpeedChoice, String> {
     if s.trim().eq_ignore_ascii_case("auto") {
         return Ok(SpeedChoice::Auto);
     }
-    Speed::parse(s).map(SpeedChoice::Fixed)
+    Speed::parse(s)
+        .map(SpeedChoice::Fixed)
+        .map_err(|e| e.to_string())
 }
 
 /// `60`, `60s`, `10m`, `1h`, `1d` → seconds.

@@ -1,11 +1,13 @@
 //! The live forecasts: a worker thread refits the automatic ARIMA on the engine's bucketed
-//! series (flows, bytes, packets, distinct hosts, anomalies) whenever a bucket closes, at most once a second. Requests
+//! series (flows, bytes, packets, distinct hosts, anomalies) whenever a bucket closes, at most
+//! once a second and for at most a fifth of the time (`FORECAST_SHARE`). Requests
 //! are single-slot: a new one replaces a waiting one (the latest wins), so a fast replay never
 //! queues stale work and ingest never waits for a fit. The same worker then updates the LSTM
 //! autoencoder's sequence signal (`sequencer`).
 
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -135,6 +137,12 @@ pub struct Request {
     pub open: usize,
 }
 
+/// The largest share of wall time the worker spends fitting: after a round that took d it
+/// rests 3d. At live rates a round (~0.1 s) is far shorter than the second between buckets;
+/// in a replay at full speed buckets close faster than they can be fitted, and without the
+/// rest the worker would take a core from scoring for forecasts that are replaced at once.
+const FORECAST_SHARE: f64 = 0.2;
+
 /// Most steps asked of one forecast (the lateness window in one-second buckets is 60).
 const MAX_STEPS: usize = 240;
 
@@ -206,12 +214,22 @@ impl Drop for Forecaster {
 fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize, wake: &(dyn Fn() + Send + Sync)) {
     let (lock, cv) = shared;
     let mut sequencer = Sequencer::default();
+    let mut rest_until = Instant::now();
     loop {
         let job = {
             let Ok(mut slot) = lock.lock() else { return };
             loop {
                 if slot.stop {
                     return;
+                }
+                let now = Instant::now();
+                if slot.request.is_some() && now < rest_until {
+                    // Resting: a newer request may still replace this one.
+                    slot = match cv.wait_timeout(slot, rest_until - now) {
+                        Ok((s, _)) => s,
+                        Err(_) => return,
+                    };
+                    continue;
                 }
                 if let Some(job) = slot.request.take() {
                     break job;
@@ -222,6 +240,7 @@ fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize, wake: &(dyn Fn() 
                 };
             }
         };
+        let started = Instant::now();
         let result = Arc::new(forecast_all(
             &job.closed,
             job.bucket_s,
@@ -239,6 +258,7 @@ fn worker(shared: &(Mutex<Slot>, Condvar), min_buckets: usize, wake: &(dyn Fn() 
             slot.sequence = Some(sequence);
         }
         wake();
+        rest_until = Instant::now() + started.elapsed().mul_f64(1.0 / FORECAST_SHARE - 1.0);
     }
 }
 

@@ -20,7 +20,7 @@ mod view;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub use reservoir::Reservoir;
 pub use series::{DEFAULT_LATENESS_S, MIN_FORECAST_BUCKETS, Sample, Seen, Series, SeriesKind};
@@ -32,7 +32,7 @@ pub use snapshot::{
 use crate::flows::schema::{FlowRecord, Schema};
 use crate::learn::cluster::ClusterStats;
 use crate::learn::detect::Cancel;
-use crate::learn::model::{BatchScores, FitOptions, ModelSet, Supervised};
+use crate::learn::model::{BatchScores, FitOptions, ModelFitError, ModelSet, Supervised};
 use crate::learn::threat::{Bands, ModelEvidence, ThreatInput};
 pub use profile::TemporalProfile;
 pub use quality::LiveQuality;
@@ -46,6 +46,12 @@ pub struct EngineConfig {
     pub window: usize,
     /// Refit after this many flows (0 = only on request).
     pub retrain_every: usize,
+    /// With `background`, the largest share of wall time the counted refits may take: after
+    /// a refit that took d seconds the next waits until d × (1 / share − 1) have passed. At
+    /// live rates `retrain_every` flows take far longer than that; at replay speed a refit
+    /// every `retrain_every` flows would take the cores from scoring. A refit asked for by
+    /// the operator is never held back.
+    pub refit_share: f64,
     /// Fit on a background thread (live) or inline (deterministic headless runs).
     pub background: bool,
     pub feed_len: usize,
@@ -81,6 +87,7 @@ impl Default for EngineConfig {
             warmup: 2000,
             window: 20_000,
             retrain_every: 50_000,
+            refit_share: DEFAULT_REFIT_SHARE,
             background: true,
             feed_len: 1000,
             bucket_s: 1.0,
@@ -108,11 +115,16 @@ pub struct ScoredFlow {
 /// Called by a background refit when its result is ready, so the owner's loop wakes to take it.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
+/// See `EngineConfig::refit_share`: refits keep at least four fifths of the machine for
+/// scoring when flows come faster than they can be refitted on.
+pub const DEFAULT_REFIT_SHARE: f64 = 0.2;
+
 struct Job {
+    started: Instant,
     cancel: Cancel,
     done: Arc<AtomicUsize>,
     total: usize,
-    result: mpsc::Receiver<Result<ModelSet, String>>,
+    result: mpsc::Receiver<Result<ModelSet, ModelFitError>>,
 }
 
 pub struct Engine {
@@ -129,6 +141,8 @@ pub struct Engine {
     job: Option<Job>,
     /// A refit was asked for while one was running: start another when it ends.
     pending: bool,
+    /// When the last background refit ended and how long it took (`refit_share`).
+    last_refit: Option<(Instant, Duration)>,
     counters: Counters,
     series: Series,
     feed: VecDeque<Arc<AnomalyEvent>>,
@@ -162,6 +176,7 @@ impl Engine {
             generation: 0,
             job: None,
             pending: false,
+            last_refit: None,
             counters: Counters::default(),
             feed: VecDeque::new(),
             volume_seq: 0,
@@ -325,7 +340,9 @@ impl Engine {
             && self.reservoir.len() >= self.cfg.warmup;
         let due_again = self.model.is_some()
             && self.cfg.retrain_every > 0
-            && self.since_fit >= self.cfg.retrain_every as u64;
+            && self.since_fit >= self.cfg.retrain_every as u64
+            && self.job.is_none()
+            && self.refit_rested();
         if due_first || due_again {
             self.request_retrain();
         }
@@ -502,13 +519,13 @@ impl Engine {
             let progress = |_| {
                 done.fetch_add(1, Ordering::Relaxed);
             };
-            ModelSet::fit(&schema, &refs, &opts, &progress, cancel).map_err(|e| e.to_string())
+            ModelSet::fit(&schema, &refs, &opts, &progress, cancel)
         };
         self.since_fit = 0;
         if !self.cfg.background {
             match fit(&AtomicUsize::new(0), &Cancel::default()) {
                 Ok(m) => self.install(m),
-                Err(e) => self.model_error = Some(e),
+                Err(e) => self.model_error = Some(e.to_string()),
             }
             return;
         }
@@ -526,11 +543,24 @@ impl Engine {
             }
         });
         self.job = Some(Job {
+            started: Instant::now(),
             cancel,
             done,
             total: self.cfg.fit.kinds.len(),
             result: rx,
         });
+    }
+
+    /// Whether the last background refit has been followed by enough time without one
+    /// (`EngineConfig::refit_share`).
+    fn refit_rested(&self) -> bool {
+        let share = self.cfg.refit_share;
+        match self.last_refit {
+            Some((ended, took)) if self.cfg.background && share > 0.0 && share < 1.0 => {
+                ended.elapsed().as_secs_f64() >= took.as_secs_f64() * (1.0 / share - 1.0)
+            }
+            _ => true,
+        }
     }
 
     /// Drops the running refit; the current model stays.
@@ -556,6 +586,7 @@ impl Engine {
     /// Installs the running refit's result if it has one, or with `block` once it has.
     fn take_job(&mut self, block: bool) {
         let Some(job) = &self.job else { return };
+        let started = job.started;
         // None: the fit ended without sending (it panicked).
         let result = if block {
             job.result.recv().ok()
@@ -566,9 +597,10 @@ impl Engine {
             }
         };
         self.job = None;
+        self.last_refit = Some((Instant::now(), started.elapsed()));
         match result {
             Some(Ok(m)) => self.install(m),
-            Some(Err(e)) => self.model_error = Some(e),
+            Some(Err(e)) => self.model_error = Some(e.to_string()),
             None => self.model_error = Some("the refit thread stopped without a result".into()),
         }
         if std::mem::take(&mut self.pending) {

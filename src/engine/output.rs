@@ -11,6 +11,11 @@ use crate::learn::detect::DetectorKind;
 use crate::learn::model::{BatchScores, ModelSet};
 use crate::learn::threat::{Bands, ModelEvidence, ThreatInput};
 
+crate::message_error!(
+    /// An output file name whose extension names no output format.
+    OutputFormatError
+);
+
 /// Rows scored per batch: bounds memory on large files.
 pub const BATCH: usize = 8192;
 const TOP_FEATURES: usize = 3;
@@ -22,14 +27,14 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    pub fn for_path(path: &std::path::Path) -> Result<OutputFormat, String> {
+    pub fn for_path(path: &std::path::Path) -> Result<OutputFormat, OutputFormatError> {
         match path.extension().and_then(|e| e.to_str()) {
             Some("csv") => Ok(OutputFormat::Csv),
             Some("jsonl" | "ndjson" | "json") => Ok(OutputFormat::JsonLines),
-            _ => Err(format!(
+            _ => Err(OutputFormatError::new(format!(
                 "{}: output must end in .csv or .jsonl",
                 path.display()
-            )),
+            ))),
         }
     }
 }

@@ -321,3 +321,31 @@ fn history_waits_for_the_first_model_and_live_traffic_does_not() {
         e.wait_for_job();
     }
 }
+
+/// The engine of `engine(true)` refitting every 100 flows, refits limited to `share` of the time.
+fn counted_refits(share: f64) -> (Engine, Vec<FlowRecord>) {
+    let (mut e, rows) = engine(true);
+    e.cfg.retrain_every = 100;
+    e.cfg.refit_share = share;
+    (e, rows)
+}
+
+#[test]
+fn counted_refits_rest_in_proportion_to_how_long_the_last_took() {
+    for (share, expect_refit) in [(1e-6, false), (1.0, true)] {
+        let (mut e, rows) = counted_refits(share);
+        e.ingest(rows[..100].to_vec());
+        e.wait_for_job();
+        assert_eq!(e.generation(), 1, "the first fit is never held back");
+        // More than `retrain_every` flows since the fit: a refit is due by count. With a
+        // share of one millionth the rest after a fit of any length lasts far longer than
+        // this test; with a share of 1 there is no rest.
+        e.ingest(rows[100..250].to_vec());
+        assert_eq!(e.job_running(), expect_refit, "share {share}");
+        // The operator's R is never held back.
+        e.wait_for_job();
+        e.request_retrain();
+        assert!(e.job_running(), "share {share}: a requested refit starts");
+        e.wait_for_job();
+    }
+}

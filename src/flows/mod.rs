@@ -3,5 +3,6 @@
 //! `FlowRecord`s, and `ingest` runs the two together, in parallel, with the reject counts.
 
 pub mod ingest;
+pub mod inspect;
 pub mod schema;
 pub mod source;

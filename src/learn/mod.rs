@@ -19,3 +19,9 @@ pub mod model;
 pub mod nn;
 pub mod sample;
 pub mod threat;
+
+crate::message_error!(
+    /// A parameter outside what it may be (an alert rate above 1, more votes than detectors,
+    /// an unknown detector name). The message names the value and its bounds.
+    ParamError
+);

@@ -3,6 +3,7 @@
 //! one; networks this size need no framework, and candle would add about two minutes of
 //! release build and tokenizers/zip dependencies.
 
+use crate::learn::model::Inconsistency;
 use ndarray::{Array, Array1, Array2, ArrayView2, Axis, Dimension, Zip};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -160,24 +161,24 @@ impl AdamStep {
 
 /// Layers that chain: the first takes `inputs`, each the previous one's outputs, the last
 /// gives `outputs`, every bias as wide as its layer.
-pub fn check_chain(layers: &[Layer], inputs: usize, outputs: usize) -> Result<(), String> {
+pub fn check_chain(layers: &[Layer], inputs: usize, outputs: usize) -> Result<(), Inconsistency> {
     let mut width = inputs;
     for (i, l) in layers.iter().enumerate() {
         if l.w.nrows() != width || l.b.len() != l.w.ncols() {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "layer {i} is {}x{} with {} biases after a width of {width}",
                 l.w.nrows(),
                 l.w.ncols(),
                 l.b.len()
-            ));
+            )));
         }
         width = l.w.ncols();
     }
     if layers.is_empty() || width != outputs {
-        return Err(format!(
+        return Err(Inconsistency::new(format!(
             "{} layers end at width {width}, not {outputs}",
             layers.len()
-        ));
+        )));
     }
     Ok(())
 }

@@ -9,6 +9,11 @@ use std::path::Path;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
+crate::message_error!(
+    /// A theme that cannot be used: not found, not TOML, an unknown slot, colour or modifier.
+    ThemeError
+);
+
 /// Every slot a theme defines, by meaning. The UI names slots by this type, so a misspelt
 /// slot does not compile (it used to fall back to the default style unnoticed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -117,17 +122,17 @@ impl Theme {
     }
 
     /// A built-in theme by name, or a theme file by path.
-    pub fn load(name_or_path: &str) -> Result<Theme, String> {
+    pub fn load(name_or_path: &str) -> Result<Theme, ThemeError> {
         if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
             return parse(text, name_or_path);
         }
         let path = Path::new(name_or_path);
         if !path.exists() {
             let names: Vec<_> = BUILT_IN.iter().map(|(n, _)| *n).collect();
-            return Err(format!(
+            return Err(ThemeError::new(format!(
                 "unknown theme '{name_or_path}': built-in themes are {}, or give a path to a TOML file",
                 names.join(", ")
-            ));
+            )));
         }
         let text = crate::files::read_regular(path, 1 << 20)
             .map_err(|e| format!("{name_or_path}: cannot read the theme: {e}"))?;
@@ -151,25 +156,25 @@ struct SlotFile {
     modifiers: Vec<String>,
 }
 
-fn parse(text: &str, origin: &str) -> Result<Theme, String> {
+fn parse(text: &str, origin: &str) -> Result<Theme, ThemeError> {
     let file: ThemeFile = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
     let mut slots = BTreeMap::new();
     for (name, s) in file.slots {
         let Some(slot) = Slot::parse(&name) else {
             let known: Vec<&str> = Slot::ALL.iter().map(|s| s.name()).collect();
-            return Err(format!(
+            return Err(ThemeError::new(format!(
                 "{origin}: unknown theme slot '{name}'; slots are {}",
                 known.join(", ")
-            ));
+            )));
         };
         let style = slot_style(&s).map_err(|e| format!("{origin}: slot '{name}': {e}"))?;
         slots.insert(slot, style);
     }
     if let Some(missing) = Slot::ALL.iter().find(|s| !slots.contains_key(*s)) {
-        return Err(format!(
+        return Err(ThemeError::new(format!(
             "{origin}: theme slot '{}' is missing",
             missing.name()
-        ));
+        )));
     }
     Ok(Theme {
         name: file.name,
@@ -177,7 +182,7 @@ fn parse(text: &str, origin: &str) -> Result<Theme, String> {
     })
 }
 
-fn slot_style(s: &SlotFile) -> Result<Style, String> {
+fn slot_style(s: &SlotFile) -> Result<Style, ThemeError> {
     let mut style = Style::default();
     if let Some(fg) = &s.fg {
         style = style.fg(color(fg)?);
@@ -191,7 +196,7 @@ fn slot_style(s: &SlotFile) -> Result<Style, String> {
     Ok(style)
 }
 
-fn color(name: &str) -> Result<Color, String> {
+fn color(name: &str) -> Result<Color, ThemeError> {
     Ok(match name.to_ascii_lowercase().replace('_', "-").as_str() {
         "black" => Color::Black,
         "red" => Color::Red,
@@ -211,14 +216,14 @@ fn color(name: &str) -> Result<Color, String> {
         "white" => Color::White,
         "default" | "reset" => Color::Reset,
         _ => {
-            return Err(format!(
+            return Err(ThemeError::new(format!(
                 "unknown colour '{name}' (use the 16 ANSI colour names, e.g. light-red, dark-gray)"
-            ));
+            )));
         }
     })
 }
 
-fn modifier(name: &str) -> Result<Modifier, String> {
+fn modifier(name: &str) -> Result<Modifier, ThemeError> {
     Ok(match name.to_ascii_lowercase().as_str() {
         "bold" => Modifier::BOLD,
         "dim" => Modifier::DIM,
@@ -227,9 +232,9 @@ fn modifier(name: &str) -> Result<Modifier, String> {
         "reversed" | "reverse" => Modifier::REVERSED,
         "crossed-out" => Modifier::CROSSED_OUT,
         _ => {
-            return Err(format!(
+            return Err(ThemeError::new(format!(
                 "unknown modifier '{name}' (bold, dim, italic, underlined, reversed, crossed-out)"
-            ));
+            )));
         }
     })
 }

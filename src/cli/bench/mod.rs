@@ -10,7 +10,7 @@ use color_eyre::eyre::{Result, eyre};
 use crate::cli::args::BenchWhat;
 use crate::cli::config::Config;
 use crate::cli::detect_options;
-use crate::flows::source::Input;
+use flowtop::flows::source::Input;
 
 /// Runs one benchmark and prints its figures (text, or JSON with `--json`).
 pub fn run(what: &BenchWhat, cfg: &Config) -> Result<()> {

@@ -2,16 +2,16 @@
 //! `window` flows of the file (cycled when the file is shorter); scoring runs over every flow
 //! of the file, end to end and per stage, best of several runs.
 
-use crate::learn::detect::Cancel;
+use flowtop::learn::detect::Cancel;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::flows::schema::{DetectOptions, FlowRecord};
-use crate::flows::source::Input;
-use crate::learn::eval::read_flows;
-use crate::learn::model::{FitOptions, ModelSet};
-use crate::progress::Progress;
+use flowtop::flows::schema::{DetectOptions, FlowRecord};
+use flowtop::flows::source::Input;
+use flowtop::learn::eval::read_flows;
+use flowtop::learn::model::{FitOptions, ModelSet};
+use flowtop::progress::Progress;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StageSpeed {

@@ -5,9 +5,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::flows::ingest::{IngestError, read_all};
-use crate::flows::schema::DetectOptions;
-use crate::flows::source::Input;
+use flowtop::flows::ingest::{IngestError, read_all};
+use flowtop::flows::schema::DetectOptions;
+use flowtop::flows::source::Input;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ParseBench {

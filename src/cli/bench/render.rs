@@ -11,15 +11,15 @@ use ratatui::backend::TestBackend;
 use ratatui::widgets::Block;
 use serde::Serialize;
 
-use crate::engine::runner::LiveView;
-use crate::engine::{Engine, EngineConfig};
-use crate::flows::ingest::read_all;
-use crate::flows::schema::DetectOptions;
-use crate::flows::source::Input;
-use crate::learn::model::FitOptions;
-use crate::monitor::app::{Action, App, KeyMap, update};
-use crate::monitor::theme::Theme;
-use crate::monitor::ui::{self, ViewCtx};
+use flowtop::engine::runner::LiveView;
+use flowtop::engine::{Engine, EngineConfig};
+use flowtop::flows::ingest::read_all;
+use flowtop::flows::schema::DetectOptions;
+use flowtop::flows::source::Input;
+use flowtop::learn::model::FitOptions;
+use flowtop::monitor::app::{Action, App, KeyMap, update};
+use flowtop::monitor::theme::Theme;
+use flowtop::monitor::ui::{self, ViewCtx};
 
 #[derive(Debug, Serialize)]
 pub struct RenderBench {
@@ -82,8 +82,8 @@ pub fn run(
     view.format = Some(engine.schema().format.name().to_string());
     view.snapshot = engine.snapshot();
     let live = Arc::new(view);
-    let theme = Theme::load("dark")?;
-    let keys = KeyMap::new(&BTreeMap::new())?;
+    let theme = Theme::load("dark").map_err(|e| e.to_string())?;
+    let keys = KeyMap::new(&BTreeMap::new()).map_err(|e| e.to_string())?;
     let mut term = Terminal::new(TestBackend::new(width, height)).map_err(|e| e.to_string())?;
     let frames = frames.max(1);
     let baseline_us = time_frames(frames, &mut term, |f| {

@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::engine::{Engine, EngineConfig};
-use crate::flows::ingest::read_all;
-use crate::flows::schema::{DetectOptions, FlowRecord, Text};
-use crate::flows::source::Input;
+use flowtop::engine::{Engine, EngineConfig};
+use flowtop::flows::ingest::read_all;
+use flowtop::flows::schema::{DetectOptions, FlowRecord, Text};
+use flowtop::flows::source::Input;
 
 #[derive(Debug, Serialize)]
 pub struct SoakBench {

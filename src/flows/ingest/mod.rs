@@ -236,7 +236,7 @@ impl Decoding {
                 let r = Rejected {
                     file: self.file.clone(),
                     line: no,
-                    reason,
+                    reason: reason.to_string(),
                 };
                 on_reject(&r);
                 if self.counts.first_rejects.len() < KEEP_REJECTS {

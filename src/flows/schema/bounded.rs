@@ -22,10 +22,9 @@ impl Decoder for Bounded {
             } else {
                 ""
             };
-            return Decoded::Reject(format!(
-                "line longer than the {} MiB limit{hint}",
-                MAX_LINE >> 20
-            ));
+            return Decoded::Reject(
+                format!("line longer than the {} MiB limit{hint}", MAX_LINE >> 20).into(),
+            );
         }
         self.0.decode(line, line_no)
     }

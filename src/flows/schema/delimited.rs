@@ -212,10 +212,7 @@ impl DelimitedDecoder {
     }
 
     fn wrong_count(&self, found: usize) -> Decoded {
-        Decoded::Reject(format!(
-            "expected {} fields, found {found}",
-            self.positions.len()
-        ))
+        Decoded::Reject(format!("expected {} fields, found {found}", self.positions.len()).into())
     }
 
     /// The same decoding as the general path, for lines without quotes: fields are read in one

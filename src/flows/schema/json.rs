@@ -54,7 +54,7 @@ impl Decoder for JsonDecoder {
         }
         let obj: serde_json::Map<String, Value> = match serde_json::from_slice(line) {
             Ok(o) => o,
-            Err(e) => return Decoded::Reject(format!("not a JSON object: {e}")),
+            Err(e) => return Decoded::Reject(format!("not a JSON object: {e}").into()),
         };
         let mut row = RowBuilder::new(&self.plan);
         for (k, v) in &obj {

@@ -1,6 +1,7 @@
 //! User-supplied column roles: `--map role=column,…` or `[input.map]` in the config file.
 //! They override whatever detection decided, for any format.
 
+use super::SchemaError;
 use serde::Serialize;
 
 use super::{CoreField, MetaField, Role};
@@ -15,7 +16,7 @@ pub enum MapRole {
 }
 
 impl MapRole {
-    pub fn parse(s: &str) -> Result<MapRole, String> {
+    pub fn parse(s: &str) -> Result<MapRole, SchemaError> {
         let r = match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "timestamp" | "time" | "ts" => MapRole::Role(Role::Timestamp),
             "label" => MapRole::Role(Role::Label),
@@ -35,11 +36,11 @@ impl MapRole {
             other => match CoreField::ALL.iter().find(|c| c.name() == other) {
                 Some(c) => MapRole::Core(*c),
                 None => {
-                    return Err(format!(
+                    return Err(SchemaError::new(format!(
                         "unknown column role '{s}'; roles: timestamp, label, class, label-detail, id, ignore, numeric, \
                          categorical, src, dst, sport, dport, proto, service, state, duration, fwd-packets, bwd-packets, \
                          fwd-bytes, bwd-bytes, packets, bytes, mean-packet-size"
-                    ));
+                    )));
                 }
             },
         };
@@ -54,15 +55,15 @@ pub struct ColumnMap {
 
 impl ColumnMap {
     /// Parses one `--map` argument: `role=column[,role=column…]`.
-    pub fn add_arg(&mut self, arg: &str) -> Result<(), String> {
+    pub fn add_arg(&mut self, arg: &str) -> Result<(), SchemaError> {
         for part in arg.split(',').filter(|p| !p.trim().is_empty()) {
             let (role, col) = part.split_once('=').ok_or_else(|| {
                 format!("invalid --map entry '{part}': expected role=column, e.g. label=attack_cat")
             })?;
             if col.trim().is_empty() {
-                return Err(format!(
+                return Err(SchemaError::new(format!(
                     "invalid --map entry '{part}': the column name is empty"
-                ));
+                )));
             }
             self.entries
                 .push((MapRole::parse(role)?, col.trim().to_string()));

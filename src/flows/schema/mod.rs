@@ -28,6 +28,17 @@ pub use record::{Categories, CoreField, CoreFields, FlowMeta, FlowRecord, Label}
 pub use sniff::{DetectError, DetectOptions, Detected, SAMPLE_LINES, detect};
 pub use text::Text;
 
+crate::message_error!(
+    /// Why a row was rejected: the column and the offending text, escaped.
+    RowReject
+);
+
+crate::message_error!(
+    /// Columns that cannot be read as flows of the format asked for, an unknown format or
+    /// column role, or a `--map` that does not parse.
+    SchemaError
+);
+
 /// The flow formats flowtop recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -64,17 +75,17 @@ impl Format {
         }
     }
 
-    pub fn parse(s: &str) -> Result<Format, String> {
+    pub fn parse(s: &str) -> Result<Format, SchemaError> {
         let t = s.trim().to_ascii_lowercase();
         Format::ALL
             .into_iter()
             .find(|f| f.name() == t || (t == "zeek" && *f == Format::ZeekConn))
             .ok_or_else(|| {
                 let names: Vec<_> = Format::ALL.iter().map(|f| f.name()).collect();
-                format!(
+                SchemaError(format!(
                     "unknown format '{s}'; known formats: auto, {}",
                     names.join(", ")
-                )
+                ))
             })
     }
 }
@@ -230,7 +241,7 @@ impl Skip {
 pub enum Decoded {
     Flow(FlowRecord),
     Skip(Skip),
-    Reject(String),
+    Reject(RowReject),
 }
 
 /// Turns lines of one detected source into flows. Stateful: Zeek headers can change the

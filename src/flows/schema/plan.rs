@@ -2,6 +2,7 @@
 //! feature slot, connection attribute and core field; rows are then assembled cell by cell.
 
 use super::infer::{is_class_column_name, role_by_name, role_by_values};
+use super::{RowReject, SchemaError};
 
 use super::intern::{CellCtx, LabelCell};
 use super::map::{ColumnMap, MapRole};
@@ -88,7 +89,7 @@ pub(crate) fn build(
     sample: &[Vec<String>],
     has_header: bool,
     map: &ColumnMap,
-) -> Result<(Schema, Plan), String> {
+) -> Result<(Schema, Plan), SchemaError> {
     // Column names are input too: they reach tables, the feed's reasons and exports.
     let names: Vec<String> = names
         .into_iter()
@@ -286,7 +287,7 @@ impl RowBuilder {
         col: usize,
         raw: &[u8],
         ctx: &mut CellCtx,
-    ) -> Result<(), String> {
+    ) -> Result<(), RowReject> {
         let p = &plan.cols[col];
         if let Some(slot) = p.num {
             match parse_num(raw) {
@@ -375,7 +376,7 @@ impl RowBuilder {
 }
 
 /// A port cell: empty or unset is no port; anything else must be a port number.
-fn port(plan: &Plan, col: usize, raw: &[u8]) -> Result<Option<u16>, String> {
+fn port(plan: &Plan, col: usize, raw: &[u8]) -> Result<Option<u16>, RowReject> {
     match parse_port(raw) {
         Some(p) => Ok(Some(p)),
         // Empty or an unset marker (`-`, `(empty)` …) is no port; `NaN` is not a port.
@@ -384,10 +385,10 @@ fn port(plan: &Plan, col: usize, raw: &[u8]) -> Result<Option<u16>, String> {
     }
 }
 
-fn bad(plan: &Plan, col: usize, raw: &[u8], what: &str) -> String {
+fn bad(plan: &Plan, col: usize, raw: &[u8], what: &str) -> RowReject {
     let shown: String = String::from_utf8_lossy(raw).chars().take(40).collect();
     let shown = crate::sanitize::cell(shown.trim()).into_owned();
-    format!("column '{}': '{}' {what}", plan.names[col], shown)
+    RowReject::new(format!("column '{}': '{}' {what}", plan.names[col], shown))
 }
 
 /// Combines a label cell and an optional class cell into benign/attack + class name.

@@ -2,6 +2,7 @@
 //! but is still checked against the content, so a wrong `--format` fails with a reason instead
 //! of producing nonsense.
 
+use super::SchemaError;
 use serde_json::Value;
 use thiserror::Error;
 
@@ -38,11 +39,11 @@ pub enum DetectError {
     #[error("{file}: {what}, not flow records")]
     Document { file: String, what: &'static str },
     #[error("{file}: {reason}")]
-    NotFlows { file: String, reason: String },
+    NotFlows { file: String, reason: SchemaError },
 }
 
 pub fn detect(file: &str, lines: &[&[u8]], opts: &DetectOptions) -> Result<Detected, DetectError> {
-    let not_flows = |reason: String| DetectError::NotFlows {
+    let not_flows = |reason: SchemaError| DetectError::NotFlows {
         file: file.to_string(),
         reason,
     };
@@ -118,19 +119,23 @@ pub fn detect(file: &str, lines: &[&[u8]], opts: &DetectOptions) -> Result<Detec
     Ok(Detected { schema, decoder })
 }
 
-fn check_forced(forced: Option<Format>, found: Format, why: &str) -> Result<(), String> {
+fn check_forced(forced: Option<Format>, found: Format, why: &str) -> Result<(), SchemaError> {
     match forced {
-        Some(f) if f != found => Err(format!("--format {f} was given, but {why} ({found})")),
+        Some(f) if f != found => Err(SchemaError::new(format!(
+            "--format {f} was given, but {why} ({found})"
+        ))),
         _ => Ok(()),
     }
 }
 
-fn zeek_tsv(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decoder>), String> {
+fn zeek_tsv(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decoder>), SchemaError> {
     let h = zeek::parse_tsv_header(lines)
         .ok_or("starts with '#' lines but has no Zeek '#fields' header")?;
     if !zeek::is_conn(&h.fields) {
         let path = h.path.as_deref().unwrap_or("unknown");
-        return Err(format!("a Zeek '{path}' log; only conn logs hold flows"));
+        return Err(SchemaError::new(format!(
+            "a Zeek '{path}' log; only conn logs hold flows"
+        )));
     }
     let sample: Vec<Vec<String>> = lines
         .iter()
@@ -142,13 +147,15 @@ fn zeek_tsv(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decoder
     Ok((schema, Box::new(dec)))
 }
 
-fn zeek_json(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decoder>), String> {
+fn zeek_json(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decoder>), SchemaError> {
     let objects: Vec<serde_json::Map<String, Value>> = lines
         .iter()
         .filter_map(|l| serde_json::from_slice(l).ok())
         .collect();
     if objects.is_empty() {
-        return Err("starts with '{' but holds no JSON objects".into());
+        return Err(SchemaError::new(
+            "starts with '{' but holds no JSON objects",
+        ));
     }
     let mut names: Vec<String> = zeek::CONN_FIELDS.iter().map(|s| s.to_string()).collect();
     for o in &objects {
@@ -160,10 +167,9 @@ fn zeek_json(lines: &[&[u8]], map: &ColumnMap) -> Result<(Schema, Box<dyn Decode
     }
     let seen: Vec<String> = objects.iter().flat_map(|o| o.keys().cloned()).collect();
     if !zeek::is_conn(&seen) {
-        return Err(
-            "JSON lines, but not a Zeek conn log (no id.orig_h with conn_state/orig_bytes keys)"
-                .into(),
-        );
+        return Err(SchemaError::new(
+            "JSON lines, but not a Zeek conn log (no id.orig_h with conn_state/orig_bytes keys)",
+        ));
     }
     let mut buf = Vec::new();
     let sample: Vec<Vec<String>> = objects
@@ -242,7 +248,7 @@ fn looks_like_header(rows: &[Vec<String>]) -> bool {
 pub(crate) fn delimited(
     lines: &[&[u8]],
     opts: &DetectOptions,
-) -> Result<(Schema, DelimitedDecoder), String> {
+) -> Result<(Schema, DelimitedDecoder), SchemaError> {
     let delim = sniff_delimiter(lines);
     let rows: Vec<Vec<String>> = lines
         .iter()
@@ -278,10 +284,10 @@ pub(crate) fn delimited(
         }
         Some(spec) => {
             let f = forced.map_or("", |f| f.name());
-            return Err(format!(
+            return Err(SchemaError::new(format!(
                 "--format {f} was given, but the header is that of {}",
                 spec.format
-            ));
+            )));
         }
         None => {
             let kdd = nsl_kdd::matches_row(first);
@@ -311,9 +317,9 @@ pub(crate) fn delimited(
                     (generic::spec(has_header), names, has_header)
                 }
                 Some(f) => {
-                    return Err(format!(
+                    return Err(SchemaError::new(format!(
                         "--format {f} was given, but the first line is not a {f} header or row"
-                    ));
+                    )));
                 }
             }
         }

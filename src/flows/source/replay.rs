@@ -10,6 +10,11 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+crate::message_error!(
+    /// A replay speed that is neither `max` nor a positive factor.
+    SpeedError
+);
+
 /// Rows per second at ×1 for flows that carry no timestamp.
 pub const ROWS_PER_SEC_AT_1X: f64 = 100.0;
 
@@ -33,7 +38,7 @@ pub enum Speed {
 
 impl Speed {
     /// Parses `max` or a positive number (`10`, `0.5`, `x10`, `10x`).
-    pub fn parse(s: &str) -> Result<Speed, String> {
+    pub fn parse(s: &str) -> Result<Speed, SpeedError> {
         let t = s.trim().to_ascii_lowercase();
         if t == "max" {
             return Ok(Speed::Max);
@@ -43,9 +48,9 @@ impl Speed {
             .trim_end_matches(['x', '×']);
         match num.parse::<f64>() {
             Ok(f) if f.is_finite() && f > 0.0 => Ok(Speed::Factor(f)),
-            _ => Err(format!(
+            _ => Err(SpeedError::new(format!(
                 "invalid speed '{s}': use 'max' or a positive number such as 10 or 0.5"
-            )),
+            ))),
         }
     }
 

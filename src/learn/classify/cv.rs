@@ -183,7 +183,7 @@ pub fn cross_validate(
             let model = match fitted {
                 Ok(m) => m,
                 Err(e) => {
-                    tally.error = Some(e);
+                    tally.error = Some(e.to_string());
                     continue;
                 }
             };

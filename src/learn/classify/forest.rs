@@ -8,6 +8,7 @@
 //! 100 trees on 20k × 40 rows in 12.7 s single-threaded and predicts at about scikit-learn's
 //! speed, has no class weights; this one fits the same in well under a second.
 
+use crate::learn::model::Inconsistency;
 use ndarray::parallel::prelude::*;
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
@@ -359,12 +360,12 @@ impl Forest {
     /// A loaded forest's consistency: every walk from a root stays in its tree and moves
     /// forward (no loop, no index past the end), every split reads a feature below `d`, every
     /// leaf's class distribution lies within `leaves`.
-    pub(crate) fn check(&self, d: usize, classes: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize, classes: usize) -> Result<(), Inconsistency> {
         if self.classes != classes || self.features != d || self.roots.is_empty() {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "random forest: {} classes over {} features, expected {classes} over {d}",
                 self.classes, self.features
-            ));
+            )));
         }
         let n = self.nodes.len();
         for (i, s) in self.nodes.iter().enumerate() {
@@ -379,11 +380,15 @@ impl Forest {
                     && (s.right as usize) < n
             };
             if !ok {
-                return Err(format!("random forest: node {i} points outside the forest"));
+                return Err(Inconsistency::new(format!(
+                    "random forest: node {i} points outside the forest"
+                )));
             }
         }
         if self.roots.iter().any(|&r| r as usize >= n) {
-            return Err("random forest: a tree's root is past the last node".into());
+            return Err(Inconsistency::new(
+                "random forest: a tree's root is past the last node",
+            ));
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Multi-layer perceptron classifier: d → 64 → 32 → classes, tanh, softmax output, weighted
 //! cross-entropy, Adam on mini-batches (network code shared with the autoencoder in `nn`).
 
+use crate::learn::model::Inconsistency;
 use ndarray::{Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -101,13 +102,13 @@ fn softmax(logits: &Array2<f64>) -> Array2<f64> {
 }
 
 impl Mlp {
-    pub(crate) fn check(&self, d: usize, classes: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize, classes: usize) -> Result<(), Inconsistency> {
         if self.classes != classes {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "mlp: {} outputs for {classes} classes",
                 self.classes
-            ));
+            )));
         }
-        crate::learn::nn::check_chain(&self.layers, d, classes).map_err(|e| format!("mlp: {e}"))
+        crate::learn::nn::check_chain(&self.layers, d, classes).map_err(|e| e.within("mlp"))
     }
 }

@@ -13,6 +13,7 @@ mod svm;
 mod targets;
 mod tree;
 
+use crate::learn::detect::FitError;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -100,7 +101,7 @@ impl Classifier {
         classes: usize,
         balance: Balance,
         seed: u64,
-    ) -> Result<Classifier, String> {
+    ) -> Result<Classifier, FitError> {
         if balance == Balance::Smote {
             let (xs, ys) = smote::oversample(x, y, classes, seed);
             return Classifier::fit(kind, xs.view(), &ys, classes, Balance::None, seed);

@@ -3,6 +3,8 @@
 //! sigmoid on its decision values for probabilities; the kernel sums are `detect::rbf`'s, as
 //! the one-class SVM detector's are.
 
+use crate::learn::detect::FitError;
+use crate::learn::model::Inconsistency;
 use linfa::prelude::*;
 use linfa_svm::Svm as LinfaSvm;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
@@ -44,12 +46,13 @@ impl Svc {
         classes: usize,
         class_weight: &[f64],
         seed: u64,
-    ) -> Result<Svc, String> {
+    ) -> Result<Svc, FitError> {
         let mut rng = sample::rng(seed);
         let pick = stratified_sample(y, classes, MAX_TRAIN, &mut rng);
         let xs = squash(x.select(Axis(0), &pick).view());
         let ys: Vec<u32> = pick.iter().map(|&i| y[i]).collect();
-        let gamma = rbf::gamma_scale(&xs).ok_or("all training rows are identical")?;
+        let gamma = rbf::gamma_scale(&xs)
+            .ok_or_else(|| FitError::Degenerate("all training rows are identical".into()))?;
         let targets: Vec<u32> = if classes == 2 {
             vec![1]
         } else {
@@ -134,18 +137,21 @@ fn one_vs_rest(
     w_pos: f64,
     w_neg: f64,
     gamma: f64,
-) -> Result<OneVsRest, String> {
+) -> Result<OneVsRest, FitError> {
     let n_pos = positive.iter().filter(|&&p| p).count();
     if n_pos == 0 || n_pos == positive.len() {
-        return Err("a one-vs-rest machine needs both classes in its sample".into());
+        return Err(FitError::Degenerate(
+            "a one-vs-rest machine needs both classes in its sample".into(),
+        ));
     }
     let data = DatasetBase::new(xs.clone(), Array1::from(positive.to_vec()));
     let model = LinfaSvm::<f64, bool>::params()
         .pos_neg_weights(C * w_pos, C * w_neg)
         .gaussian_kernel(1.0 / gamma)
         .fit(&data)
-        .map_err(|e| e.to_string())?;
-    let (support, alpha) = rbf::support_vectors(xs, &model.alpha).ok_or("no support vectors")?;
+        .map_err(|e| FitError::Degenerate(e.to_string()))?;
+    let (support, alpha) = rbf::support_vectors(xs, &model.alpha)
+        .ok_or_else(|| FitError::Degenerate("no support vectors".into()))?;
     let norms = distance::sq_norms(support.view());
     let decision: Vec<f64> =
         rbf::weighted_sum(xs.view(), support.view(), norms.view(), &alpha, gamma)
@@ -257,21 +263,21 @@ pub fn stratified_sample(
 }
 
 impl Svc {
-    pub(crate) fn check(&self, d: usize, classes: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize, classes: usize) -> Result<(), Inconsistency> {
         let machines = if classes == 2 { 1 } else { classes };
         if self.classes != classes || self.machines.len() != machines || !self.gamma.is_finite() {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "svm: {} machines for {classes} classes",
                 self.machines.len()
-            ));
+            )));
         }
         for (i, m) in self.machines.iter().enumerate() {
             let n = m.support.nrows();
             if m.support.ncols() != d || m.norms.len() != n || m.alpha.len() != n {
-                return Err(format!(
+                return Err(Inconsistency::new(format!(
                     "svm: machine {i} has support of width {} for {d} features",
                     m.support.ncols()
-                ));
+                )));
             }
         }
         Ok(())

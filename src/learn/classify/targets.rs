@@ -47,8 +47,8 @@ pub enum TargetError {
         "all {rows} labelled rows are {class}; supervised models need both benign and attack rows"
     )]
     OneClass { class: String, rows: usize },
-    #[error("{0}")]
-    Fit(String),
+    #[error(transparent)]
+    Fit(crate::learn::detect::FitError),
 }
 
 /// Class indices for the labelled flows. In multi-class mode, attack names with fewer than

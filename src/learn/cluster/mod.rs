@@ -5,6 +5,8 @@ mod indices;
 mod projection;
 mod stats;
 
+use crate::learn::detect::FitError;
+use crate::learn::model::Inconsistency;
 use linfa::prelude::*;
 use linfa_clustering::KMeans;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
@@ -35,7 +37,7 @@ pub struct Clustering {
 }
 
 impl Clustering {
-    pub fn fit(x: ArrayView2<f64>, seed: u64) -> Result<Clustering, String> {
+    pub fn fit(x: ArrayView2<f64>, seed: u64) -> Result<Clustering, FitError> {
         Clustering::fit_cancellable(x, seed, &crate::learn::cancel::Cancel::default())
     }
 
@@ -44,28 +46,28 @@ impl Clustering {
         x: ArrayView2<f64>,
         seed: u64,
         cancel: &crate::learn::cancel::Cancel,
-    ) -> Result<Clustering, String> {
+    ) -> Result<Clustering, FitError> {
         let mut rng = sample::rng(seed);
         let fit_rows = sample::rows(x, FIT_ROWS, &mut rng);
         let sil_rows = sample::rows(fit_rows.view(), SILHOUETTE_ROWS, &mut rng);
         let distinct = sample::unique_rows(sil_rows.view()).nrows();
         let k_max = K_MAX.min(distinct.saturating_sub(1));
         if k_max < K_MIN {
-            return Err(format!(
+            return Err(FitError::Degenerate(format!(
                 "only {distinct} distinct rows; K-Means needs at least 3"
-            ));
+            )));
         }
         let data = DatasetBase::from(fit_rows.clone());
         let mut best: Option<(f64, Array2<f64>)> = None;
         let mut tried = Vec::new();
         for k in K_MIN..=k_max {
-            cancel.check().map_err(|e| e.to_string())?;
+            cancel.check()?;
             let model = KMeans::params_with_rng(k, sample::rng(seed.wrapping_add(k as u64)))
                 .n_runs(3)
                 .max_n_iterations(100)
                 .tolerance(1e-4)
                 .fit(&data)
-                .map_err(|e| format!("K-Means (k={k}): {e}"))?;
+                .map_err(|e| FitError::Degenerate(format!("K-Means (k={k}): {e}")))?;
             let centroids = model.centroids().to_owned();
             let norms = distance::sq_norms(centroids.view());
             let (labels, _) = nearest_centroid(sil_rows.view(), &centroids, &norms);
@@ -76,7 +78,7 @@ impl Clustering {
             }
         }
         let Some((sil, centroids)) = best else {
-            return Err("no k could be fitted".into());
+            return Err(FitError::Degenerate("no k could be fitted".into()));
         };
         let norms = distance::sq_norms(centroids.view());
         let (labels, _) = nearest_centroid(fit_rows.view(), &centroids, &norms);
@@ -102,14 +104,14 @@ impl Clustering {
 
 impl Clustering {
     /// A loaded clustering's consistency: at least one centroid of width `d`, one norm each.
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         let k = self.centroids.nrows();
         if k == 0 || self.centroids.ncols() != d || self.norms.len() != k {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "{k} centroids of width {} with {} norms for {d} features",
                 self.centroids.ncols(),
                 self.norms.len()
-            ));
+            )));
         }
         Ok(())
     }

@@ -4,6 +4,8 @@
 //! panic inside a refit must not happen; with d ≤ a few hundred features, power iteration on
 //! the d × d covariance is exact enough and takes milliseconds.
 
+use crate::learn::detect::FitError;
+use crate::learn::model::Inconsistency;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -23,17 +25,21 @@ pub struct Projection {
 }
 
 impl Projection {
-    pub fn fit(x: ArrayView2<f64>, seed: u64) -> Result<Projection, String> {
+    pub fn fit(x: ArrayView2<f64>, seed: u64) -> Result<Projection, FitError> {
         if x.ncols() < 2 || x.nrows() < 3 {
-            return Err("PCA needs at least 3 rows and 2 features".into());
+            return Err(FitError::Degenerate(
+                "PCA needs at least 3 rows and 2 features".into(),
+            ));
         }
         let rows = sample::rows(x, FIT_ROWS, &mut sample::rng(seed));
-        let mean = rows.mean_axis(Axis(0)).ok_or("no rows")?;
+        let mean = rows
+            .mean_axis(Axis(0))
+            .ok_or_else(|| FitError::Degenerate("no rows".into()))?;
         let centred = &rows - &mean;
         let mut cov = centred.t().dot(&centred) / (rows.nrows() - 1) as f64;
         let total: f64 = cov.diag().sum();
         if total <= 0.0 || !total.is_finite() {
-            return Err("no variance to project".into());
+            return Err(FitError::Degenerate("no variance to project".into()));
         }
         let d = cov.nrows();
         let mut axes = Array2::zeros((2, d));
@@ -80,13 +86,13 @@ impl Projection {
 }
 
 impl Projection {
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         if self.mean.len() != d || self.axes.dim() != (2, d) {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "projection: mean of {} and axes of {:?} for {d} features",
                 self.mean.len(),
                 self.axes.dim()
-            ));
+            )));
         }
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Autoencoder: a small MLP (d → h → b → h → d, tanh, linear output, see `nn`) trained to
 //! reconstruct the window; the score is the row's mean squared reconstruction error.
 
+use crate::learn::model::Inconsistency;
 use ndarray::{Array1, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -94,8 +95,8 @@ fn gradients(layers: &[Layer], x: ArrayView2<f64>) -> (f64, Gradients) {
 
 impl Autoencoder {
     /// A loaded model's consistency: layers chained from `d` inputs back to `d` outputs.
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
-        crate::learn::nn::check_chain(&self.layers, d, d).map_err(|e| format!("autoencoder: {e}"))
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
+        crate::learn::nn::check_chain(&self.layers, d, d).map_err(|e| e.within("autoencoder"))
     }
 }
 

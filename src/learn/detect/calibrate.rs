@@ -3,6 +3,7 @@
 //! detector. Scores beyond the training maximum keep their order through an exponential tail
 //! instead of all tying at 1.0, which would throw away the ranking of the strongest outliers.
 
+use crate::learn::model::Inconsistency;
 use serde::{Deserialize, Serialize};
 
 /// Quantiles kept of the training scores.
@@ -89,7 +90,7 @@ impl Calibration {
 
 impl Calibration {
     /// A loaded calibration's consistency: finite knots in ascending order, rows behind them.
-    pub(crate) fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), Inconsistency> {
         let sorted = self.knots.windows(2).all(|w| w[0] <= w[1]);
         if self.knots.is_empty()
             || !sorted
@@ -98,10 +99,10 @@ impl Calibration {
             || !self.tail_scale.is_finite()
             || self.tail_scale <= 0.0
         {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "calibration of {} knots is not ascending finite values",
                 self.knots.len()
-            ));
+            )));
         }
         Ok(())
     }

@@ -2,6 +2,8 @@
 //! when at least k vote, and the consensus score combines the calibrated scores with weights
 //! learned on the training window without labels (see ARCHITECTURE.md, "Consensus").
 
+use crate::learn::ParamError;
+use crate::learn::model::Inconsistency;
 use ndarray::{Array1, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -26,18 +28,18 @@ pub struct ConsensusParams {
 
 impl ConsensusParams {
     /// An alert rate that can work: a share strictly between 0 and 1.
-    pub fn check_alert_rate(r: f64) -> Result<(), String> {
+    pub fn check_alert_rate(r: f64) -> Result<(), ParamError> {
         if r > 0.0 && r < 1.0 {
             Ok(())
         } else {
-            Err(format!(
+            Err(ParamError::new(format!(
                 "must be a share between 0 and 1 (0.5% or 0.005), got {r}"
-            ))
+            )))
         }
     }
 
     /// `0.5%` or `0.005`.
-    pub fn parse_alert_rate(s: &str) -> Result<f64, String> {
+    pub fn parse_alert_rate(s: &str) -> Result<f64, ParamError> {
         let t = s.trim();
         let r = match t.strip_suffix('%') {
             Some(p) => p.trim().parse::<f64>().map(|v| v / 100.0),
@@ -48,29 +50,33 @@ impl ConsensusParams {
         Ok(r)
     }
 
-    pub fn check_alerts_per_hour(n: f64) -> Result<(), String> {
+    pub fn check_alerts_per_hour(n: f64) -> Result<(), ParamError> {
         if n > 0.0 && n.is_finite() {
             Ok(())
         } else {
-            Err(format!("must be a positive number, got {n}"))
+            Err(ParamError::new(format!(
+                "must be a positive number, got {n}"
+            )))
         }
     }
 
     /// A vote threshold that can work: a calibrated score strictly between 0 and 1.
-    pub fn check_threshold(t: f64) -> Result<(), String> {
+    pub fn check_threshold(t: f64) -> Result<(), ParamError> {
         if t > 0.0 && t < 1.0 {
             Ok(())
         } else {
-            Err(format!("must be between 0 and 1 (exclusive), got {t}"))
+            Err(ParamError::new(format!(
+                "must be between 0 and 1 (exclusive), got {t}"
+            )))
         }
     }
 
     /// Votes that `detectors` detectors can cast.
-    pub fn check_min_votes(k: usize, detectors: usize) -> Result<(), String> {
+    pub fn check_min_votes(k: usize, detectors: usize) -> Result<(), ParamError> {
         if k == 0 || k > detectors {
-            Err(format!(
+            Err(ParamError::new(format!(
                 "must be between 1 and {detectors} (the detectors run), got {k}"
-            ))
+            )))
         } else {
             Ok(())
         }
@@ -413,7 +419,7 @@ fn pearson(a: ArrayView1<f64>, b: &[f64]) -> f64 {
 }
 
 impl Consensus {
-    pub(crate) fn check_calibration(&self) -> Result<(), String> {
+    pub(crate) fn check_calibration(&self) -> Result<(), Inconsistency> {
         self.calibration.check()
     }
 }

@@ -2,6 +2,7 @@
 //! its distance to the nearest core point divided by eps, so rows inside a dense region score
 //! below 1 and the score grows with the distance from any dense region.
 
+use crate::learn::model::Inconsistency;
 use linfa::traits::Transformer;
 use linfa_clustering::Dbscan;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
@@ -105,15 +106,15 @@ impl Detector for DbscanDetector {
 }
 
 impl DbscanDetector {
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         if self.core.ncols() != d || self.norms.len() != self.core.nrows() || !self.eps.is_finite()
         {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "dbscan: {} core rows of width {} with {} norms for {d} features",
                 self.core.nrows(),
                 self.core.ncols(),
                 self.norms.len()
-            ));
+            )));
         }
         Ok(())
     }

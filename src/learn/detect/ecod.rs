@@ -3,6 +3,7 @@
 //! the sum over features of the largest of the three. The ECDF is kept as a bounded set of
 //! order statistics, so model size and scoring cost do not grow with the window.
 
+use crate::learn::model::Inconsistency;
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -175,12 +176,12 @@ fn skew_sign(sorted: &[f64]) -> i8 {
 impl Ecod {
     /// A loaded model's consistency: one tail per feature, knot tables of one length, grid
     /// entries within them.
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         if self.features.len() != d {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "ecod: {} feature tails for {d} features",
                 self.features.len()
-            ));
+            )));
         }
         let m = self.features.first().map_or(0, |t| t.m);
         for (j, t) in self.features.iter().enumerate() {
@@ -195,7 +196,9 @@ impl Ecod {
                 && t.cell_width > 0.0
                 && t.values.iter().all(|v| v.is_finite());
             if !ok {
-                return Err(format!("ecod: feature {j}'s tail tables do not agree"));
+                return Err(Inconsistency::new(format!(
+                    "ecod: feature {j}'s tail tables do not agree"
+                )));
             }
         }
         Ok(())

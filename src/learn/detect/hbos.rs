@@ -3,6 +3,7 @@
 //! score = −Σ log2(density + α); values just outside the range (within tol · bin width) count
 //! as the edge bin, further out as the emptiest bin.
 
+use crate::learn::model::Inconsistency;
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -115,19 +116,21 @@ impl Histogram {
 
 impl Hbos {
     /// A loaded model's consistency: one histogram per feature, with bins and a width.
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         if self.features.len() != d {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "hbos: {} histograms for {d} features",
                 self.features.len()
-            ));
+            )));
         }
         for (j, h) in self.features.iter().enumerate() {
             if h.log_density.is_empty()
                 || !(h.width.is_finite() && h.width > 0.0)
                 || !h.lo.is_finite()
             {
-                return Err(format!("hbos: histogram {j} has no bins or no width"));
+                return Err(Inconsistency::new(format!(
+                    "hbos: histogram {j} has no bins or no width"
+                )));
             }
         }
         Ok(())

@@ -2,6 +2,7 @@
 //! subsamples of 256 rows, random feature, split uniform between the node's min and max; the
 //! score is 2^(−E[h(x)] / c(ψ)).
 
+use crate::learn::model::Inconsistency;
 use ndarray::{Array1, ArrayView2};
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -197,23 +198,25 @@ fn grow(
 impl IsolationForest {
     /// A loaded model's consistency: every child after its parent and in range (a walk can
     /// neither leave the tree nor loop), every feature below `d`.
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         if self.trees.is_empty() || !self.norm.is_finite() || self.norm <= 0.0 {
-            return Err("isolation forest: no trees or a bad normaliser".into());
+            return Err(Inconsistency::new(
+                "isolation forest: no trees or a bad normaliser",
+            ));
         }
         if self.max_depth > 64 {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "isolation forest: depth {} past 64",
                 self.max_depth
-            ));
+            )));
         }
         for (t, tree) in self.trees.iter().enumerate() {
             if tree.nodes.is_empty() || tree.path.len() != tree.nodes.len() {
-                return Err(format!(
+                return Err(Inconsistency::new(format!(
                     "isolation forest: tree {t} has {} nodes and {} path lengths",
                     tree.nodes.len(),
                     tree.path.len()
-                ));
+                )));
             }
             for (i, n) in tree.nodes.iter().enumerate() {
                 let left = n.left as usize;
@@ -223,10 +226,10 @@ impl IsolationForest {
                     left > i && left + 1 < tree.nodes.len() && (n.feature as usize) < d
                 };
                 if !ok {
-                    return Err(format!(
+                    return Err(Inconsistency::new(format!(
                         "isolation forest: tree {t} node {i} points out of the tree or at feature {} of {d}",
                         n.feature
-                    ));
+                    )));
                 }
             }
         }

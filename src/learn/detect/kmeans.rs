@@ -9,12 +9,11 @@
 //! `PyOD`'s defaults): a flood of up to a tenth of the window stays "small" while two genuine
 //! modes of normal traffic (say 60 % and 35 %) are both "large".
 
+use crate::learn::model::Inconsistency;
 use ndarray::{Array1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Cancel, Cancelled, Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, require_rows,
-};
+use super::{Cancel, Detector, DetectorKind, FitError, MIN_TRAIN_ROWS, distance, require_rows};
 use crate::learn::cluster::{Clustering, nearest_centroid};
 
 /// Share of the window the large clusters hold (CBLOF's α).
@@ -61,13 +60,7 @@ impl Detector for KMeansDetector {
     /// Looks at `cancel` before each number of clusters it tries.
     fn fit_cancellable(x: ArrayView2<f64>, seed: u64, cancel: &Cancel) -> Result<Self, FitError> {
         require_rows(x, MIN_TRAIN_ROWS)?;
-        let clustering = Clustering::fit_cancellable(x, seed, cancel).map_err(|e| {
-            if cancel.is_cancelled() {
-                FitError::Cancelled(Cancelled)
-            } else {
-                FitError::Degenerate(e)
-            }
-        })?;
+        let clustering = Clustering::fit_cancellable(x, seed, cancel)?;
         let mut sizes = vec![0; clustering.k()];
         for c in clustering.nearest(x).0 {
             sizes[c] += 1;
@@ -82,16 +75,16 @@ impl Detector for KMeansDetector {
 }
 
 impl KMeansDetector {
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         self.clustering
             .check(d)
             .map_err(|e| format!("kmeans: {e}"))?;
         if !self.large.is_empty() && self.large.len() != self.clustering.k() {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "kmeans: {} cluster sizes for {} clusters",
                 self.large.len(),
                 self.clustering.k()
-            ));
+            )));
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! window with exact duplicates removed (repeated flows give zero k-distances and infinite
 //! densities), and neighbours are found by blocked GEMM distances.
 
+use crate::learn::model::Inconsistency;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
@@ -95,24 +96,27 @@ fn reach_density(nn: &[(f64, u32)], k_distance: &Array1<f64>) -> f64 {
 impl Lof {
     /// A loaded model's consistency: reference rows of width `d`, one norm, k-distance and
     /// density per row, 1 ≤ k ≤ rows.
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         let rows = self.reference.nrows();
         if self.reference.ncols() != d
             || self.norms.len() != rows
             || self.k_distance.len() != rows
             || self.lrd.len() != rows
         {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "lof: reference of {}x{} with {} norms, {} k-distances, {} densities for {d} features",
                 rows,
                 self.reference.ncols(),
                 self.norms.len(),
                 self.k_distance.len(),
                 self.lrd.len()
-            ));
+            )));
         }
         if self.k == 0 || self.k > rows {
-            return Err(format!("lof: k = {} with {rows} reference rows", self.k));
+            return Err(Inconsistency::new(format!(
+                "lof: k = {} with {rows} reference rows",
+                self.k
+            )));
         }
         Ok(())
     }

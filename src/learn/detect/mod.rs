@@ -16,6 +16,7 @@ pub mod rbf;
 mod set;
 mod zscore;
 
+use crate::learn::ParamError;
 use std::fmt;
 
 use ndarray::{Array1, ArrayView2};
@@ -83,10 +84,13 @@ impl DetectorKind {
     }
 
     /// A detector named on the command line or in the config; the error lists the known ones.
-    pub fn parse_named(name: &str) -> Result<DetectorKind, String> {
+    pub fn parse_named(name: &str) -> Result<DetectorKind, ParamError> {
         DetectorKind::parse(name.trim()).ok_or_else(|| {
             let known: Vec<&str> = DetectorKind::ALL.iter().map(|k| k.name()).collect();
-            format!("unknown detector '{name}'; known: {}", known.join(", "))
+            ParamError::new(format!(
+                "unknown detector '{name}'; known: {}",
+                known.join(", ")
+            ))
         })
     }
 }
@@ -113,11 +117,11 @@ pub enum FitError {
 pub const MIN_TRAIN_ROWS: usize = 32;
 
 /// A warm-up or window of `n` flows is enough to fit on.
-pub fn check_train_rows(n: usize) -> Result<(), String> {
+pub fn check_train_rows(n: usize) -> Result<(), ParamError> {
     if n < MIN_TRAIN_ROWS {
-        Err(format!(
+        Err(ParamError::new(format!(
             "must be at least {MIN_TRAIN_ROWS} (the fewest flows a detector fits on), got {n}"
-        ))
+        )))
     } else {
         Ok(())
     }

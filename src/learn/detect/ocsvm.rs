@@ -2,6 +2,7 @@
 //! bounded sample. linfa keeps the support vectors privately, so the fitted model keeps the
 //! sample rows with non-zero dual weights and scores them itself with one GEMM per block.
 
+use crate::learn::model::Inconsistency;
 use linfa::prelude::*;
 use linfa_svm::Svm;
 use ndarray::{Array1, Array2, ArrayView2};
@@ -76,19 +77,19 @@ impl OneClassSvm {
 }
 
 impl OneClassSvm {
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         let n = self.support.nrows();
         if self.support.ncols() != d
             || self.norms.len() != n
             || self.alpha.len() != n
             || !self.gamma.is_finite()
         {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "ocsvm: {n} support vectors of width {} with {} norms and {} weights for {d} features",
                 self.support.ncols(),
                 self.norms.len(),
                 self.alpha.len()
-            ));
+            )));
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! (scaled to σ); the row's score is the root mean square over features, so one wildly
 //! deviating feature or several moderately deviating ones both stand out.
 
+use crate::learn::model::Inconsistency;
 use ndarray::{Array1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -73,13 +74,13 @@ pub fn robust_center_scale(x: ArrayView2<f64>) -> (Vec<f64>, Vec<f64>) {
 }
 
 impl RobustZ {
-    pub(crate) fn check(&self, d: usize) -> Result<(), String> {
+    pub(crate) fn check(&self, d: usize) -> Result<(), Inconsistency> {
         if self.median.len() != d || self.scale.len() != d {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "zscore: {} medians and {} scales for {d} features",
                 self.median.len(),
                 self.scale.len()
-            ));
+            )));
         }
         Ok(())
     }

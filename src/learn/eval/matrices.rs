@@ -7,6 +7,14 @@ use ndarray::Array2;
 
 use crate::flows::schema::FlowRecord;
 
+/// A matrix file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct WriteError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
+}
+
 pub fn write_split(
     dir: &Path,
     names: &[String],
@@ -14,8 +22,11 @@ pub fn write_split(
     train: &[&FlowRecord],
     x_test: &Array2<f64>,
     test: &[&FlowRecord],
-) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+) -> Result<(), WriteError> {
+    std::fs::create_dir_all(dir).map_err(|source| WriteError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     write_one(&dir.join("train.csv"), names, x_train, train)?;
     write_one(&dir.join("test.csv"), names, x_test, test)
 }
@@ -28,7 +39,7 @@ pub fn write_scores(
     train: &[&FlowRecord],
     test_scores: &Array2<f64>,
     test: &[&FlowRecord],
-) -> Result<(), String> {
+) -> Result<(), WriteError> {
     write_one(&dir.join("train_scores.csv"), names, train_scores, train)?;
     write_one(&dir.join("test_scores.csv"), names, test_scores, test)
 }
@@ -38,8 +49,11 @@ fn write_one(
     names: &[String],
     x: &Array2<f64>,
     rows: &[&FlowRecord],
-) -> Result<(), String> {
-    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+) -> Result<(), WriteError> {
+    let err = |source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut w = std::io::BufWriter::new(std::fs::File::create(path).map_err(err)?);
     let mut header: Vec<String> = names
         .iter()

@@ -124,8 +124,8 @@ pub enum EvalError {
         file: String,
         source: crate::learn::model::ModelFitError,
     },
-    #[error("{0}")]
-    Export(String),
+    #[error(transparent)]
+    Export(crate::learn::eval::matrices::WriteError),
     #[error(transparent)]
     Model(#[from] crate::learn::model::ModelFileError),
     #[error("{0}")]

@@ -5,7 +5,8 @@ mod categorical;
 mod column;
 mod derived;
 
-use ndarray::Array2;
+use ndarray::{Array2, Axis};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use categorical::CategoricalEncoding;
@@ -13,6 +14,9 @@ pub use column::{CLIP, NumericTransform, quantile_sorted};
 pub use derived::Derived;
 
 use crate::flows::schema::{FlowRecord, Schema};
+
+/// Rows per task of `FeaturePipeline::transform`.
+const TRANSFORM_BLOCK: usize = 256;
 
 /// Where a model feature's input value comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,10 +127,17 @@ impl FeaturePipeline {
     /// One row per record, `width()` columns; every cell finite.
     pub fn transform(&self, records: &[&FlowRecord]) -> Array2<f64> {
         let mut out = Array2::zeros((records.len(), self.width()));
-        for (mut row, r) in out.rows_mut().into_iter().zip(records) {
-            let row = row.as_slice_mut().unwrap_or_default();
-            self.transform_into(r, row);
-        }
+        // In blocks on the pool: a batch's transform is a tenth of its scoring time, and on
+        // the calling thread it would leave the other cores idle meanwhile.
+        out.axis_chunks_iter_mut(Axis(0), TRANSFORM_BLOCK)
+            .into_par_iter()
+            .zip(records.par_chunks(TRANSFORM_BLOCK))
+            .for_each(|(mut block, recs)| {
+                for (mut row, r) in block.rows_mut().into_iter().zip(recs) {
+                    let row = row.as_slice_mut().unwrap_or_default();
+                    self.transform_into(r, row);
+                }
+            });
         out
     }
 

@@ -8,20 +8,38 @@ use crate::learn::classify::Classifier;
 use crate::learn::detect::{ConsensusParams, Model};
 use crate::learn::features::Input;
 
+crate::message_error!(
+    /// What is wrong inside a model file that parsed, in words (the part and the fault:
+    /// `isolation forest: tree 3 node 7 points out of the tree`).
+    Inconsistency
+);
+
+impl Inconsistency {
+    /// The same fault, said of a part of `part`.
+    #[must_use]
+    pub fn within(self, part: &str) -> Inconsistency {
+        Inconsistency(format!("{part}: {}", self.0))
+    }
+}
+
 /// Every index in range and every shape consistent, or the first thing that is not.
-pub fn validate(m: &ModelSet) -> Result<(), String> {
+pub fn validate(m: &ModelSet) -> Result<(), Inconsistency> {
     let d = pipeline(m)?;
     let set = &m.detectors.detectors;
     if set.is_empty() {
-        return Err("no detectors".into());
+        return Err(Inconsistency::new("no detectors"));
     }
     for det in set {
         if let Some(c) = &det.calibration {
-            c.check().map_err(|e| format!("{}: {e}", det.kind))?;
+            c.check().map_err(|e| e.within(det.kind.name()))?;
         }
         let Some(model) = &det.model else { continue };
         if model.kind_of() != det.kind {
-            return Err(format!("{} holds a {} model", det.kind, model.kind_of()));
+            return Err(Inconsistency::new(format!(
+                "{} holds a {} model",
+                det.kind,
+                model.kind_of()
+            )));
         }
         match model {
             Model::Iforest(x) => x.check(d),
@@ -38,36 +56,37 @@ pub fn validate(m: &ModelSet) -> Result<(), String> {
     let c = &m.consensus;
     let kinds: Vec<_> = set.iter().map(|det| det.kind).collect();
     if c.kinds != kinds || c.weights.len() != kinds.len() {
-        return Err(format!(
+        return Err(Inconsistency::new(format!(
             "the consensus has {} weights for {} detectors",
             c.weights.len(),
             kinds.len()
-        ));
+        )));
     }
     if c.weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
-        return Err("a consensus weight is negative or not a number".into());
+        return Err(Inconsistency::new(
+            "a consensus weight is negative or not a number",
+        ));
     }
     let p = &c.params;
     ConsensusParams::check_threshold(p.threshold)
         .map_err(|e| format!("the consensus threshold {e}"))?;
     ConsensusParams::check_min_votes(p.min_votes, kinds.len())
         .map_err(|e| format!("the consensus votes {e}"))?;
-    c.check_calibration()
-        .map_err(|e| format!("consensus: {e}"))?;
+    c.check_calibration().map_err(|e| e.within("consensus"))?;
     if !c.sits_out.is_empty() && c.sits_out.len() != kinds.len() {
-        return Err(format!(
+        return Err(Inconsistency::new(format!(
             "the consensus screens {} detectors of {}",
             c.sits_out.len(),
             kinds.len()
-        ));
+        )));
     }
     if let Some(b) = c.budget
         && !(b.rate >= 0.0 && b.rate <= 1.0 && b.threshold.is_finite())
     {
-        return Err(format!(
+        return Err(Inconsistency::new(format!(
             "the alert budget ({} at {}) is not a share and a score",
             b.rate, b.threshold
-        ));
+        )));
     }
     if let Some(p) = &m.projection {
         p.check(d)?;
@@ -75,10 +94,10 @@ pub fn validate(m: &ModelSet) -> Result<(), String> {
     if let Some(t) = &m.classifier {
         let k = t.classes.len();
         if k < 2 || t.attack.len() != k {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "the classifier has {k} classes and {} attack marks",
                 t.attack.len()
-            ));
+            )));
         }
         match &t.model {
             Classifier::Forest(f) => f.check(d, k),
@@ -90,32 +109,32 @@ pub fn validate(m: &ModelSet) -> Result<(), String> {
 }
 
 /// The feature pipeline against the schema it reads: returns its width.
-fn pipeline(m: &ModelSet) -> Result<usize, String> {
+fn pipeline(m: &ModelSet) -> Result<usize, Inconsistency> {
     let p = &m.pipeline;
     let (numeric, categorical) = (m.schema.numeric.len(), m.schema.categorical.len());
     for f in &p.numeric {
         if let Input::Numeric(i) = f.input
             && i >= numeric
         {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "feature '{}' reads numeric column {i} of {numeric}",
                 f.name
-            ));
+            )));
         }
         let t = &f.transform;
         if ![t.fill, t.center, t.scale].iter().all(|v| v.is_finite()) || t.scale <= 0.0 {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "feature '{}' has a transform that is not finite",
                 f.name
-            ));
+            )));
         }
     }
     for f in &p.categorical {
         if f.index >= categorical {
-            return Err(format!(
+            return Err(Inconsistency::new(format!(
                 "feature '{}' reads categorical column {} of {categorical}",
                 f.name, f.index
-            ));
+            )));
         }
     }
     let width = p.numeric.len()
@@ -124,10 +143,10 @@ fn pipeline(m: &ModelSet) -> Result<usize, String> {
             .map(|c| c.encoding.width())
             .sum::<usize>();
     if width == 0 || p.names.len() != width {
-        return Err(format!(
+        return Err(Inconsistency::new(format!(
             "{} feature names for a pipeline of {width} features",
             p.names.len()
-        ));
+        )));
     }
     Ok(width)
 }

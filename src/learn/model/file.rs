@@ -48,7 +48,10 @@ pub enum ModelFileError {
     #[error(
         "{path}: the model file is inconsistent inside ({detail}); retrain with `flowtop train`"
     )]
-    Inconsistent { path: String, detail: String },
+    Inconsistent {
+        path: String,
+        detail: super::Inconsistency,
+    },
     #[error(
         "{path}: the model was trained on {trained} data with other columns than this {input} input{detail}; retrain on this data"
     )]

@@ -9,7 +9,7 @@ use std::time::Instant;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
-pub use check::validate;
+pub use check::{Inconsistency, validate};
 /// Why a model set was not fitted.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelFitError {
@@ -328,16 +328,27 @@ impl ModelSet {
     }
 
     pub fn score_features(&self, features: Array2<f64>) -> BatchScores {
-        let scores = self.detectors.score(features.view());
-        let verdicts = scores
-            .calibrated
-            .rows()
-            .into_iter()
-            .map(|r| self.consensus.verdict(r))
-            .collect();
-        let clusters = self.clustering().map(|c| c.nearest(features.view()).0);
-        let projected = self.projection.as_ref().map(|p| p.project(features.view()));
-        let predictions = self.classifier.as_ref().map(|c| c.predict(features.view()));
+        let view = features.view();
+        // The classifier runs beside the detectors: a batch smaller than the forest's block
+        // would otherwise be predicted on the calling thread after the detectors end.
+        let ((scores, verdicts), (predictions, (clusters, projected))) = rayon::join(
+            || {
+                let scores = self.detectors.score(view);
+                let verdicts = scores
+                    .calibrated
+                    .rows()
+                    .into_iter()
+                    .map(|r| self.consensus.verdict(r))
+                    .collect();
+                (scores, verdicts)
+            },
+            || {
+                let predictions = self.classifier.as_ref().map(|c| c.predict(view));
+                let clusters = self.clustering().map(|c| c.nearest(view).0);
+                let projected = self.projection.as_ref().map(|p| p.project(view));
+                (predictions, (clusters, projected))
+            },
+        );
         BatchScores {
             features,
             scores,

@@ -6,6 +6,7 @@
 mod heuristics;
 mod query;
 
+use crate::learn::ParamError;
 use serde::{Deserialize, Serialize};
 
 use crate::flows::schema::CoreFields;
@@ -30,15 +31,15 @@ impl Default for Bands {
 }
 
 impl Bands {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ParamError> {
         let ok = |v: f64| (0.0..=100.0).contains(&v);
         if ok(self.medium) && ok(self.high) && self.medium < self.high {
             Ok(())
         } else {
-            Err(format!(
+            Err(ParamError::new(format!(
                 "threat bands need 0 ≤ medium < high ≤ 100, got medium {} and high {}",
                 self.medium, self.high
-            ))
+            )))
         }
     }
 

@@ -1,5 +1,7 @@
 //! Every operator action, with its config name, default keys and help text.
 
+use super::keymap::KeyMapError;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
     Quit,
@@ -174,16 +176,16 @@ impl Action {
         self.info().2
     }
 
-    pub fn parse(name: &str) -> Result<Action, String> {
+    pub fn parse(name: &str) -> Result<Action, KeyMapError> {
         Action::ALL
             .iter()
             .copied()
             .find(|a| a.name() == name)
             .ok_or_else(|| {
-                format!(
+                KeyMapError::new(format!(
                     "[keys]: unknown action '{name}'; actions are {}",
                     Action::ALL.map(|a| a.name()).join(", ")
-                )
+                ))
             })
     }
 }

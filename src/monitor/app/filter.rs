@@ -8,6 +8,11 @@
 
 use crate::engine::AnomalyEvent;
 
+crate::message_error!(
+    /// A filter the feed cannot apply: an unknown field, a bad port range or address.
+    FilterError
+);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Filter {
     pub text: String,
@@ -59,11 +64,11 @@ enum Cmp {
 }
 
 impl Filter {
-    pub fn parse(text: &str) -> Result<Option<Filter>, String> {
+    pub fn parse(text: &str) -> Result<Option<Filter>, FilterError> {
         let mut groups: Vec<Vec<(bool, Term)>> = vec![Vec::new()];
         let mut negate = false;
         for (at, word) in words(text) {
-            let fail = |e: String| format!("at column {}: {e}", at + 1);
+            let fail = |e: FilterError| FilterError::new(format!("at column {}: {e}", at + 1));
             match word {
                 w if w.eq_ignore_ascii_case("or") || w == "|" => {
                     if negate || groups.last().is_none_or(Vec::is_empty) {
@@ -91,10 +96,10 @@ impl Filter {
             }
         }
         if negate || (groups.len() > 1 && groups.last().is_some_and(Vec::is_empty)) {
-            return Err(format!(
+            return Err(FilterError::new(format!(
                 "at column {}: the filter ends before its last term",
                 text.trim_end().len() + 1
-            ));
+            )));
         }
         let empty = groups.iter().all(Vec::is_empty);
         Ok((!empty).then(|| Filter {
@@ -119,16 +124,18 @@ fn words(text: &str) -> impl Iterator<Item = (usize, &str)> {
 }
 
 /// `443` or `1-1024`.
-fn port_range(v: &str) -> Result<(u16, u16), String> {
+fn port_range(v: &str) -> Result<(u16, u16), FilterError> {
     let one = |p: &str| {
         p.parse::<u16>()
-            .map_err(|_| format!("'{p}' is not a port number"))
+            .map_err(|_| FilterError::new(format!("'{p}' is not a port number")))
     };
     match v.split_once('-') {
         Some((a, b)) => {
             let (lo, hi) = (one(a)?, one(b)?);
             if lo > hi {
-                return Err(format!("the port range {v} runs backwards"));
+                return Err(FilterError::new(format!(
+                    "the port range {v} runs backwards"
+                )));
             }
             Ok((lo, hi))
         }
@@ -137,13 +144,15 @@ fn port_range(v: &str) -> Result<(u16, u16), String> {
 }
 
 /// `10.0.0.0/8` → network and prefix length; `None` when `v` is not CIDR notation.
-fn cidr(v: &str) -> Option<Result<(std::net::IpAddr, u8), String>> {
+fn cidr(v: &str) -> Option<Result<(std::net::IpAddr, u8), FilterError>> {
     let (addr, bits) = v.split_once('/')?;
     let net: std::net::IpAddr = addr.parse().ok()?;
     let max = if net.is_ipv4() { 32 } else { 128 };
     Some(match bits.parse::<u8>() {
         Ok(b) if b <= max => Ok((net, b)),
-        _ => Err(format!("'/{bits}' is not a prefix length (0 to {max})")),
+        _ => Err(FilterError::new(format!(
+            "'/{bits}' is not a prefix length (0 to {max})"
+        ))),
     })
 }
 
@@ -162,7 +171,7 @@ fn in_net(host: &str, net: std::net::IpAddr, bits: u8) -> bool {
     }
 }
 
-fn term(t: &str) -> Result<Term, String> {
+fn term(t: &str) -> Result<Term, FilterError> {
     for (op, cmp) in [
         (">=", Cmp::Ge),
         ("<=", Cmp::Le),
@@ -176,9 +185,9 @@ fn term(t: &str) -> Result<Term, String> {
                 "threat" => Field::Threat,
                 "votes" => Field::Votes,
                 other => {
-                    return Err(format!(
+                    return Err(FilterError::new(format!(
                         "'{other}' cannot be compared: use score, threat or votes"
-                    ));
+                    )));
                 }
             };
             let v: f64 = v
@@ -192,7 +201,7 @@ fn term(t: &str) -> Result<Term, String> {
     };
     let v = v.to_string();
     if v.is_empty() {
-        return Err(format!("'{t}' needs a value after ':'"));
+        return Err(FilterError::new(format!("'{t}' needs a value after ':'")));
     }
     Ok(match k.to_ascii_lowercase().as_str() {
         "cluster" => Term::Cluster(
@@ -223,13 +232,17 @@ fn term(t: &str) -> Result<Term, String> {
         "state" => Term::State(v.to_ascii_lowercase()),
         "level" => match v.to_ascii_lowercase().as_str() {
             l @ ("low" | "medium" | "high") => Term::Level(l.to_ascii_uppercase()),
-            _ => return Err(format!("level is low, medium or high, not '{v}'")),
+            _ => {
+                return Err(FilterError::new(format!(
+                    "level is low, medium or high, not '{v}'"
+                )));
+            }
         },
         "detector" => Term::Detector(v.to_ascii_lowercase()),
         other => {
-            return Err(format!(
+            return Err(FilterError::new(format!(
                 "unknown filter key '{other}': use score, threat, votes, cluster, label, dport, sport, src, dst, proto, service, state, level, detector"
-            ));
+            )));
         }
     })
 }
@@ -354,7 +367,7 @@ mod tests {
                 "at column 15: the filter ends before its last term",
             ),
         ] {
-            assert_eq!(Filter::parse(text).expect_err(text), want, "{text}");
+            assert_eq!(&*Filter::parse(text).expect_err(text), want, "{text}");
         }
     }
 }

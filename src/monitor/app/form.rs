@@ -6,6 +6,11 @@ use std::sync::Arc;
 use crate::engine::AnomalyEvent;
 use crate::learn::threat::ThreatQuery;
 
+crate::message_error!(
+    /// A threat query form with a field that is not a number in range.
+    FormError
+);
+
 pub const FIELDS: [&str; 8] = [
     "duration (s)",
     "fwd packets",
@@ -23,7 +28,7 @@ pub struct ThreatForm {
     pub focus: usize,
     /// The request whose answer is awaited or shown.
     pub request: Option<u64>,
-    pub error: Option<String>,
+    pub error: Option<FormError>,
     /// Where the values came from ("line 1234" or "empty").
     pub origin: String,
     /// Endpoints and state of the flow the form came from, for the recommendations.
@@ -101,15 +106,18 @@ impl ThreatForm {
     }
 
     /// The query, or which field is wrong. Empty fields are left out (imputed).
-    pub fn query(&self) -> Result<ThreatQuery, String> {
-        let number = |i: usize| -> Result<Option<f64>, String> {
+    pub fn query(&self) -> Result<ThreatQuery, FormError> {
+        let number = |i: usize| -> Result<Option<f64>, FormError> {
             let t = self.values[i].trim();
             if t.is_empty() {
                 return Ok(None);
             }
             match t.parse::<f64>() {
                 Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
-                _ => Err(format!("{}: '{t}' is not a number ≥ 0", FIELDS[i])),
+                _ => Err(FormError::new(format!(
+                    "{}: '{t}' is not a number ≥ 0",
+                    FIELDS[i]
+                ))),
             }
         };
         let port = match self.values[6].trim() {

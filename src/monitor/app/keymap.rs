@@ -9,6 +9,11 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::Action;
 
+crate::message_error!(
+    /// A key binding that cannot be used: an unknown key or action, or a clash.
+    KeyMapError
+);
+
 /// A key as bindings name it: the code plus Ctrl / Alt (Shift is in the character itself).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
@@ -54,7 +59,7 @@ const NAMED: [(&str, Code); 14] = [
 ];
 
 impl Key {
-    pub fn parse(s: &str) -> Result<Key, String> {
+    pub fn parse(s: &str) -> Result<Key, KeyMapError> {
         let mut rest = s.trim();
         let (mut ctrl, mut alt) = (false, false);
         loop {
@@ -79,10 +84,10 @@ impl Key {
             match (chars.next(), chars.next()) {
                 (Some(c), None) => Code::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
                 _ => {
-                    return Err(format!(
+                    return Err(KeyMapError::new(format!(
                         "unknown key '{s}': use a character, ctrl-/alt- plus a key, or one of {}",
                         NAMED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-                    ));
+                    )));
                 }
             }
         };
@@ -166,7 +171,7 @@ const CTRL_C: Key = Key {
 
 impl KeyMap {
     /// The defaults with the config's bindings on top (`action = "key"` or a list of keys).
-    pub fn new(overrides: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, String> {
+    pub fn new(overrides: &BTreeMap<String, Vec<String>>) -> Result<KeyMap, KeyMapError> {
         let mut by_action: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
         for a in Action::ALL {
             let keys = a
@@ -188,17 +193,17 @@ impl KeyMap {
         for (action, keys) in &by_action {
             for k in keys {
                 if *k == CTRL_C && *action != Action::Quit {
-                    return Err(format!(
+                    return Err(KeyMapError::new(format!(
                         "[keys] {}: ctrl-c is reserved for quit",
                         action.name()
-                    ));
+                    )));
                 }
                 if let Some(other) = by_key.insert(*k, *action) {
-                    return Err(format!(
+                    return Err(KeyMapError::new(format!(
                         "[keys]: '{k}' is bound to both {} and {}",
                         other.name(),
                         action.name()
-                    ));
+                    )));
                 }
             }
         }
@@ -242,7 +247,7 @@ impl KeyMap {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &[&str])]) -> Result<KeyMap, String> {
+    fn map(pairs: &[(&str, &[&str])]) -> Result<KeyMap, KeyMapError> {
         KeyMap::new(
             &pairs
                 .iter()

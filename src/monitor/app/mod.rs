@@ -69,7 +69,7 @@ pub enum Overlay {
     /// Typing a filter: the text and the parse error so far.
     Filter {
         text: String,
-        error: Option<String>,
+        error: Option<filter::FilterError>,
     },
     Detail {
         event: Arc<AnomalyEvent>,

@@ -18,7 +18,13 @@ pub fn render(frame: &mut Frame, body: Rect, ctx: &ViewCtx) {
         None => {}
         Some(Overlay::Help { scroll }) => help::render(frame, centred(body, 90, 90), ctx, *scroll),
         Some(Overlay::Filter { text, error }) => {
-            filter::render(frame, body, ctx, text, error.as_deref());
+            filter::render(
+                frame,
+                body,
+                ctx,
+                text,
+                error.as_ref().map(ToString::to_string).as_deref(),
+            );
         }
         Some(Overlay::Detail { event, scroll }) => {
             detail::render(frame, centred(body, 94, 94), ctx, event, *scroll);

@@ -88,7 +88,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &ViewCtx, form: &ThreatForm) {
         ]));
     }
     if let Some(e) = &form.error {
-        lines.push(Line::styled(e.clone(), ctx.style(Slot::Error)));
+        lines.push(Line::styled(e.to_string(), ctx.style(Slot::Error)));
     }
     frame.render_widget(Paragraph::new(lines), top);
     let body = match (&ctx.live.threat, form.request) {
