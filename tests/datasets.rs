@@ -311,8 +311,14 @@ fn classifiers_match_scikit_learn_on_the_labelled_sets() {
             kinds: vec![Kind::RandomForest, Kind::Mlp],
             ..CvOptions::default()
         };
-        let r = cross_validate(&summary.schema, &refs, &opts, &|_| {})
-            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let r = cross_validate(
+            &summary.schema,
+            &refs,
+            &opts,
+            &|_| {},
+            &flowtop::learn::cancel::Cancel::default(),
+        )
+        .unwrap_or_else(|e| panic!("{file}: {e}"));
         let best = r.models.iter().find(|m| m.name == r.best).expect("best");
         assert!(
             best.macro_f1 >= sklearn - 0.005,

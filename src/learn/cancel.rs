@@ -59,4 +59,34 @@ mod tests {
         ));
         assert!(Autoencoder::fit_cancellable(x.view(), 1, &Cancel::default()).is_ok());
     }
+
+    /// The classifiers look too: the forest before each tree, the MLP before each epoch,
+    /// the SVM before each one-vs-rest machine.
+    #[test]
+    fn the_classifiers_stop_at_their_first_check() {
+        use crate::learn::classify::{Balance, Classifier, Kind};
+        let x = Array2::from_shape_fn((300, 3), |(i, j)| ((i * 5 + j * 11) % 13) as f64);
+        let y: Vec<u32> = (0..300).map(|i| u32::from(i % 3 == 0)).collect();
+        let cancel = Cancel::default();
+        cancel.cancel();
+        for kind in Kind::ALL {
+            let fitted = Classifier::fit(kind, x.view(), &y, 2, Balance::Weights, 1, &cancel);
+            assert!(
+                matches!(fitted, Err(FitError::Cancelled(_))),
+                "{}: {:?}",
+                kind.name(),
+                fitted.err()
+            );
+            let fitted = Classifier::fit(
+                kind,
+                x.view(),
+                &y,
+                2,
+                Balance::Weights,
+                1,
+                &Cancel::default(),
+            );
+            assert!(fitted.is_ok(), "{}: {:?}", kind.name(), fitted.err());
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! of the file, end to end and per stage, best of several runs.
 
 use flowtop::learn::detect::Cancel;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -33,6 +34,9 @@ pub struct ModelBench {
     pub detector_fit_s: Vec<(String, f64)>,
     /// End to end (transform, every detector, consensus, cluster), then each stage alone.
     pub scoring: Vec<StageSpeed>,
+    /// Milliseconds from calling a refit off to its fit returning, with the call made at
+    /// 5 %, 15 %, … 95 % of the best refit's time.
+    pub cancel_ms: Vec<f64>,
 }
 
 pub fn run(
@@ -61,6 +65,7 @@ pub fn run(
     let Some(model) = best else {
         return Err("no refit ran".into());
     };
+    let cancel_ms = cancel_latency(&summary.schema, &train, fit, model.fit_s);
     let all: Vec<&FlowRecord> = rows.iter().collect();
     let n = all.len() as f64;
     let best_of = |f: &mut dyn FnMut()| {
@@ -113,7 +118,39 @@ pub fn run(
             .map(|d| (d.kind.name().to_string(), d.fit_s))
             .collect(),
         scoring,
+        cancel_ms,
     })
+}
+
+/// How long a refit takes to stop once called off: the fit runs on rayon's pool (as a
+/// background refit runs on a pool) and is cancelled after a share of `fit_s`.
+fn cancel_latency(
+    schema: &flowtop::flows::schema::Schema,
+    train: &[&FlowRecord],
+    fit: &FitOptions,
+    fit_s: f64,
+) -> Vec<f64> {
+    let window: Arc<Vec<FlowRecord>> = Arc::new(train.iter().map(|f| (*f).clone()).collect());
+    (0..10)
+        .filter_map(|step| {
+            let (schema, window, opts) = (schema.clone(), window.clone(), fit.clone());
+            let cancel = Cancel::default();
+            let token = cancel.clone();
+            let (tx, rx) = std::sync::mpsc::channel();
+            rayon::spawn(move || {
+                let refs: Vec<&FlowRecord> = window.iter().collect();
+                let _ = ModelSet::fit(&schema, &refs, &opts, &|_| {}, &token);
+                let _ = tx.send(Instant::now());
+            });
+            std::thread::sleep(Duration::from_secs_f64(
+                fit_s * (0.05 + 0.1 * f64::from(step)),
+            ));
+            let called_off = Instant::now();
+            cancel.cancel();
+            let ended = rx.recv().ok()?;
+            Some(ended.saturating_duration_since(called_off).as_secs_f64() * 1000.0)
+        })
+        .collect()
 }
 
 pub fn render_text(b: &ModelBench) -> String {
@@ -139,6 +176,15 @@ pub fn render_text(b: &ModelBench) -> String {
     );
     for s in &b.scoring {
         let _ = writeln!(out, "  {:<24} {:>10.0} rows/s", s.stage, s.rows_per_s);
+    }
+    let mut ms = b.cancel_ms.clone();
+    ms.sort_by(f64::total_cmp);
+    if let (Some(lo), Some(hi)) = (ms.first(), ms.last()) {
+        let _ = writeln!(
+            out,
+            "a refit called off at 5 %, 15 %, … 95 % of its time stopped within {lo:.0}–{hi:.0} ms (median {:.0} ms)",
+            ms[ms.len() / 2]
+        );
     }
     out
 }

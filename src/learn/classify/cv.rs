@@ -13,6 +13,7 @@ use super::scores::{self, Scores};
 use super::targets::{Labelled, Mode, TargetError, targets};
 use super::{Balance, Classifier, Kind, ranked};
 use crate::flows::schema::{FlowRecord, Schema};
+use crate::learn::cancel::{Cancel, Cancelled};
 use crate::learn::features::{FeatureError, FeaturePipeline};
 use crate::learn::sample;
 
@@ -95,6 +96,8 @@ pub enum CvError {
     Features(#[from] FeatureError),
     #[error("no model fitted: {0}")]
     NoModel(String),
+    #[error(transparent)]
+    Cancelled(#[from] Cancelled),
 }
 
 /// Fold index per row: each class's rows are shuffled (seeded) and dealt round-robin, so every
@@ -133,6 +136,7 @@ pub fn cross_validate(
     flows: &[&FlowRecord],
     opts: &CvOptions,
     progress: &(dyn Fn(&str) + Sync),
+    cancel: &Cancel,
 ) -> Result<CvReport, CvError> {
     let folds = opts.folds.max(2);
     let labelled = targets(flows, opts.mode, folds)?;
@@ -147,7 +151,9 @@ pub fn cross_validate(
     let all = FeaturePipeline::fit(schema, &rows)?;
     let all_names = &all.names;
     let selected = match opts.select {
-        Some(n) if n < all_names.len() => eliminate(&all.transform(&rows), &labelled, n, opts),
+        Some(n) if n < all_names.len() => {
+            eliminate(&all.transform(&rows), &labelled, n, opts, cancel)?
+        }
         _ => (0..all_names.len()).collect(),
     };
     let fold_of = stratified_folds(&labelled.y, k, folds, opts.seed);
@@ -176,9 +182,17 @@ pub fn cross_validate(
             if tally.error.is_some() {
                 continue;
             }
+            cancel.check()?;
             let start = Instant::now();
-            let fitted =
-                Classifier::fit(*kind, x_train.view(), &y_train, k, opts.balance, opts.seed);
+            let fitted = Classifier::fit(
+                *kind,
+                x_train.view(),
+                &y_train,
+                k,
+                opts.balance,
+                opts.seed,
+                cancel,
+            );
             tally.fit_s += start.elapsed().as_secs_f64();
             let model = match fitted {
                 Ok(m) => m,
@@ -310,7 +324,13 @@ fn by_name(x: &Array2<f64>, fold_names: &[String], wanted: &[String]) -> Array2<
 /// Recursive feature elimination on the labelled rows' features `x`: refit a forest and drop
 /// the least important fifth (at least one) until `keep` features remain. Returns kept column
 /// indices.
-fn eliminate(x: &Array2<f64>, labelled: &Labelled, keep: usize, opts: &CvOptions) -> Vec<usize> {
+fn eliminate(
+    x: &Array2<f64>,
+    labelled: &Labelled,
+    keep: usize,
+    opts: &CvOptions,
+    cancel: &Cancel,
+) -> Result<Vec<usize>, Cancelled> {
     let mut kept: Vec<usize> = (0..x.ncols()).collect();
     let k = labelled.classes.len();
     let weights = super::class_weights(&labelled.y, k, opts.balance);
@@ -325,7 +345,8 @@ fn eliminate(x: &Array2<f64>, labelled: &Labelled, keep: usize, opts: &CvOptions
                 trees: 50,
                 seed: opts.seed,
             },
-        );
+            cancel,
+        )?;
         let drop = ((kept.len() / 5).max(1)).min(kept.len() - keep.max(1));
         let mut order: Vec<usize> = (0..kept.len()).collect();
         order.sort_by(|&a, &b| forest.importance[a].total_cmp(&forest.importance[b]));
@@ -335,7 +356,7 @@ fn eliminate(x: &Array2<f64>, labelled: &Labelled, keep: usize, opts: &CvOptions
             kept.remove(g);
         }
     }
-    kept
+    Ok(kept)
 }
 
 /// Macro-F1 drop when one feature's column is shuffled, per feature.

@@ -6,6 +6,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
+use crate::learn::cancel::{Cancel, Cancelled};
 use crate::learn::nn::{self, Adam, Layer};
 use crate::learn::sample;
 
@@ -35,7 +36,8 @@ impl Mlp {
         classes: usize,
         class_weight: &[f64],
         seed: u64,
-    ) -> Mlp {
+        cancel: &Cancel,
+    ) -> Result<Mlp, Cancelled> {
         let mut rng = sample::rng(seed);
         let mut pick: Vec<usize> = (0..x.nrows()).collect();
         pick.shuffle(&mut rng);
@@ -48,6 +50,7 @@ impl Mlp {
         let mut order: Vec<usize> = (0..xs.nrows()).collect();
         let mut loss = f64::NAN;
         for _ in 0..EPOCHS {
+            cancel.check()?;
             order.shuffle(&mut rng);
             let (mut total, mut weight) = (0.0, 0.0);
             for chunk in order.chunks(BATCH) {
@@ -74,11 +77,11 @@ impl Mlp {
             }
             loss = total / weight.max(f64::MIN_POSITIVE);
         }
-        Mlp {
+        Ok(Mlp {
             layers,
             classes,
             loss,
-        }
+        })
     }
 
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Array2<f64> {

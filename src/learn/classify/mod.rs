@@ -13,6 +13,7 @@ mod svm;
 mod targets;
 mod tree;
 
+use crate::learn::cancel::Cancel;
 use crate::learn::detect::FitError;
 use ndarray::{Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -101,10 +102,11 @@ impl Classifier {
         classes: usize,
         balance: Balance,
         seed: u64,
+        cancel: &Cancel,
     ) -> Result<Classifier, FitError> {
         if balance == Balance::Smote {
             let (xs, ys) = smote::oversample(x, y, classes, seed);
-            return Classifier::fit(kind, xs.view(), &ys, classes, Balance::None, seed);
+            return Classifier::fit(kind, xs.view(), &ys, classes, Balance::None, seed, cancel);
         }
         let weights = class_weights(y, classes, balance);
         Ok(match kind {
@@ -117,9 +119,10 @@ impl Classifier {
                     seed,
                     ..ForestParams::default()
                 },
-            )),
-            Kind::Mlp => Classifier::Mlp(Mlp::fit(x, y, classes, &weights, seed)),
-            Kind::Svm => Classifier::Svm(Svc::fit(x, y, classes, &weights, seed)?),
+                cancel,
+            )?),
+            Kind::Mlp => Classifier::Mlp(Mlp::fit(x, y, classes, &weights, seed, cancel)?),
+            Kind::Svm => Classifier::Svm(Svc::fit(x, y, classes, &weights, seed, cancel)?),
         })
     }
 
@@ -188,18 +191,32 @@ pub struct Prediction {
     pub attack_probability: f64,
 }
 
+/// Which classifier to train and how: the model, binary or multi-class targets, the class
+/// balancing and the seed.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainSpec {
+    pub kind: Kind,
+    pub mode: Mode,
+    pub balance: Balance,
+    pub seed: u64,
+}
+
 impl Trained {
-    /// Fits `kind` on the labelled ones of `flows`, whose features (columns `names`) are the
-    /// rows of `x`.
+    /// Fits `spec.kind` on the labelled ones of `flows`, whose features (columns `names`) are
+    /// the rows of `x`.
     pub fn fit(
-        kind: Kind,
+        spec: TrainSpec,
         names: &[String],
         x: ArrayView2<f64>,
         flows: &[&FlowRecord],
-        mode: Mode,
-        balance: Balance,
-        seed: u64,
+        cancel: &Cancel,
     ) -> Result<Trained, TargetError> {
+        let TrainSpec {
+            kind,
+            mode,
+            balance,
+            seed,
+        } = spec;
         let labelled = targets(flows, mode, 1)?;
         let x = x.select(ndarray::Axis(0), &labelled.rows);
         let model = Classifier::fit(
@@ -209,6 +226,7 @@ impl Trained {
             labelled.classes.len(),
             balance,
             seed,
+            cancel,
         )
         .map_err(TargetError::Fit)?;
         let importance = match &model {

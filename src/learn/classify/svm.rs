@@ -3,6 +3,7 @@
 //! sigmoid on its decision values for probabilities; the kernel sums are `detect::rbf`'s, as
 //! the one-class SVM detector's are.
 
+use crate::learn::cancel::Cancel;
 use crate::learn::detect::FitError;
 use crate::learn::model::Inconsistency;
 use linfa::prelude::*;
@@ -46,6 +47,7 @@ impl Svc {
         classes: usize,
         class_weight: &[f64],
         seed: u64,
+        cancel: &Cancel,
     ) -> Result<Svc, FitError> {
         let mut rng = sample::rng(seed);
         let pick = stratified_sample(y, classes, MAX_TRAIN, &mut rng);
@@ -60,6 +62,7 @@ impl Svc {
         };
         let mut machines = Vec::with_capacity(targets.len());
         for c in targets {
+            cancel.check()?;
             let positive: Vec<bool> = ys.iter().map(|&v| v == c).collect();
             machines.push(one_vs_rest(
                 &xs,

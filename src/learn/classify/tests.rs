@@ -2,6 +2,7 @@ use ndarray::{Array2, ArrayView2};
 
 use super::*;
 use crate::flows::schema::FlowRecord;
+use crate::learn::cancel::Cancel;
 use crate::learn::features::tests_support::load;
 
 /// Two interleaved half-moons style classes no straight line separates: class 1 inside a
@@ -30,7 +31,16 @@ fn every_model_separates_a_ring_from_its_centre() {
     let (xt, yt) = rings(900);
     let test = xt.slice_axis(ndarray::Axis(0), (600..900).into());
     for kind in Kind::ALL {
-        let c = Classifier::fit(kind, x.view(), &y, 2, Balance::Weights, 3).expect("fits");
+        let c = Classifier::fit(
+            kind,
+            x.view(),
+            &y,
+            2,
+            Balance::Weights,
+            3,
+            &Cancel::default(),
+        )
+        .expect("fits");
         let acc = accuracy(&c, test, &yt[600..]);
         assert!(acc > 0.95, "{}: accuracy {acc}", kind.name());
         let p = c.predict_proba(test);
@@ -57,7 +67,9 @@ fn forest_block_prediction_equals_walking_each_row() {
         2,
         &[1.0, 1.0],
         ForestParams { trees: 20, seed: 1 },
-    );
+        &Cancel::default(),
+    )
+    .expect("fits");
     let fast = f.predict_proba(x.view());
     let slow = f.predict_walking(x.view());
     assert_eq!(fast.dim(), slow.dim());
@@ -78,7 +90,9 @@ fn forest_survives_a_save_and_load() {
         2,
         &[1.0, 1.0],
         ForestParams { trees: 5, seed: 2 },
-    );
+        &Cancel::default(),
+    )
+    .expect("fits");
     let text = serde_json::to_string(&f).expect("serialise");
     let back: Forest = serde_json::from_str(&text).expect("deserialise");
     assert_eq!(f.predict_proba(x.view()), back.predict_proba(x.view()));
@@ -93,14 +107,18 @@ fn forests_do_not_depend_on_the_thread_count_or_run() {
         2,
         &[1.0, 1.0],
         ForestParams { trees: 7, seed: 9 },
-    );
+        &Cancel::default(),
+    )
+    .expect("fits");
     let b = Forest::fit(
         x.view(),
         &y,
         2,
         &[1.0, 1.0],
         ForestParams { trees: 7, seed: 9 },
-    );
+        &Cancel::default(),
+    )
+    .expect("fits");
     assert_eq!(a.predict_proba(x.view()), b.predict_proba(x.view()));
     assert_eq!(a.importance, b.importance);
     assert!((a.importance.iter().sum::<f64>() - 1.0).abs() < 1e-9);
@@ -149,7 +167,14 @@ fn forest_matches_scikit_learn_on_the_bundled_sample() {
     const SKLEARN_MACRO_F1: f64 = 0.9856;
     let (schema, rows) = load("sample-data/cicids2017-sample.csv");
     let refs: Vec<&FlowRecord> = rows.iter().collect();
-    let r = cross_validate(&schema, &refs, &cv_opts(&[Kind::RandomForest]), &|_| {}).expect("cv");
+    let r = cross_validate(
+        &schema,
+        &refs,
+        &cv_opts(&[Kind::RandomForest]),
+        &|_| {},
+        &Cancel::default(),
+    )
+    .expect("cv");
     let m = &r.models[0];
     assert!(
         m.macro_f1 >= SKLEARN_MACRO_F1 - 0.005,
@@ -177,7 +202,7 @@ fn multiclass_cv_pools_rare_attacks_and_reports_a_square_confusion() {
         balance: Balance::Smote,
         ..cv_opts(&[Kind::RandomForest])
     };
-    let r = cross_validate(&schema, &refs, &opts, &|_| {}).expect("cv");
+    let r = cross_validate(&schema, &refs, &opts, &|_| {}, &Cancel::default()).expect("cv");
     assert!(r.classes.len() > 2, "{:?}", r.classes);
     assert_eq!(r.classes[0], "benign");
     assert_eq!(r.confusion.len(), r.classes.len());
@@ -200,7 +225,7 @@ fn recursive_elimination_keeps_the_requested_number_of_features() {
         folds: 3,
         ..cv_opts(&[Kind::RandomForest])
     };
-    let r = cross_validate(&schema, &refs, &opts, &|_| {}).expect("cv");
+    let r = cross_validate(&schema, &refs, &opts, &|_| {}, &Cancel::default()).expect("cv");
     assert_eq!(r.selected.len(), 8);
     assert_eq!(r.features, 8);
     assert!(r.models[0].macro_f1 > 0.9, "{}", r.models[0].macro_f1);

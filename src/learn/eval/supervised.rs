@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{EvalError, read_flows_shown};
 use crate::flows::schema::{DetectOptions, FlowRecord};
 use crate::flows::source::Input;
+use crate::learn::cancel::Cancel;
 use crate::learn::classify::{CvOptions, CvReport, cross_validate};
 use crate::progress::Progress;
 
@@ -30,11 +31,12 @@ pub fn run(
     let (summary, rows) = read_flows_shown(input, detect)?;
     let refs: Vec<&FlowRecord> = rows.iter().collect();
     let progress = Progress::bar("cross-validating", (opts.folds * opts.kinds.len()) as u64);
-    let cv = cross_validate(&summary.schema, &refs, opts, &|what| {
+    let report = |what: &str| {
         progress.message(what);
         progress.inc();
-    })
-    .map_err(|e| EvalError::Supervised(format!("{file}: {e}")))?;
+    };
+    let cv = cross_validate(&summary.schema, &refs, opts, &report, &Cancel::default())
+        .map_err(|e| EvalError::Supervised(format!("{file}: {e}")))?;
     progress.finish();
     Ok(SupervisedReport {
         file,

@@ -22,7 +22,7 @@ pub enum ModelFitError {
 pub use file::{FORMAT_VERSION, ModelFileError, check_schema, load, save};
 
 use crate::flows::schema::{CoreField, FlowRecord, MetaField, Role, Schema};
-use crate::learn::classify::{Balance, CvOptions, Kind, Mode, Prediction, Trained};
+use crate::learn::classify::{Balance, CvOptions, Kind, Mode, Prediction, TrainSpec, Trained};
 use crate::learn::cluster::{Clustering, Projection};
 use crate::learn::detect::{
     Cancel, Cancelled, Consensus, ConsensusParams, DetectorKind, DetectorSet, Model, Scores,
@@ -223,6 +223,7 @@ fn fit_classifier(
     x: ArrayView2<f64>,
     train: &[&FlowRecord],
     opts: &FitOptions,
+    cancel: &Cancel,
 ) -> Result<Option<Trained>, String> {
     if train.iter().all(|r| r.label.is_none()) {
         return Ok(None);
@@ -235,14 +236,25 @@ fn fit_classifier(
             balance,
         } => (*kind, *mode, *balance, None),
         Supervised::Select(cv) => {
-            let report = crate::learn::classify::cross_validate(schema, train, cv, &|_| {})
+            let report = crate::learn::classify::cross_validate(schema, train, cv, &|_| {}, cancel)
                 .map_err(|e| e.to_string())?;
             let kind = Kind::parse(&report.best).unwrap_or(Kind::RandomForest);
             (kind, cv.mode, cv.balance, Some(report))
         }
     };
-    let mut t =
-        Trained::fit(kind, names, x, train, mode, balance, opts.seed).map_err(|e| e.to_string())?;
+    let mut t = Trained::fit(
+        TrainSpec {
+            kind,
+            mode,
+            balance,
+            seed: opts.seed,
+        },
+        names,
+        x,
+        train,
+        cancel,
+    )
+    .map_err(|e| e.to_string())?;
     t.cv = cv;
     Ok(Some(t))
 }
@@ -286,11 +298,17 @@ impl ModelSet {
         cancel.check()?;
         let x_all = sampled.is_some().then(|| pipeline.transform(all));
         let x_labelled = x_all.as_ref().unwrap_or(&x);
-        let (classifier, classifier_note) =
-            match fit_classifier(schema, &pipeline.names, x_labelled.view(), all, opts) {
-                Ok(c) => (c, None),
-                Err(e) => (None, Some(e)),
-            };
+        let (classifier, classifier_note) = match fit_classifier(
+            schema,
+            &pipeline.names,
+            x_labelled.view(),
+            all,
+            opts,
+            cancel,
+        ) {
+            Ok(c) => (c, None),
+            Err(e) => (None, Some(e)),
+        };
         cancel.check()?;
         Ok(ModelSet {
             classifier,
