@@ -134,6 +134,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             crate::cli::score::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Beacons(args) => {
+            crate::cli::beacons::run(args, &cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Top(args) => {
+            crate::cli::top::run(args, &cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::PrintConfig => {
             flowtop::out!("{}", config::TEMPLATE)?;
             Ok(ExitCode::SUCCESS)

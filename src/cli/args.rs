@@ -54,6 +54,12 @@ pub enum Command {
     Train(TrainArgs),
     /// Score every flow of a file: calibrated scores, votes, consensus, flag, cluster, top features.
     Score(ScoreArgs),
+    /// Top-N statistics as `nfdump -s` gives them: sources, destinations, ports, protocols,
+    /// services or conversations with the most flows, bytes or packets.
+    Top(TopArgs),
+    /// Beacons: pairs that connect at a steady rhythm, scored from the regularity of their
+    /// gaps, sizes and durations and how much of the capture they span.
+    Beacons(BeaconsArgs),
     /// Print a commented configuration template.
     PrintConfig,
 }
@@ -396,6 +402,41 @@ pub struct ForecastArgs {
     /// benchmark; the forecast is the same every time).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub runs: usize,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// What a row is: src, dst, dport, pair (source and destination address), proto or service.
+    #[arg(long, default_value = "src", value_parser = values::top_by)]
+    pub by: flowtop::learn::hosts::top::TopBy,
+    /// What rows are ranked by: flows, bytes or packets.
+    #[arg(long, default_value = "flows", value_parser = values::top_order)]
+    pub order: flowtop::learn::hosts::top::TopOrder,
+    /// Rows shown; the rest are summed as "others".
+    #[arg(short = 'n', long = "count", default_value_t = 20, value_name = "N")]
+    pub count: usize,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BeaconsArgs {
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Pairs shown, best first.
+    #[arg(short = 'n', long = "count", default_value_t = 20, value_name = "N")]
+    pub count: usize,
+    /// Only pairs scoring at least this (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_name = "S", value_parser = values::unit_interval)]
+    pub min_score: f64,
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

@@ -2,6 +2,7 @@
 //! the config file, `fit` what the fitting commands share, and one module per subcommand.
 
 pub mod args;
+pub mod beacons;
 pub mod bench;
 pub mod config;
 pub mod errors;
@@ -12,6 +13,7 @@ pub mod inspect;
 pub mod monitor;
 pub mod score;
 pub mod threat;
+pub mod top;
 pub mod train;
 pub mod values;
 

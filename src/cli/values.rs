@@ -9,6 +9,7 @@ use flowtop::flows::schema::Format;
 use flowtop::flows::source::replay::Speed;
 use flowtop::learn::classify::{Balance, Kind};
 use flowtop::learn::detect::DetectorKind;
+use flowtop::learn::hosts::top::{TopBy, TopOrder};
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -48,6 +49,34 @@ pub fn series(s: &str) -> Result<SeriesKind, String> {
         let names: Vec<&str> = SeriesKind::ALL.iter().map(|k| k.name()).collect();
         format!("one of {}, not '{s}'", names.join(", "))
     })
+}
+
+/// A share or score between 0 and 1.
+pub fn unit_interval(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("a number from 0 to 1, not '{s}'")),
+    }
+}
+
+pub fn top_by(s: &str) -> Result<TopBy, String> {
+    let t = s.trim().to_ascii_lowercase();
+    TopBy::ALL
+        .into_iter()
+        .find(|b| b.name() == t)
+        .ok_or_else(|| {
+            let names: Vec<&str> = TopBy::ALL.iter().map(|b| b.name()).collect();
+            format!("one of {}, not '{s}'", names.join(", "))
+        })
+}
+
+pub fn top_order(s: &str) -> Result<TopOrder, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "flows" => Ok(TopOrder::Flows),
+        "bytes" => Ok(TopOrder::Bytes),
+        "packets" => Ok(TopOrder::Packets),
+        _ => Err(format!("one of flows, bytes, packets, not '{s}'")),
+    }
 }
 
 /// `--format`: a format name, or `auto` (sniffed from the content).

@@ -42,7 +42,6 @@ pub fn total(v: u64) -> String {
     out
 }
 
-/// 512 B, 1.5 kB, 3.2 MB.
 /// How values of `series` read: bytes with units, everything else as a count.
 pub fn series_value(series: crate::engine::SeriesKind) -> fn(f64) -> String {
     if series == crate::engine::SeriesKind::Bytes {
@@ -52,6 +51,7 @@ pub fn series_value(series: crate::engine::SeriesKind) -> fn(f64) -> String {
     }
 }
 
+/// 512 B, 1.5 kB, 3.2 MB.
 pub fn bytes(v: f64) -> String {
     if !v.is_finite() {
         return "–".into();

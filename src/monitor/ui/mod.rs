@@ -1,7 +1,7 @@
 //! Pure rendering of `App` + `LiveView` + `Theme`: no state, no I/O, no clock (the caller
 //! passes `now`). One file per pane and overlay.
 
-mod display;
+pub mod display;
 #[cfg(test)]
 pub(crate) mod fixture;
 mod layout;
