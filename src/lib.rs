@@ -9,6 +9,8 @@
 //!   series, the anomaly feed, and the view the monitor draws.
 //! - [`monitor`]: the terminal application — keys and state (`app`), drawing (`ui`), theme,
 //!   terminal handling and the event loop.
+//! - [`serve`]: the same engine without a terminal, answering over HTTP (JSON API,
+//!   Prometheus metrics, health checks) on a tokio runtime of its own.
 //!
 //! The command line (typed options, the config file, one module per subcommand) is the
 //! binary's, in `src/cli`; so is color-eyre. Errors here are types (`thiserror`).
@@ -64,3 +66,4 @@ pub mod monitor;
 pub mod panic;
 pub mod progress;
 pub mod sanitize;
+pub mod serve;

@@ -134,6 +134,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             crate::cli::score::run(args, &detect_options(&cfg, &args.input)?, &cfg)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => {
+            crate::cli::serve::run(args, &cfg)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Beacons(args) => {
             crate::cli::beacons::run(args, &cfg)?;
             Ok(ExitCode::SUCCESS)

@@ -40,6 +40,9 @@ pub enum Command {
     Tail(TailArgs),
     /// Threat score 0-100 of one flow described by its core fields.
     Threat(ThreatArgs),
+    /// Run the engine on a followed log without a terminal and serve it over HTTP: JSON API,
+    /// Prometheus metrics, health checks.
+    Serve(ServeArgs),
     /// List the monitor's key bindings (with the config's overrides).
     PrintKeys,
     /// Automatic ARIMA on a file's bucketed series, scored on its held-out tail.
@@ -304,6 +307,13 @@ pub struct MonitorArgs {
     /// Mouse: wheel scrolls, click focuses a pane.
     #[arg(long)]
     pub mouse: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// Options of the live engine, shared by the monitor and `flowtop serve`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct EngineArgs {
     /// Start with a model set saved by `flowtop train` (else fit after the warm-up).
     #[arg(long, value_name = "PATH")]
     pub model: Option<PathBuf>,
@@ -341,6 +351,24 @@ pub struct ReplayArgs {
     pub speed: Option<SpeedChoice>,
     #[command(flatten)]
     pub monitor: MonitorArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The flow log to follow (`-` reads stdin).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+    /// Address to listen on. Anything but a loopback address needs --token-file.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+    /// A file holding the bearer token every request but /healthz and /readyz must carry.
+    #[arg(long, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Read the file from its beginning instead of from its end.
+    #[arg(long)]
+    pub from_start: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 #[derive(Debug, Args)]

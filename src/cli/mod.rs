@@ -12,6 +12,7 @@ pub mod forecast;
 pub mod inspect;
 pub mod monitor;
 pub mod score;
+pub mod serve;
 pub mod threat;
 pub mod top;
 pub mod train;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use color_eyre::eyre::{Result, eyre};
 
-use crate::cli::args::MonitorArgs;
+use crate::cli::args::{EngineArgs, MonitorArgs};
 use crate::cli::config::Config;
 use crate::cli::values::{self, ColorWhen, SpeedChoice};
 use flowtop::engine::EngineConfig;
@@ -15,6 +15,7 @@ use flowtop::flows::ingest::live::{IngestConfig, IngestMode};
 use flowtop::flows::schema::DetectOptions;
 use flowtop::flows::source::Input;
 use flowtop::flows::source::replay::Speed;
+use flowtop::learn::model::ModelSet;
 use flowtop::monitor::app::KeyMap;
 use flowtop::monitor::event_loop::TuiOptions;
 use flowtop::monitor::theme::Theme;
@@ -27,6 +28,60 @@ pub fn prepare(
     cfg: &Config,
     log: Option<String>,
 ) -> Result<TuiOptions> {
+    let (ingest, engine, model) = engine_options(file, mode, speed, &args.engine, cfg)?;
+    let theme_name = args
+        .theme
+        .clone()
+        .or_else(|| cfg.ui.theme.clone())
+        .unwrap_or_else(|| "dark".into());
+    let mut theme = Theme::load(&theme_name)?;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let colour = match args.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => !no_color,
+    };
+    if !colour {
+        theme = theme.without_colour();
+    }
+    let keys = KeyMap::new(&cfg.key_overrides())?;
+    if !std::io::stdout().is_terminal() {
+        return Err(eyre!(
+            "the monitor needs a terminal; for scripts use `flowtop score`, `eval` or `inspect`"
+        ));
+    }
+    Ok(TuiOptions {
+        ingest,
+        engine,
+        model,
+        theme,
+        keys,
+        ascii: args.ascii || cfg.ui.ascii.unwrap_or(false),
+        mouse: args.mouse,
+        model_file: cfg
+            .ui
+            .model_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("flowtop-model.json")),
+        export_dir: cfg
+            .ui
+            .export_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".")),
+        log,
+    })
+}
+
+/// The live engine's input, configuration and starting model, from the command line over the
+/// config file, with everything that can be wrong checked (readable input that is flows, model
+/// file, durations): what the monitor and `flowtop serve` both run.
+pub fn engine_options(
+    file: &str,
+    mode: IngestMode,
+    speed: Option<SpeedChoice>,
+    args: &EngineArgs,
+    cfg: &Config,
+) -> Result<(IngestConfig, EngineConfig, Option<ModelSet>)> {
     let input = Input::parse(file);
     let detect = cfg
         .input
@@ -47,22 +102,6 @@ pub fn prepare(
         Some(SpeedChoice::Fixed(s)) => s,
         None => Speed::Max,
     };
-    let theme_name = args
-        .theme
-        .clone()
-        .or_else(|| cfg.ui.theme.clone())
-        .unwrap_or_else(|| "dark".into());
-    let mut theme = Theme::load(&theme_name).map_err(|e| eyre!(e))?;
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let colour = match args.color {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto => !no_color,
-    };
-    if !colour {
-        theme = theme.without_colour();
-    }
-    let keys = KeyMap::new(&cfg.key_overrides()).map_err(|e| eyre!(e))?;
     let model = match &args.model {
         Some(p) => Some(flowtop::learn::model::load(p, None)?),
         None => None,
@@ -122,31 +161,7 @@ pub fn prepare(
         first_fit_waits: !matches!(mode, IngestMode::Follow { from_start: false }),
         ..EngineConfig::default()
     };
-    if !std::io::stdout().is_terminal() {
-        return Err(eyre!(
-            "the monitor needs a terminal; for scripts use `flowtop score`, `eval` or `inspect`"
-        ));
-    }
-    Ok(TuiOptions {
-        ingest,
-        engine,
-        model,
-        theme,
-        keys,
-        ascii: args.ascii || cfg.ui.ascii.unwrap_or(false),
-        mouse: args.mouse,
-        model_file: cfg
-            .ui
-            .model_file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("flowtop-model.json")),
-        export_dir: cfg
-            .ui
-            .export_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(".")),
-        log,
-    })
+    Ok((ingest, engine, model))
 }
 
 /// How long a replay without `--speed` takes: long enough to watch, short enough to wait for.

@@ -420,6 +420,7 @@ impl Engine {
                     ),
                     &self.cfg.bands,
                 );
+                self.counters.alerts_by_level[threat.level as usize] += 1;
                 let n_num = model.pipeline.numeric.len();
                 self.feed.push_front(Arc::new(AnomalyEvent {
                     core: flow.core,
@@ -710,6 +711,7 @@ impl Engine {
             }),
             model_age_flows: self.since_fit,
             trained_at: m.map(|m| m.trained_at),
+            fit_s: m.map(|m| m.fit_s),
             generation: self.generation,
             budget: m.and_then(|m| m.consensus.budget),
             detectors: m

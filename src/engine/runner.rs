@@ -449,6 +449,7 @@ impl Snapshot {
             retraining: None,
             model_age_flows: 0,
             trained_at: None,
+            fit_s: None,
             generation: 0,
             budget: None,
             detectors: Vec::new(),

@@ -133,6 +133,9 @@ pub struct Counters {
     pub unscored: u64,
     /// Buckets with a traffic series outside the forecast's 95 % interval.
     pub volume_events: u64,
+    /// Rows put in the feed (flagged or classified as attacks), by threat level: low,
+    /// medium, high.
+    pub alerts_by_level: [u64; 3],
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +147,8 @@ pub struct Snapshot {
     pub model_age_flows: u64,
     /// Unix seconds when the current model was fitted.
     pub trained_at: Option<f64>,
+    /// How long the model in use took to fit, seconds.
+    pub fit_s: Option<f64>,
     pub generation: u64,
     /// The current model's alert budget (share of flows and the consensus score that flags).
     pub budget: Option<crate::learn::detect::Budget>,

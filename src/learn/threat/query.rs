@@ -9,7 +9,10 @@ use super::{Assessment, Bands, ModelEvidence, ThreatInput, assess};
 use crate::flows::schema::{Categories, CoreField, CoreFields, FlowMeta, FlowRecord, Text};
 use crate::learn::model::ModelSet;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+/// Also what `POST /v1/threat` takes as JSON: the CLI's flag names with underscores; an
+/// unknown key is an error naming it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct ThreatQuery {
     pub duration: Option<f64>,
     pub fwd_packets: Option<f64>,

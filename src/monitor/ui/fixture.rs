@@ -187,11 +187,13 @@ pub fn view() -> LiveView {
             flagged: 5,
             unscored: 1000,
             volume_events: 0,
+            alerts_by_level: [2, 2, 1],
         },
         model: ModelState::Ready,
         retraining: None,
         model_age_flows: 4000,
         trained_at: Some(1_700_000_000.0),
+        fit_s: Some(0.8),
         generation: 1,
         budget: Some(crate::learn::detect::Budget {
             rate: 0.01,

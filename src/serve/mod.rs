@@ -1,0 +1,300 @@
+//! `flowtop serve`: the live engine without a terminal, answering over HTTP. The engine runs
+//! on its own thread exactly as under the monitor; its views are published into a `watch`
+//! channel the handlers read, and commands (retrain, threat queries) go to it through the
+//! same `EngineCommand`s the monitor's keys send. tokio and axum carry the network side only.
+//!
+//! Safe by default: the caller refuses a non-loopback address without a token
+//! (`check_listen`); with a token every endpoint but the health checks wants
+//! `Authorization: Bearer …`, compared in constant time; bodies are capped at `MAX_BODY`,
+//! requests at `REQUEST_TIMEOUT`; nothing writes a path taken from a request.
+
+pub mod metrics;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use tokio::sync::watch;
+
+use crate::engine::runner::{EngineCommand, EngineHandle, LiveView};
+use crate::engine::{ModelState, Snapshot};
+use crate::learn::threat::ThreatQuery;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 1 << 20;
+/// Longest a request may take before it is answered 503.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most feed rows `/v1/snapshot` returns, whatever is asked.
+pub const MAX_FEED: usize = 1000;
+/// How long a threat query waits for the engine's answer.
+const THREAT_WAIT: Duration = Duration::from_secs(5);
+
+crate::message_error!(
+    /// An address the service will not listen on as configured.
+    ListenError
+);
+
+/// Loopback is always allowed; any other address only with a token.
+pub fn check_listen(addr: SocketAddr, has_token: bool) -> Result<(), ListenError> {
+    if addr.ip().is_loopback() || has_token {
+        Ok(())
+    } else {
+        Err(ListenError::new(format!(
+            "refusing to listen on {addr} without --token-file: anyone who can reach it could \
+             read the flows and retrain the models"
+        )))
+    }
+}
+
+struct Inner {
+    view: watch::Receiver<Arc<LiveView>>,
+    engine: EngineHandle,
+    token: Option<String>,
+    next_id: AtomicU64,
+}
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct Service(Arc<Inner>);
+
+impl Service {
+    pub fn new(
+        view: watch::Receiver<Arc<LiveView>>,
+        engine: EngineHandle,
+        token: Option<String>,
+    ) -> Service {
+        Service(Arc::new(Inner {
+            view,
+            engine,
+            token,
+            next_id: AtomicU64::new(1),
+        }))
+    }
+
+    fn view(&self) -> Arc<LiveView> {
+        self.0.view.borrow().clone()
+    }
+
+    /// Hands a command to the engine thread without holding up the runtime (its channel is
+    /// bounded and may be full of flows).
+    async fn send(&self, cmd: EngineCommand) {
+        let me = self.clone();
+        let _ = tokio::task::spawn_blocking(move || me.0.engine.send(cmd)).await;
+    }
+}
+
+/// The routes, with authentication, body limit and timeout.
+pub fn router(service: Service) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
+        .route("/v1/model", get(model))
+        .route("/v1/snapshot", get(snapshot))
+        .route("/v1/retrain", post(retrain))
+        .route("/v1/threat", post(threat))
+        .layer(middleware::from_fn_with_state(service.clone(), authorise))
+        .layer(middleware::from_fn(time_limit))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(service)
+}
+
+/// Serves until `shutdown` completes; requests in flight finish first.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    service: Service,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(service))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    #[derive(Serialize)]
+    struct Body {
+        error: String,
+    }
+    let body = Body {
+        error: crate::sanitize::text(&message.into()).into_owned(),
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+async fn authorise(
+    State(s): State<Service>,
+    headers: HeaderMap,
+    req: Request,
+    next: Next,
+) -> Response {
+    let open = matches!(req.uri().path(), "/healthz" | "/readyz");
+    if let (Some(token), false) = (&s.0.token, open) {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+            .unwrap_or_default();
+        if !bool::from(given.ct_eq(token.as_bytes())) {
+            let mut r = error(StatusCode::UNAUTHORIZED, "a bearer token is required");
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return r;
+        }
+    }
+    next.run(req).await
+}
+
+async fn time_limit(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "the request took too long"),
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn readyz(State(s): State<Service>) -> Response {
+    let v = s.view();
+    match &v.snapshot.model {
+        ModelState::Ready => (StatusCode::OK, "ready\n").into_response(),
+        state => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({ "ready": false, "model": state })),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics_text(State(s): State<Service>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        metrics::render(&s.view()),
+    )
+        .into_response()
+}
+
+/// `/v1/model`: what the model in use is.
+#[derive(Serialize)]
+struct ModelInfo<'a> {
+    model: &'a ModelState,
+    generation: u64,
+    trained_at: Option<f64>,
+    model_age_flows: u64,
+    retraining: Option<&'a crate::engine::snapshot::JobState>,
+    budget: Option<&'a crate::learn::detect::Budget>,
+    detectors: &'a [crate::engine::snapshot::DetectorState],
+    classifier: Option<&'a crate::engine::snapshot::ClassifierView>,
+    classifier_note: Option<&'a str>,
+}
+
+async fn model(State(s): State<Service>) -> Response {
+    let v = s.view();
+    let snap = &v.snapshot;
+    axum::Json(ModelInfo {
+        model: &snap.model,
+        generation: snap.generation,
+        trained_at: snap.trained_at,
+        model_age_flows: snap.model_age_flows,
+        retraining: snap.retraining.as_ref(),
+        budget: snap.budget.as_ref(),
+        detectors: &snap.detectors,
+        classifier: snap.classifier.as_ref(),
+        classifier_note: snap.classifier_note.as_deref(),
+    })
+    .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotQuery {
+    /// Newest feed rows to include (default 100, at most `MAX_FEED`).
+    feed: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct SnapshotBody<'a> {
+    source: &'a str,
+    format: Option<&'a str>,
+    finished: bool,
+    failed: Option<&'a str>,
+    flows_per_s: f64,
+    rejects: &'a [String],
+    #[serde(flatten)]
+    snapshot: Snapshot,
+}
+
+async fn snapshot(State(s): State<Service>, Query(q): Query<SnapshotQuery>) -> Response {
+    let v = s.view();
+    let mut snapshot = v.snapshot.clone();
+    snapshot.feed.truncate(q.feed.unwrap_or(100).min(MAX_FEED));
+    axum::Json(SnapshotBody {
+        source: &v.source,
+        format: v.format.as_deref(),
+        finished: v.finished,
+        failed: v.failed.as_deref(),
+        flows_per_s: v.flows_per_s,
+        rejects: &v.rejects,
+        snapshot,
+    })
+    .into_response()
+}
+
+async fn retrain(State(s): State<Service>) -> Response {
+    s.send(EngineCommand::Retrain).await;
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(serde_json::json!({ "retraining": true })),
+    )
+        .into_response()
+}
+
+/// `/v1/threat`: the `flowtop threat` query as JSON, answered by the engine as the monitor's
+/// `t` form is, with the model in use.
+async fn threat(State(s): State<Service>, body: Bytes) -> Response {
+    let query: ThreatQuery = match serde_json::from_slice(&body) {
+        Ok(q) => q,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("the query: {e}")),
+    };
+    let id = s.0.next_id.fetch_add(1, Ordering::Relaxed);
+    let mut views = s.0.view.clone();
+    s.send(EngineCommand::Threat { id, query }).await;
+    let answer = tokio::time::timeout(THREAT_WAIT, async {
+        loop {
+            if let Some((got, r)) = &views.borrow_and_update().threat
+                && *got == id
+            {
+                return Some(r.clone());
+            }
+            if views.changed().await.is_err() {
+                return None;
+            }
+        }
+    })
+    .await;
+    match answer {
+        Ok(Some(Ok(a))) => axum::Json(a).into_response(),
+        Ok(Some(Err(e))) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
+        Ok(None) => error(StatusCode::SERVICE_UNAVAILABLE, "the engine has stopped"),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the engine did not answer in time",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,283 @@
+//! `flowtop serve` as a client sees it: health, readiness, the threat query agreeing with the
+//! CLI, snapshot, model, metrics, limits, the token, and a clean stop on SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::flowtop;
+
+const ZEEK: &str = "sample-data/trickbot-conn.log";
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flowtop"))
+            .args([
+                "serve",
+                ZEEK,
+                "--from-start",
+                "--listen",
+                "127.0.0.1:0",
+                "--warmup",
+                "500",
+            ])
+            .args(extra)
+            .env_remove("FLOWTOP_CONFIG")
+            .env("XDG_CONFIG_HOME", "/nonexistent-flowtop-test")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start flowtop serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("first line");
+        let addr = line
+            .trim()
+            .rsplit("http://")
+            .next()
+            .expect("address")
+            .to_string();
+        assert!(line.contains("listening on"), "{line}");
+        Server { child, addr }
+    }
+
+    fn request(&self, method: &str, path: &str, headers: &[&str], body: &[u8]) -> (u16, String) {
+        let mut s = TcpStream::connect(&self.addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for h in headers {
+            req.push_str(h);
+            req.push_str("\r\n");
+        }
+        req.push_str("\r\n");
+        s.write_all(req.as_bytes()).expect("write");
+        // The server may answer (413) before the whole body is sent.
+        let _ = s.write_all(body);
+        let mut raw = Vec::new();
+        let _ = s.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw).to_string();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = text
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, b)| b)
+            .to_string();
+        (status, body)
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        self.request("GET", path, &[], b"")
+    }
+
+    fn wait_ready(&self) {
+        let start = Instant::now();
+        while self.get("/readyz").0 != 200 {
+            assert!(start.elapsed() < Duration::from_secs(120), "never ready");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// SIGTERM, then the exit status and stderr.
+    fn stop(mut self) -> (bool, String) {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let out = self.child.wait().expect("wait");
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        (out.success(), err)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+#[test]
+fn serves_health_model_snapshot_metrics_and_stops_on_sigterm() {
+    let s = Server::start(&[]);
+    assert_eq!(s.get("/healthz"), (200, "ok\n".into()));
+    s.wait_ready();
+    let (code, body) = s.get("/v1/model");
+    assert_eq!(code, 200, "{body}");
+    let m = json(&body);
+    assert_eq!(m["model"]["state"], "ready", "{m}");
+    assert!(m["generation"].as_u64() >= Some(1));
+    assert_eq!(m["detectors"].as_array().map(Vec::len), Some(9));
+
+    let (code, body) = s.get("/v1/snapshot?feed=3");
+    assert_eq!(code, 200, "{body}");
+    let v = json(&body);
+    assert!(v["counters"]["flows"].as_u64() > Some(500), "{v}");
+    assert!(v["feed"].as_array().map(Vec::len) <= Some(3));
+    assert_eq!(s.get("/v1/snapshot?rows=3").0, 400, "unknown parameter");
+
+    let (code, text) = s.get("/metrics");
+    assert_eq!(code, 200);
+    for line in text.lines() {
+        assert!(
+            line.starts_with("# HELP flowtop_")
+                || line.starts_with("# TYPE flowtop_")
+                || line.starts_with("flowtop_"),
+            "{line}"
+        );
+    }
+    assert!(text.contains("flowtop_flows_total{source="), "{text}");
+    assert!(
+        text.contains("flowtop_detector_up{detector=\"lof\"}"),
+        "{text}"
+    );
+
+    let (code, body) = s.request("POST", "/v1/retrain", &[], b"");
+    assert_eq!(code, 202, "{body}");
+    let big = vec![b'x'; 2 << 20];
+    assert_eq!(
+        s.request(
+            "POST",
+            "/v1/threat",
+            &["Content-Type: application/json"],
+            &big
+        )
+        .0,
+        413
+    );
+    assert_eq!(s.get("/nowhere").0, 404);
+
+    let (ok, err) = s.stop();
+    assert!(ok, "{err}");
+    assert!(err.contains("stopped"), "{err}");
+}
+
+/// The endpoint, the CLI and the monitor's form share one code path: the same model and
+/// query give the same answer, and a bad key is named.
+#[test]
+fn the_threat_endpoint_agrees_with_the_cli() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    let m = model.to_str().expect("utf-8");
+    let (code, _, err) = flowtop(&["train", ZEEK, "--save", m, "--no-classifier"]);
+    assert_eq!(code, 0, "{err}");
+    let s = Server::start(&["--model", m, "--retrain-every", "0"]);
+    s.wait_ready();
+    let query = br#"{"duration": 0.2, "fwd_packets": 3, "bwd_packets": 0, "fwd_bytes": 180, "bwd_bytes": 0, "dport": 445, "proto": "tcp", "state": "S0"}"#;
+    let (code, body) = s.request(
+        "POST",
+        "/v1/threat",
+        &["Content-Type: application/json"],
+        query,
+    );
+    assert_eq!(code, 200, "{body}");
+    let served = json(&body);
+    let (code, out, err) = flowtop(&[
+        "threat",
+        "--model",
+        m,
+        "--duration",
+        "0.2",
+        "--fwd-packets",
+        "3",
+        "--bwd-packets",
+        "0",
+        "--fwd-bytes",
+        "180",
+        "--bwd-bytes",
+        "0",
+        "--dport",
+        "445",
+        "--proto",
+        "tcp",
+        "--state",
+        "S0",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(served, json(&out));
+    for key in [
+        "score",
+        "level",
+        "reasons",
+        "recommendations",
+        "imputed",
+        "voting",
+        "top_features",
+        "basis",
+    ] {
+        assert!(served.get(key).is_some(), "{key} missing: {served}");
+    }
+    let (code, body) = s.request("POST", "/v1/threat", &[], br#"{"durations": 1}"#);
+    assert_eq!(code, 400, "{body}");
+    assert!(
+        json(&body)["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("durations"),
+        "{body}"
+    );
+    let (code, body) = s.request("POST", "/v1/threat", &[], br#"{"duration": -1}"#);
+    assert_eq!(code, 422, "{body}");
+}
+
+#[test]
+fn a_token_guards_everything_but_the_health_checks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret-token-0123456789\n").expect("write");
+    let t = token.to_str().expect("utf-8");
+    let s = Server::start(&["--token-file", t]);
+    assert_eq!(s.get("/healthz").0, 200);
+    assert_eq!(s.get("/v1/model").0, 401);
+    assert_eq!(
+        s.request(
+            "GET",
+            "/v1/model",
+            &["Authorization: Bearer wrong-token-0123456789"],
+            b""
+        )
+        .0,
+        401
+    );
+    assert_eq!(
+        s.request(
+            "GET",
+            "/metrics",
+            &["Authorization: Bearer s3cret-token-0123456789"],
+            b""
+        )
+        .0,
+        200
+    );
+    drop(s);
+
+    let (code, _, err) = flowtop(&["serve", ZEEK, "--listen", "0.0.0.0:0"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("without --token-file"), "{err}");
+    std::fs::write(&token, "short\n").expect("write");
+    let (code, _, err) = flowtop(&["serve", ZEEK, "--token-file", t]);
+    assert_eq!(code, 1);
+    assert!(err.contains("at least 16 characters"), "{err}");
+}
