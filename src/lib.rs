@@ -15,7 +15,7 @@
 //! The command line (typed options, the config file, one module per subcommand) is the
 //! binary's, in `src/cli`; so is color-eyre. Errors here are types (`thiserror`).
 //!
-//! [`sanitize`], [`panic`], [`progress`] and [`files`] serve all of them: escaping input text
+//! [`sanitize`], [`panic`](mod@panic), [`progress`] and [`files`] serve all of them: escaping input text
 //! for terminals and spreadsheets, remembering a worker thread's panic, progress bars on
 //! stderr, and bounded reads of config, theme and model files.
 

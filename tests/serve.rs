@@ -19,16 +19,12 @@ struct Server {
 
 impl Server {
     fn start(extra: &[&str]) -> Server {
+        Server::start_on(ZEEK, &[&["--from-start"], extra].concat())
+    }
+
+    fn start_on(file: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flowtop"))
-            .args([
-                "serve",
-                ZEEK,
-                "--from-start",
-                "--listen",
-                "127.0.0.1:0",
-                "--warmup",
-                "500",
-            ])
+            .args(["serve", file, "--listen", "127.0.0.1:0", "--warmup", "500"])
             .args(extra)
             .env_remove("FLOWTOP_CONFIG")
             .env("XDG_CONFIG_HOME", "/nonexistent-flowtop-test")
@@ -98,7 +94,17 @@ impl Server {
     fn stop(mut self) -> (bool, String) {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let out = self.child.wait().expect("wait");
+        let start = Instant::now();
+        let out = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "flowtop serve did not stop within 20 s of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
         let mut err = String::new();
         if let Some(mut e) = self.child.stderr.take() {
             let _ = e.read_to_string(&mut err);
@@ -280,4 +286,105 @@ fn a_token_guards_everything_but_the_health_checks() {
     let (code, _, err) = flowtop(&["serve", ZEEK, "--token-file", t]);
     assert_eq!(code, 1);
     assert!(err.contains("at least 16 characters"), "{err}");
+}
+
+/// A batch of flows by their canonical fields, as a JSON array or as JSON lines, comes back
+/// as the rows `score -o FILE.jsonl` writes; a bad row is named.
+#[test]
+fn a_batch_is_scored_into_score_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    let m = model.to_str().expect("utf-8");
+    let (code, _, err) = flowtop(&["train", ZEEK, "--save", m, "--no-classifier"]);
+    assert_eq!(code, 0, "{err}");
+    let s = Server::start(&["--model", m, "--retrain-every", "0"]);
+    s.wait_ready();
+    let lines = b"{\"duration\": 0.01, \"fwd_bytes\": 300, \"bwd_bytes\": 1600, \"dport\": 88, \"proto\": \"tcp\"}\n{\"duration\": 900, \"fwd_packets\": 40000, \"fwd_bytes\": 90000000, \"dport\": 4444, \"proto\": \"tcp\", \"state\": \"S1\"}\n";
+    let (code, body) = s.request("POST", "/v1/score", &[], lines);
+    assert_eq!(code, 200, "{body}");
+    let rows: Vec<serde_json::Value> = body.lines().map(json).collect();
+    assert_eq!(rows.len(), 2, "{body}");
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["line"], i as u64 + 1);
+        assert_eq!(r["scores"].as_object().map(|o| o.len()), Some(9), "{r}");
+        for key in [
+            "consensus",
+            "flagged",
+            "vote_count",
+            "threat",
+            "level",
+            "top_features",
+        ] {
+            assert!(r.get(key).is_some(), "{key}: {r}");
+        }
+    }
+    assert!(
+        rows[1]["consensus"].as_f64() > rows[0]["consensus"].as_f64(),
+        "{body}"
+    );
+    let array = format!(
+        "[{}]",
+        String::from_utf8_lossy(lines).trim().replace('\n', ",")
+    );
+    let (code, same) = s.request("POST", "/v1/score", &[], array.as_bytes());
+    assert_eq!((code, same.as_str()), (200, body.as_str()));
+    let (code, body) = s.request(
+        "POST",
+        "/v1/score",
+        &[],
+        b"{\"dport\": 1}\n{\"bytes\": 2}\n",
+    );
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("line 2") && body.contains("bytes"), "{body}");
+}
+
+/// Rows flagged while a client listens arrive as `alert` events, and an open stream does not
+/// hold up the stop.
+#[test]
+fn new_alerts_stream_as_server_sent_events() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m.json");
+    let m = model.to_str().expect("utf-8");
+    let (code, _, err) = flowtop(&["train", ZEEK, "--save", m, "--no-classifier"]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(ZEEK).expect("sample");
+    let (head, body): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with('#'));
+    let log = dir.path().join("conn.log");
+    std::fs::write(&log, head.join("\n") + "\n").expect("write");
+    let s = Server::start_on(
+        log.to_str().expect("utf-8"),
+        &["--model", m, "--retrain-every", "0"],
+    );
+    s.wait_ready();
+    let mut stream = TcpStream::connect(&s.addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    write!(stream, "GET /v1/events HTTP/1.1\r\nHost: x\r\n\r\n").expect("write");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log)
+        .expect("open");
+    f.write_all((body.join("\n") + "\n").as_bytes())
+        .expect("append");
+    let mut seen = String::new();
+    let mut buf = [0u8; 4096];
+    let start = Instant::now();
+    while !(seen.contains("event: alert") && seen.contains("data: {")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no alert: {seen}"
+        );
+        let n = stream.read(&mut buf).expect("read");
+        assert!(n > 0, "stream closed: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(seen.contains("text/event-stream"), "{seen}");
+    // The row as the export writes it: scores and votes named by detector.
+    assert!(
+        seen.contains("\"consensus\"") && seen.contains("\"iforest\""),
+        "{seen}"
+    );
+    let (ok, err) = s.stop();
+    assert!(ok && err.contains("stopped"), "{err}");
 }

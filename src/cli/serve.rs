@@ -48,11 +48,17 @@ pub fn run(args: &ServeArgs, cfg: &Config) -> Result<()> {
             .wrap_err_with(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
         let (views, view) = tokio::sync::watch::channel(Arc::new(runner::first_view(&ingest)));
+        let bands = engine.bands;
         let handle = runner::start(ingest, engine, model, move |v| {
             let _ = views.send(v);
         });
         flowtop::outln!("flowtop serve: listening on http://{addr}")?;
-        serve::run(listener, Service::new(view, handle, token), shutdown()).await?;
+        serve::run(
+            listener,
+            Service::new(view, handle, token, bands),
+            shutdown(),
+        )
+        .await?;
         flowtop::errln!("flowtop serve: stopped");
         Ok(())
     })

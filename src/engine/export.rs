@@ -49,6 +49,11 @@ fn row(e: &AnomalyEvent) -> OutputRow<'_> {
 
 /// Writes `<stem>.csv` and `<stem>.jsonl`; returns both paths. Each file is written whole to a
 /// temporary name and renamed, so a reader never sees half a file.
+/// One feed row as the JSON object of the `.jsonl` export (and `score -o FILE.jsonl`).
+pub fn json_row(e: &AnomalyEvent, detectors: &[DetectorKind]) -> serde_json::Value {
+    row(e).json(detectors)
+}
+
 pub fn export(
     events: &[std::sync::Arc<AnomalyEvent>],
     detectors: &[DetectorKind],

@@ -4,7 +4,7 @@
 //! model keeps scoring until then. `snapshot()` publishes what the UI shows.
 
 mod distinct;
-mod export;
+pub mod export;
 mod fit_pool;
 pub mod forecaster;
 pub mod output;

@@ -268,6 +268,12 @@ impl<W: Write> ScoreWriter<W> {
         Ok(())
     }
 
+    /// The output, flushed.
+    pub fn into_inner(mut self) -> std::io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+
     pub fn finish(mut self) -> std::io::Result<(u64, u64)> {
         self.out.flush()?;
         Ok((self.rows, self.flagged))

@@ -371,6 +371,7 @@ impl Runner {
         if self.dirty && now.duration_since(self.published) >= FRAME {
             if let Some(e) = &self.engine {
                 self.view.snapshot = e.snapshot();
+                self.view.model = e.model().cloned();
             }
             (self.publish)(Arc::new(self.view.clone()));
             self.published = now;

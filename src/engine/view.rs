@@ -6,6 +6,7 @@ use super::Snapshot;
 use super::forecaster::Forecasts;
 use super::sequencer::SequenceState;
 use crate::flows::ingest::live::IngestStats;
+use crate::learn::model::ModelSet;
 use crate::learn::threat::Assessment;
 
 /// A line for the status bar, numbered so the UI can tell a new one from an old one.
@@ -35,6 +36,8 @@ pub struct LiveView {
     pub forecasts: Option<(usize, Arc<Forecasts>)>,
     /// The LSTM autoencoder's scores of the series windows.
     pub sequence: Option<Arc<SequenceState>>,
+    /// The model set in use, for answers computed outside the engine thread (`/v1/score`).
+    pub model: Option<Arc<ModelSet>>,
 }
 
 impl LiveView {
@@ -53,6 +56,7 @@ impl LiveView {
             rejects: Vec::new(),
             forecasts: None,
             sequence: None,
+            model: None,
         }
     }
 }

@@ -8,7 +8,9 @@
 //! `Authorization: Bearer …`, compared in constant time; bodies are capped at `MAX_BODY`,
 //! requests at `REQUEST_TIMEOUT`; nothing writes a path taken from a request.
 
+mod events;
 pub mod metrics;
+mod score;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,7 +30,7 @@ use tokio::sync::watch;
 
 use crate::engine::runner::{EngineCommand, EngineHandle, LiveView};
 use crate::engine::{ModelState, Snapshot};
-use crate::learn::threat::ThreatQuery;
+use crate::learn::threat::{Bands, ThreatQuery};
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 1 << 20;
@@ -61,6 +63,10 @@ struct Inner {
     engine: EngineHandle,
     token: Option<String>,
     next_id: AtomicU64,
+    /// The threat levels' bounds, for rows scored outside the engine.
+    bands: Bands,
+    /// Set when the service stops, so event streams end and shutdown is not held up.
+    stopping: watch::Sender<bool>,
 }
 
 /// What the handlers share.
@@ -72,12 +78,15 @@ impl Service {
         view: watch::Receiver<Arc<LiveView>>,
         engine: EngineHandle,
         token: Option<String>,
+        bands: Bands,
     ) -> Service {
         Service(Arc::new(Inner {
             view,
             engine,
             token,
             next_id: AtomicU64::new(1),
+            bands,
+            stopping: watch::Sender::new(false),
         }))
     }
 
@@ -103,6 +112,8 @@ pub fn router(service: Service) -> Router {
         .route("/v1/snapshot", get(snapshot))
         .route("/v1/retrain", post(retrain))
         .route("/v1/threat", post(threat))
+        .route("/v1/score", post(score::score))
+        .route("/v1/events", get(events::events))
         .layer(middleware::from_fn_with_state(service.clone(), authorise))
         .layer(middleware::from_fn(time_limit))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -115,20 +126,38 @@ pub async fn run(
     service: Service,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let stopping = service.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.0.stopping.send_replace(true);
+    };
     axum::serve(listener, router(service))
         .with_graceful_shutdown(shutdown)
         .await
 }
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    #[derive(Serialize)]
-    struct Body {
-        error: String,
+/// A JSON response, terminal-safe (`sanitize::json`): these bodies carry addresses and
+/// labels from the flows, and are often read with `curl` in a terminal.
+fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_string(value) {
+        Ok(text) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            crate::sanitize::json(&text).into_owned(),
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
-    let body = Body {
-        error: crate::sanitize::text(&message.into()).into_owned(),
-    };
-    (status, axum::Json(body)).into_response()
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    json(
+        status,
+        &serde_json::json!({ "error": crate::sanitize::text(&message.into()) }),
+    )
 }
 
 async fn authorise(
@@ -168,11 +197,10 @@ async fn readyz(State(s): State<Service>) -> Response {
     let v = s.view();
     match &v.snapshot.model {
         ModelState::Ready => (StatusCode::OK, "ready\n").into_response(),
-        state => (
+        state => json(
             StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({ "ready": false, "model": state })),
-        )
-            .into_response(),
+            &serde_json::json!({ "ready": false, "model": state }),
+        ),
     }
 }
 
@@ -204,18 +232,20 @@ struct ModelInfo<'a> {
 async fn model(State(s): State<Service>) -> Response {
     let v = s.view();
     let snap = &v.snapshot;
-    axum::Json(ModelInfo {
-        model: &snap.model,
-        generation: snap.generation,
-        trained_at: snap.trained_at,
-        model_age_flows: snap.model_age_flows,
-        retraining: snap.retraining.as_ref(),
-        budget: snap.budget.as_ref(),
-        detectors: &snap.detectors,
-        classifier: snap.classifier.as_ref(),
-        classifier_note: snap.classifier_note.as_deref(),
-    })
-    .into_response()
+    json(
+        StatusCode::OK,
+        &ModelInfo {
+            model: &snap.model,
+            generation: snap.generation,
+            trained_at: snap.trained_at,
+            model_age_flows: snap.model_age_flows,
+            retraining: snap.retraining.as_ref(),
+            budget: snap.budget.as_ref(),
+            detectors: &snap.detectors,
+            classifier: snap.classifier.as_ref(),
+            classifier_note: snap.classifier_note.as_deref(),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -241,25 +271,26 @@ async fn snapshot(State(s): State<Service>, Query(q): Query<SnapshotQuery>) -> R
     let v = s.view();
     let mut snapshot = v.snapshot.clone();
     snapshot.feed.truncate(q.feed.unwrap_or(100).min(MAX_FEED));
-    axum::Json(SnapshotBody {
-        source: &v.source,
-        format: v.format.as_deref(),
-        finished: v.finished,
-        failed: v.failed.as_deref(),
-        flows_per_s: v.flows_per_s,
-        rejects: &v.rejects,
-        snapshot,
-    })
-    .into_response()
+    json(
+        StatusCode::OK,
+        &SnapshotBody {
+            source: &v.source,
+            format: v.format.as_deref(),
+            finished: v.finished,
+            failed: v.failed.as_deref(),
+            flows_per_s: v.flows_per_s,
+            rejects: &v.rejects,
+            snapshot,
+        },
+    )
 }
 
 async fn retrain(State(s): State<Service>) -> Response {
     s.send(EngineCommand::Retrain).await;
-    (
+    json(
         StatusCode::ACCEPTED,
-        axum::Json(serde_json::json!({ "retraining": true })),
+        &serde_json::json!({ "retraining": true }),
     )
-        .into_response()
 }
 
 /// `/v1/threat`: the `flowtop threat` query as JSON, answered by the engine as the monitor's
@@ -286,7 +317,7 @@ async fn threat(State(s): State<Service>, body: Bytes) -> Response {
     })
     .await;
     match answer {
-        Ok(Some(Ok(a))) => axum::Json(a).into_response(),
+        Ok(Some(Ok(a))) => json(StatusCode::OK, &a),
         Ok(Some(Err(e))) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
         Ok(None) => error(StatusCode::SERVICE_UNAVAILABLE, "the engine has stopped"),
         Err(_) => error(

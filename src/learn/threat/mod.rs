@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::flows::schema::CoreFields;
 
-pub use query::{QueryError, ThreatQuery, evaluate};
+pub use query::{QueryError, ThreatQuery, evaluate, to_record};
 
 /// Where MEDIUM and HIGH start (LOW < medium ≤ MEDIUM < high ≤ HIGH).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -139,7 +139,7 @@ pub fn evaluate(
 
 /// A flow of the model's schema carrying the query's fields; every other cell is unset, which
 /// the feature pipeline fills with the training median.
-fn to_record(model: &ModelSet, q: &ThreatQuery, core: CoreFields) -> FlowRecord {
+pub fn to_record(model: &ModelSet, q: &ThreatQuery, core: CoreFields) -> FlowRecord {
     let s = &model.schema;
     let mut values = vec![f64::NAN; s.numeric.len()];
     for &(field, slot, unit) in &s.query.core {
