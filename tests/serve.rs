@@ -120,6 +120,15 @@ impl Drop for Server {
     }
 }
 
+/// A model set trained on the sample log, in `dir`; its path.
+fn trained(dir: &tempfile::TempDir) -> String {
+    let model = dir.path().join("m.json");
+    let m = model.to_str().expect("utf-8");
+    let (code, _, err) = flowtop(&["train", ZEEK, "--save", m, "--no-classifier"]);
+    assert_eq!(code, 0, "{err}");
+    m.to_string()
+}
+
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
@@ -184,10 +193,7 @@ fn serves_health_model_snapshot_metrics_and_stops_on_sigterm() {
 #[test]
 fn the_threat_endpoint_agrees_with_the_cli() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let model = dir.path().join("m.json");
-    let m = model.to_str().expect("utf-8");
-    let (code, _, err) = flowtop(&["train", ZEEK, "--save", m, "--no-classifier"]);
-    assert_eq!(code, 0, "{err}");
+    let m = &trained(&dir);
     let s = Server::start(&["--model", m, "--retrain-every", "0"]);
     s.wait_ready();
     let query = br#"{"duration": 0.2, "fwd_packets": 3, "bwd_packets": 0, "fwd_bytes": 180, "bwd_bytes": 0, "dport": 445, "proto": "tcp", "state": "S0"}"#;
@@ -293,10 +299,7 @@ fn a_token_guards_everything_but_the_health_checks() {
 #[test]
 fn a_batch_is_scored_into_score_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let model = dir.path().join("m.json");
-    let m = model.to_str().expect("utf-8");
-    let (code, _, err) = flowtop(&["train", ZEEK, "--save", m, "--no-classifier"]);
-    assert_eq!(code, 0, "{err}");
+    let m = &trained(&dir);
     let s = Server::start(&["--model", m, "--retrain-every", "0"]);
     s.wait_ready();
     let lines = b"{\"duration\": 0.01, \"fwd_bytes\": 300, \"bwd_bytes\": 1600, \"dport\": 88, \"proto\": \"tcp\"}\n{\"duration\": 900, \"fwd_packets\": 40000, \"fwd_bytes\": 90000000, \"dport\": 4444, \"proto\": \"tcp\", \"state\": \"S1\"}\n";
@@ -343,10 +346,7 @@ fn a_batch_is_scored_into_score_rows() {
 #[test]
 fn new_alerts_stream_as_server_sent_events() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let model = dir.path().join("m.json");
-    let m = model.to_str().expect("utf-8");
-    let (code, _, err) = flowtop(&["train", ZEEK, "--save", m, "--no-classifier"]);
-    assert_eq!(code, 0, "{err}");
+    let m = &trained(&dir);
     let text = std::fs::read_to_string(ZEEK).expect("sample");
     let (head, body): (Vec<&str>, Vec<&str>) = text.lines().partition(|l| l.starts_with('#'));
     let log = dir.path().join("conn.log");
