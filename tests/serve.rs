@@ -23,9 +23,14 @@ impl Server {
     }
 
     fn start_on(file: &str, extra: &[&str]) -> Server {
+        Server::spawn(&[&["serve", file, "--warmup", "500"], extra].concat())
+    }
+
+    /// `flowtop ARGS --listen 127.0.0.1:0`, once it says where it listens.
+    fn spawn(args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flowtop"))
-            .args(["serve", file, "--listen", "127.0.0.1:0", "--warmup", "500"])
-            .args(extra)
+            .args(args)
+            .args(["--listen", "127.0.0.1:0"])
             .env_remove("FLOWTOP_CONFIG")
             .env("XDG_CONFIG_HOME", "/nonexistent-flowtop-test")
             .stdout(Stdio::piped())
@@ -76,6 +81,23 @@ impl Server {
             .map_or("", |(_, b)| b)
             .to_string();
         (status, body)
+    }
+
+    /// Only the status of the answer (for a stream that does not end).
+    fn status(&self, method: &str, path: &str, body: &[u8]) -> u16 {
+        let mut s = TcpStream::connect(&self.addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .expect("write");
+        let _ = s.write_all(body);
+        let mut first = [0u8; 12];
+        s.read_exact(&mut first).expect("status line");
+        String::from_utf8_lossy(&first[9..12]).parse().unwrap_or(0)
     }
 
     fn get(&self, path: &str) -> (u16, String) {
@@ -387,4 +409,124 @@ fn new_alerts_stream_as_server_sent_events() {
     );
     let (ok, err) = s.stop();
     assert!(ok && err.contains("stopped"), "{err}");
+}
+
+/// The `OpenAPI` description shipped in `docs/` lists what the server serves: every path and
+/// method in it is routed, and another method on the same path is refused with 405.
+#[test]
+fn the_openapi_description_matches_the_routes() {
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string("docs/openapi.json").expect("spec"))
+            .expect("json");
+    let paths = spec["paths"].as_object().expect("paths");
+    assert!(paths.len() >= 9, "{paths:?}");
+    let s = Server::start(&[]);
+    for (path, ops) in paths {
+        let ops = ops.as_object().expect("operations");
+        for method in ops.keys() {
+            let body: &[u8] = if method == "post" { b"{}" } else { b"" };
+            let code = s.status(&method.to_uppercase(), path, body);
+            assert!(code != 404 && code != 405, "{method} {path}: {code}");
+        }
+        assert_eq!(s.status("DELETE", path, b""), 405, "DELETE {path}");
+    }
+    assert_eq!(s.get("/v2/threat").0, 404);
+}
+
+/// Without a file the model alone is served: queries and batches, no retraining.
+#[test]
+fn a_model_without_input_answers_queries() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = &trained(&dir);
+    let s = Server::spawn(&["serve", "--model", m]);
+    assert_eq!(s.get("/readyz").0, 200);
+    let (code, body) = s.request(
+        "POST",
+        "/v1/threat",
+        &[],
+        br#"{"dport": 23, "proto": "tcp"}"#,
+    );
+    assert_eq!(code, 200, "{body}");
+    assert!(json(&body)["score"].is_number(), "{body}");
+    assert_eq!(
+        s.request("POST", "/v1/score", &[], br#"[{"dport": 23}]"#).0,
+        200
+    );
+    let (code, body) = s.request("POST", "/v1/retrain", &[], b"");
+    assert_eq!(code, 409, "{body}");
+    let (ok, err) = s.stop();
+    assert!(ok, "{err}");
+    let (code, _, err) = flowtop(&["serve"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+/// A request in flight when SIGTERM arrives is answered before the process exits.
+#[test]
+fn sigterm_lets_the_request_in_flight_finish() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = &trained(&dir);
+    let s = Server::spawn(&["serve", "--model", m]);
+    let one =
+        r#"{"duration": 1.5, "fwd_packets": 12, "fwd_bytes": 900, "dport": 443, "proto": "tcp"}"#;
+    let body = format!("[{}]", vec![one; 10_000].join(","));
+    let mut conn = TcpStream::connect(&s.addr).expect("connect");
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    write!(
+        conn,
+        "POST /v1/score HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write");
+    std::thread::sleep(Duration::from_millis(20));
+    let pid = s.child.id().to_string();
+    let _ = Command::new("kill").args(["-TERM", &pid]).status();
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 200"),
+        "{}",
+        &answer[..answer.len().min(300)]
+    );
+    assert_eq!(answer.matches("\"kind\":\"flow\"").count(), 10_000);
+    let (ok, err) = s.stop();
+    assert!(ok, "{err}");
+}
+
+/// What `/metrics` counts agrees with `flowtop score` on the same file: flows read and rows
+/// rejected.
+#[test]
+fn metrics_count_what_score_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(ZEEK).expect("sample");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let bad = "1541117999.0\tCbad\t172.16.9.233\tnotaport\t172.16.9.5\t88\ttcp\t-\t0.1\t1\t1\tSF\tT\tT\t0\tS\t1\t1\t1\t1\t-\t6";
+    lines.insert(lines.len() - 1, bad);
+    let log = dir.path().join("conn.log");
+    std::fs::write(&log, lines.join("\n") + "\n").expect("write");
+    let file = log.to_str().expect("utf-8");
+    let (code, out, err) = flowtop(&["score", file]);
+    assert_eq!(code, 0, "{err}");
+    let scored = out.lines().count() - 1;
+    assert!(err.contains("1 of"), "{err}");
+    let s = Server::start_on(file, &["--from-start"]);
+    let start = Instant::now();
+    let metric = |text: &str, name: &str| -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+    };
+    loop {
+        let (_, text) = s.get("/metrics");
+        if metric(&text, "flowtop_flows_total") == Some(scored as f64) {
+            assert_eq!(
+                metric(&text, "flowtop_rejected_rows_total"),
+                Some(1.0),
+                "{text}"
+            );
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "{text}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

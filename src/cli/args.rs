@@ -261,6 +261,28 @@ pub enum BenchWhat {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// `flowtop serve` under load on loopback: /v1/threat requests/s and latency with
+    /// concurrent clients, /v1/score rows/s with batches of flows from FILE, memory.
+    Serve {
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Concurrent clients of /v1/threat.
+        #[arg(long, default_value_t = 32)]
+        clients: usize,
+        /// Threat requests in all.
+        #[arg(long, default_value_t = 100_000)]
+        requests: usize,
+        /// Flows per /v1/score request.
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+        /// /v1/score requests in all.
+        #[arg(long, default_value_t = 200)]
+        batches: usize,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        input: InputArgs,
+    },
     /// Memory over a long run: N flows (the file's, cycled with new times and new source
     /// addresses) through the monitor's engine, resident size sampled as it goes.
     Soak {
@@ -355,9 +377,10 @@ pub struct ReplayArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The flow log to follow (`-` reads stdin).
-    #[arg(value_name = "FILE")]
-    pub file: String,
+    /// The flow log to follow (`-` reads stdin). Without one, `--model` is served alone:
+    /// threat queries and batch scoring, no live state.
+    #[arg(value_name = "FILE", required_unless_present = "model")]
+    pub file: Option<String>,
     /// Address to listen on. Anything but a loopback address needs --token-file.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     pub listen: std::net::SocketAddr,

@@ -9,7 +9,8 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 
 use crate::cli::args::ServeArgs;
 use crate::cli::config::Config;
-use flowtop::engine::runner;
+use flowtop::engine::ModelState;
+use flowtop::engine::runner::{self, LiveView};
 use flowtop::flows::ingest::live::IngestMode;
 use flowtop::serve::{self, Service};
 
@@ -32,27 +33,21 @@ fn read_token(path: &Path) -> Result<String> {
 pub fn run(args: &ServeArgs, cfg: &Config) -> Result<()> {
     let token = args.token_file.as_deref().map(read_token).transpose()?;
     serve::check_listen(args.listen, token.is_some())?;
+    let Some(file) = &args.file else {
+        return serve_model(args, cfg, token);
+    };
     let mode = IngestMode::Follow {
         from_start: args.from_start,
     };
     let (ingest, engine, model) =
-        crate::cli::monitor::engine_options(&args.file, mode, None, &args.engine, cfg)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("flowtop-http")
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.listen)
-            .await
-            .wrap_err_with(|| format!("cannot listen on {}", args.listen))?;
-        let addr = listener.local_addr()?;
+        crate::cli::monitor::engine_options(file, mode, None, &args.engine, cfg)?;
+    runtime()?.block_on(async move {
+        let listener = bind(args.listen).await?;
         let (views, view) = tokio::sync::watch::channel(Arc::new(runner::first_view(&ingest)));
         let bands = engine.bands;
         let handle = runner::start(ingest, engine, model, move |v| {
             let _ = views.send(v);
         });
-        flowtop::outln!("flowtop serve: listening on http://{addr}")?;
         serve::run(
             listener,
             Service::new(view, handle, token, bands),
@@ -62,6 +57,50 @@ pub fn run(args: &ServeArgs, cfg: &Config) -> Result<()> {
         flowtop::errln!("flowtop serve: stopped");
         Ok(())
     })
+}
+
+/// No input: the model alone answers threat queries and scores batches.
+fn serve_model(args: &ServeArgs, cfg: &Config, token: Option<String>) -> Result<()> {
+    let path = args
+        .engine
+        .model
+        .as_deref()
+        .ok_or_else(|| eyre!("flowtop serve needs a FILE to follow or a --model to serve"))?;
+    let model = flowtop::learn::model::load(path, None)?;
+    let mut view = LiveView::new(format!("model {}", path.display()), false);
+    view.snapshot.model = ModelState::Ready;
+    view.snapshot.generation = 1;
+    view.snapshot.trained_at = Some(model.trained_at);
+    view.snapshot.fit_s = Some(model.fit_s);
+    view.model = Some(Arc::new(model));
+    runtime()?.block_on(async move {
+        let listener = bind(args.listen).await?;
+        let (_views, view) = tokio::sync::watch::channel(Arc::new(view));
+        let service = Service::detached(view, token, cfg.threat);
+        serve::run(listener, service, shutdown()).await?;
+        flowtop::errln!("flowtop serve: stopped");
+        Ok(())
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("flowtop-http")
+        .enable_all()
+        .build()?)
+}
+
+/// Binds and says where, on stdout (a test or a supervisor reads the port from it).
+async fn bind(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .wrap_err_with(|| format!("cannot listen on {addr}"))?;
+    flowtop::outln!(
+        "flowtop serve: listening on http://{}",
+        listener.local_addr()?
+    )?;
+    Ok(listener)
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM: stop taking connections, let those in flight finish.

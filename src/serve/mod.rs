@@ -1,7 +1,8 @@
 //! `flowtop serve`: the live engine without a terminal, answering over HTTP. The engine runs
 //! on its own thread exactly as under the monitor; its views are published into a `watch`
-//! channel the handlers read, and commands (retrain, threat queries) go to it through the
-//! same `EngineCommand`s the monitor's keys send. tokio and axum carry the network side only.
+//! channel the handlers read, and commands (retrain) go to it through the same
+//! `EngineCommand`s the monitor's keys send; queries and batches are answered from the model
+//! the view carries, off the engine thread. tokio and axum carry the network side only.
 //!
 //! Safe by default: the caller refuses a non-loopback address without a token
 //! (`check_listen`); with a token every endpoint but the health checks wants
@@ -14,7 +15,6 @@ mod score;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -38,8 +38,6 @@ pub const MAX_BODY: usize = 1 << 20;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most feed rows `/v1/snapshot` returns, whatever is asked.
 pub const MAX_FEED: usize = 1000;
-/// How long a threat query waits for the engine's answer.
-const THREAT_WAIT: Duration = Duration::from_secs(5);
 
 crate::message_error!(
     /// An address the service will not listen on as configured.
@@ -60,9 +58,9 @@ pub fn check_listen(addr: SocketAddr, has_token: bool) -> Result<(), ListenError
 
 struct Inner {
     view: watch::Receiver<Arc<LiveView>>,
-    engine: EngineHandle,
+    /// `None` when serving a loaded model without input (`Service::detached`).
+    engine: Option<EngineHandle>,
     token: Option<String>,
-    next_id: AtomicU64,
     /// The threat levels' bounds, for rows scored outside the engine.
     bands: Bands,
     /// Set when the service stops, so event streams end and shutdown is not held up.
@@ -82,9 +80,24 @@ impl Service {
     ) -> Service {
         Service(Arc::new(Inner {
             view,
-            engine,
+            engine: Some(engine),
             token,
-            next_id: AtomicU64::new(1),
+            bands,
+            stopping: watch::Sender::new(false),
+        }))
+    }
+
+    /// A service over a model and no input: it answers threat queries and scores batches;
+    /// the snapshot stays as given and a retrain is refused.
+    pub fn detached(
+        view: watch::Receiver<Arc<LiveView>>,
+        token: Option<String>,
+        bands: Bands,
+    ) -> Service {
+        Service(Arc::new(Inner {
+            view,
+            engine: None,
+            token,
             bands,
             stopping: watch::Sender::new(false),
         }))
@@ -96,9 +109,19 @@ impl Service {
 
     /// Hands a command to the engine thread without holding up the runtime (its channel is
     /// bounded and may be full of flows).
-    async fn send(&self, cmd: EngineCommand) {
+    /// False when there is no engine to send to.
+    async fn send(&self, cmd: EngineCommand) -> bool {
+        if self.0.engine.is_none() {
+            return false;
+        }
         let me = self.clone();
-        let _ = tokio::task::spawn_blocking(move || me.0.engine.send(cmd)).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Some(e) = &me.0.engine {
+                e.send(cmd);
+            }
+        })
+        .await;
+        true
     }
 }
 
@@ -255,6 +278,16 @@ struct SnapshotQuery {
     feed: Option<usize>,
 }
 
+/// One series' latest forecast, or why there is none.
+#[derive(Serialize)]
+struct SeriesForecastBody<'a> {
+    series: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forecast: Option<&'a crate::engine::forecaster::SeriesForecast>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unavailable: Option<&'a str>,
+}
+
 #[derive(Serialize)]
 struct SnapshotBody<'a> {
     source: &'a str,
@@ -263,6 +296,8 @@ struct SnapshotBody<'a> {
     failed: Option<&'a str>,
     flows_per_s: f64,
     rejects: &'a [String],
+    /// The latest ARIMA forecast of each series (empty until enough buckets have closed).
+    forecasts: Vec<SeriesForecastBody<'a>>,
     #[serde(flatten)]
     snapshot: Snapshot,
 }
@@ -271,6 +306,19 @@ async fn snapshot(State(s): State<Service>, Query(q): Query<SnapshotQuery>) -> R
     let v = s.view();
     let mut snapshot = v.snapshot.clone();
     snapshot.feed.truncate(q.feed.unwrap_or(100).min(MAX_FEED));
+    let forecasts = v.forecasts.as_ref().map_or_else(Vec::new, |(_, fc)| {
+        crate::engine::SeriesKind::ALL
+            .into_iter()
+            .filter_map(|kind| {
+                let r = fc.get(kind.index())?;
+                Some(SeriesForecastBody {
+                    series: kind.name(),
+                    forecast: r.as_ref().ok(),
+                    unavailable: r.as_ref().err().map(String::as_str),
+                })
+            })
+            .collect()
+    });
     json(
         StatusCode::OK,
         &SnapshotBody {
@@ -280,50 +328,43 @@ async fn snapshot(State(s): State<Service>, Query(q): Query<SnapshotQuery>) -> R
             failed: v.failed.as_deref(),
             flows_per_s: v.flows_per_s,
             rejects: &v.rejects,
+            forecasts,
             snapshot,
         },
     )
 }
 
 async fn retrain(State(s): State<Service>) -> Response {
-    s.send(EngineCommand::Retrain).await;
+    if !s.send(EngineCommand::Retrain).await {
+        return error(
+            StatusCode::CONFLICT,
+            "serving a model without input: there is no window to retrain on",
+        );
+    }
     json(
         StatusCode::ACCEPTED,
         &serde_json::json!({ "retraining": true }),
     )
 }
 
-/// `/v1/threat`: the `flowtop threat` query as JSON, answered by the engine as the monitor's
-/// `t` form is, with the model in use.
+/// `/v1/threat`: the `flowtop threat` query as JSON, answered by `learn::threat::evaluate`
+/// with the model in use — the function behind `flowtop threat` and the monitor's `t` form —
+/// on a blocking task, so concurrent queries do not queue behind the engine thread.
 async fn threat(State(s): State<Service>, body: Bytes) -> Response {
     let query: ThreatQuery = match serde_json::from_slice(&body) {
         Ok(q) => q,
         Err(e) => return error(StatusCode::BAD_REQUEST, format!("the query: {e}")),
     };
-    let id = s.0.next_id.fetch_add(1, Ordering::Relaxed);
-    let mut views = s.0.view.clone();
-    s.send(EngineCommand::Threat { id, query }).await;
-    let answer = tokio::time::timeout(THREAT_WAIT, async {
-        loop {
-            if let Some((got, r)) = &views.borrow_and_update().threat
-                && *got == id
-            {
-                return Some(r.clone());
-            }
-            if views.changed().await.is_err() {
-                return None;
-            }
-        }
+    let model = s.view().model.clone();
+    let bands = s.0.bands;
+    let answer = tokio::task::spawn_blocking(move || {
+        crate::learn::threat::evaluate(model.as_deref(), &query, &bands)
     })
     .await;
     match answer {
-        Ok(Some(Ok(a))) => json(StatusCode::OK, &a),
-        Ok(Some(Err(e))) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
-        Ok(None) => error(StatusCode::SERVICE_UNAVAILABLE, "the engine has stopped"),
-        Err(_) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the engine did not answer in time",
-        ),
+        Ok(Ok(a)) => json(StatusCode::OK, &a),
+        Ok(Err(e)) => error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, "the query failed"),
     }
 }
 

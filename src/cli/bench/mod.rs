@@ -3,6 +3,7 @@
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod serve;
 pub mod soak;
 
 use color_eyre::eyre::{Result, eyre};
@@ -56,6 +57,26 @@ pub fn run(what: &BenchWhat, cfg: &Config) -> Result<()> {
             let r = crate::cli::bench::soak::run(&Input::parse(file), &opts, *flows)
                 .map_err(|e| eyre!(e))?;
             crate::cli::print_report(&r, *json, crate::cli::bench::soak::render_text)?;
+            Ok(())
+        }
+        BenchWhat::Serve {
+            file,
+            clients,
+            requests,
+            batch,
+            batches,
+            json,
+            input,
+        } => {
+            let opts = detect_options(cfg, input)?;
+            let load = crate::cli::bench::serve::Load {
+                clients: *clients,
+                requests: *requests,
+                batch: *batch,
+                batches: *batches,
+            };
+            let r = crate::cli::bench::serve::run(&Input::parse(file), &opts, &load)?;
+            crate::cli::print_report(&r, *json, crate::cli::bench::serve::render_text)?;
             Ok(())
         }
         BenchWhat::Model {
