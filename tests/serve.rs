@@ -530,3 +530,52 @@ fn metrics_count_what_score_counts() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Alerts also go to a JSON-lines file and to syslog (here a socket of the test's own) as
+/// RFC 5424 messages; a path that cannot be written is refused before anything starts.
+#[test]
+fn alerts_are_delivered_to_a_file_and_syslog() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("alerts.jsonl");
+    let sock = dir.path().join("log.sock");
+    let syslog = std::os::unix::net::UnixDatagram::bind(&sock).expect("bind");
+    syslog
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let s = Server::start(&[
+        "--alerts-out",
+        out.to_str().expect("utf-8"),
+        "--syslog",
+        sock.to_str().expect("utf-8"),
+    ]);
+    s.wait_ready();
+    let mut buf = [0u8; 4096];
+    let n = syslog.recv(&mut buf).expect("a syslog message");
+    let msg = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(
+        msg.starts_with('<') && msg.contains(">1 ") && msg.contains(" flowtop "),
+        "{msg}"
+    );
+    assert!(msg.contains(" alert - threat "), "{msg}");
+    let start = Instant::now();
+    let rows = loop {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        if !text.is_empty() {
+            break text;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no alert written"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let first = json(rows.lines().next().expect("a line"));
+    assert!(
+        first["consensus"].is_number() && first["level"].is_string(),
+        "{first}"
+    );
+    drop(s);
+    let (code, _, err) = flowtop(&["serve", ZEEK, "--alerts-out", "/nonexistent-dir/a.jsonl"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot open the alerts file"), "{err}");
+}

@@ -357,6 +357,14 @@ pub struct EngineArgs {
     /// packets or distinct hosts) gets one more vote towards the consensus.
     #[arg(long)]
     pub volume_vote: bool,
+    /// Append every alert (each new feed row) to this file as one JSON line, in the columns
+    /// of `score -o FILE.jsonl`.
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub alerts_out: Option<PathBuf>,
+    /// Send every alert to syslog as an RFC 5424 message (facility local0, severity by threat
+    /// level), to the local socket (default /dev/log).
+    #[arg(long, value_name = "SOCKET", num_args = 0..=1, default_missing_value = "/dev/log")]
+    pub syslog: Option<PathBuf>,
     #[command(flatten)]
     pub fit: ModelArgs,
     #[command(flatten)]

@@ -159,8 +159,16 @@ pub fn engine_options(
         volume_vote: args.volume_vote || cfg.engine.volume_vote.unwrap_or(false),
         live_clock: matches!(mode, IngestMode::Follow { from_start: false }),
         first_fit_waits: !matches!(mode, IngestMode::Follow { from_start: false }),
+        alerts: flowtop::engine::alerts::AlertConfig {
+            jsonl: args.alerts_out.clone(),
+            syslog: args.syslog.clone(),
+        },
         ..EngineConfig::default()
     };
+    // Opened once here so a wrong path is said before anything starts.
+    if engine.alerts.any() {
+        flowtop::engine::alerts::AlertOutputs::open(&engine.alerts).map_err(|e| eyre!(e))?;
+    }
     Ok((ingest, engine, model))
 }
 

@@ -3,6 +3,7 @@
 //! background thread (single flight, the latest request wins) and swap in atomically; the old
 //! model keeps scoring until then. `snapshot()` publishes what the UI shows.
 
+pub mod alerts;
 mod distinct;
 pub mod export;
 mod fit_pool;
@@ -74,6 +75,8 @@ pub struct EngineConfig {
     /// Live traffic: the series' clock runs on between flows (see `advance_clock`), so a
     /// silent source closes buckets. Off for replays, whose pauses are not silence.
     pub live_clock: bool,
+    /// Where alerts go besides the feed (`--alerts-out`, `--syslog`).
+    pub alerts: alerts::AlertConfig,
     /// Reading history (a replay, a file from its start): flows wait for the first model
     /// instead of passing unscored while it is fitted. Live traffic cannot wait; its
     /// `backlog` is scored once the model exists.
@@ -100,6 +103,7 @@ impl Default for EngineConfig {
             volume_vote: false,
             live_clock: false,
             first_fit_waits: false,
+            alerts: alerts::AlertConfig::default(),
         }
     }
 }
@@ -160,6 +164,8 @@ pub struct Engine {
     feature_names: Arc<[String]>,
     started: Instant,
     wake: Option<Wake>,
+    /// Feed rows since the last `take_fresh`, kept only when alerts are delivered.
+    fresh: Vec<Arc<AnomalyEvent>>,
 }
 
 impl Engine {
@@ -190,6 +196,7 @@ impl Engine {
             feature_names: Arc::from(Vec::new()),
             started: Instant::now(),
             wake: None,
+            fresh: Vec::new(),
             cfg,
         }
     }
@@ -422,7 +429,7 @@ impl Engine {
                 );
                 self.counters.alerts_by_level[threat.level as usize] += 1;
                 let n_num = model.pipeline.numeric.len();
-                self.feed.push_front(Arc::new(AnomalyEvent {
+                self.push_feed(Arc::new(AnomalyEvent {
                     core: flow.core,
                     state: flow.meta.state.clone(),
                     service: flow.meta.service.clone(),
@@ -464,7 +471,6 @@ impl Engine {
                     volume: None,
                     volume_vote,
                 }));
-                self.feed.truncate(self.cfg.feed_len);
             }
             self.project(&batch, i, cluster, flagged);
             out.push(ScoredFlow {
@@ -482,13 +488,26 @@ impl Engine {
         self.volume_seq += 1;
         // Not a line of the input: counted down from the top so it never collides.
         let id = u64::MAX - self.volume_seq;
-        self.feed.push_front(Arc::new(AnomalyEvent::volume(
+        self.push_feed(Arc::new(AnomalyEvent::volume(
             id,
             ts,
             info,
             &self.cfg.bands,
         )));
+    }
+
+    fn push_feed(&mut self, row: Arc<AnomalyEvent>) {
+        if self.cfg.alerts.any() {
+            self.fresh.push(row.clone());
+        }
+        self.feed.push_front(row);
         self.feed.truncate(self.cfg.feed_len);
+    }
+
+    /// The feed rows added since the last call, oldest first (empty unless alerts are
+    /// delivered).
+    pub fn take_fresh(&mut self) -> Vec<Arc<AnomalyEvent>> {
+        std::mem::take(&mut self.fresh)
     }
 
     /// Asks for a refit on the current window. Coalesced: while one runs, at most one more is

@@ -119,7 +119,9 @@ pub fn start(
                 forecast_key: None,
                 forecast_asked: Instant::now(),
                 volume_checked: [f64::NEG_INFINITY; 6],
+                alerts: None,
             };
+            r.open_alerts();
             r.run(&rx);
             // The ingest thread may be waiting on the full channel: closing it lets it go.
             drop(rx);
@@ -151,6 +153,7 @@ struct Runner {
     forecast_asked: Instant,
     /// Start of the last bucket compared with its forecast, per series (`SeriesKind::ALL`).
     volume_checked: [f64; 6],
+    alerts: Option<super::alerts::AlertOutputs>,
 }
 
 impl Runner {
@@ -199,6 +202,7 @@ impl Runner {
                 if let Some(e) = &mut self.engine {
                     e.ingest(records);
                 }
+                self.deliver_alerts();
             }
             IngestEvent::Notice(text) => self.say(text, false),
             IngestEvent::Status(stats) => self.view.ingest = Some(stats),
@@ -437,6 +441,33 @@ impl Runner {
                 e.push_volume(ts, info);
             }
             self.dirty = true;
+            self.deliver_alerts();
+        }
+    }
+
+    fn open_alerts(&mut self) {
+        if !self.cfg.alerts.any() {
+            return;
+        }
+        match super::alerts::AlertOutputs::open(&self.cfg.alerts) {
+            Ok(a) => self.alerts = Some(a),
+            Err(e) => self.say(e, true),
+        }
+    }
+
+    /// New feed rows to the alert outputs; the first failure is said once.
+    fn deliver_alerts(&mut self) {
+        let (Some(e), Some(out)) = (self.engine.as_mut(), self.alerts.as_mut()) else {
+            return;
+        };
+        let rows = e.take_fresh();
+        let kinds: Vec<_> = e.model().map(|m| m.detectors.kinds()).unwrap_or_default();
+        let failed = out.failed;
+        out.deliver(&rows, &kinds);
+        self.view.alerts_delivered = out.delivered;
+        self.view.alerts_failed = out.failed;
+        if failed == 0 && out.failed > 0 {
+            self.say("alert delivery failed; the feed goes on".into(), true);
         }
     }
 }

@@ -38,6 +38,10 @@ pub struct LiveView {
     pub sequence: Option<Arc<SequenceState>>,
     /// The model set in use, for answers computed outside the engine thread (`/v1/score`).
     pub model: Option<Arc<ModelSet>>,
+    /// Alerts written to the alert outputs (`--alerts-out`, `--syslog`), and those whose
+    /// write failed.
+    pub alerts_delivered: u64,
+    pub alerts_failed: u64,
 }
 
 impl LiveView {
@@ -57,6 +61,8 @@ impl LiveView {
             forecasts: None,
             sequence: None,
             model: None,
+            alerts_delivered: 0,
+            alerts_failed: 0,
         }
     }
 }

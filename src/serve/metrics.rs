@@ -146,6 +146,22 @@ pub fn render(v: &LiveView) -> String {
         alerts = alerts.with(vec![("level", level.name().to_ascii_lowercase())], n as f64);
     }
     families.push(alerts);
+    families.push(
+        Family::new(
+            "flowtop_alerts_delivered_total",
+            "counter",
+            "Alerts written to the alert outputs (--alerts-out, --syslog).",
+        )
+        .one(v.alerts_delivered as f64),
+    );
+    families.push(
+        Family::new(
+            "flowtop_alert_delivery_failures_total",
+            "counter",
+            "Alerts whose write to an alert output failed (dropped).",
+        )
+        .one(v.alerts_failed as f64),
+    );
     if let Some(t) = s.trained_at {
         let age = crate::learn::model::now_s() - t;
         families.push(
