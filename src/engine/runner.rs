@@ -461,6 +461,9 @@ impl Runner {
             return;
         };
         let rows = e.take_fresh();
+        if rows.is_empty() {
+            return;
+        }
         let kinds: Vec<_> = e.model().map(|m| m.detectors.kinds()).unwrap_or_default();
         let failed = out.failed;
         out.deliver(&rows, &kinds);

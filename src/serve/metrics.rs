@@ -258,7 +258,7 @@ pub fn render(v: &LiveView) -> String {
 }
 
 /// Resident set size from /proc (`None` elsewhere).
-fn resident_bytes() -> Option<f64> {
+pub fn resident_bytes() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kb: f64 = status
         .lines()

@@ -78,13 +78,7 @@ impl Service {
         token: Option<String>,
         bands: Bands,
     ) -> Service {
-        Service(Arc::new(Inner {
-            view,
-            engine: Some(engine),
-            token,
-            bands,
-            stopping: watch::Sender::new(false),
-        }))
+        Service::with(view, Some(engine), token, bands)
     }
 
     /// A service over a model and no input: it answers threat queries and scores batches;
@@ -94,9 +88,18 @@ impl Service {
         token: Option<String>,
         bands: Bands,
     ) -> Service {
+        Service::with(view, None, token, bands)
+    }
+
+    fn with(
+        view: watch::Receiver<Arc<LiveView>>,
+        engine: Option<EngineHandle>,
+        token: Option<String>,
+        bands: Bands,
+    ) -> Service {
         Service(Arc::new(Inner {
             view,
-            engine: None,
+            engine,
             token,
             bands,
             stopping: watch::Sender::new(false),

@@ -28,17 +28,9 @@ pub struct SoakBench {
     pub late_over_early: f64,
 }
 
-/// Resident set size in MB, from /proc (`None` elsewhere).
+/// Resident set size in MB (`None` where /proc is not).
 pub fn rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    Some(kb / 1024.0)
+    flowtop::serve::metrics::resident_bytes().map(|b| b / (1024.0 * 1024.0))
 }
 
 pub fn run(input: &Input, opts: &DetectOptions, total: u64) -> Result<SoakBench, String> {

@@ -125,6 +125,19 @@ impl CoreField {
 }
 
 impl CoreFields {
+    /// Bytes as far as the record tells: the total, else the directions it has (one-way
+    /// records such as nfdump's carry one).
+    pub fn bytes_seen(&self) -> Option<f64> {
+        self.bytes
+            .or_else(|| either(self.fwd_bytes, self.bwd_bytes))
+    }
+
+    /// Packets as `bytes_seen` counts bytes.
+    pub fn packets_seen(&self) -> Option<f64> {
+        self.packets
+            .or_else(|| either(self.fwd_packets, self.bwd_packets))
+    }
+
     /// Fills totals and the mean packet size from what was given, without inventing data:
     /// totals need both directions, the mean needs bytes and a non-zero packet count.
     pub fn complete(mut self) -> Self {
@@ -156,6 +169,14 @@ impl CoreFields {
             CoreField::MeanPacketSize => &mut self.mean_packet_size,
         };
         *slot = Some(v);
+    }
+}
+
+/// The sum of the directions given; `None` when neither is.
+fn either(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
     }
 }
 

@@ -139,8 +139,7 @@ impl BeaconFinder {
         self.span = (self.span.0.min(ts), self.span.1.max(ts));
         let c = &flow.core;
         let bytes = c
-            .bytes
-            .or_else(|| Some(c.fwd_bytes.unwrap_or(0.0) + c.bwd_bytes.unwrap_or(0.0)))
+            .bytes_seen()
             .filter(|b| b.is_finite() && *b >= 0.0)
             .unwrap_or(0.0);
         let duration = c.duration.filter(|d| d.is_finite() && *d >= 0.0);

@@ -103,16 +103,11 @@ impl Volume {
     }
 
     fn of(flow: &FlowRecord) -> Volume {
-        let c = &flow.core;
-        let sum = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (None, None) => None,
-            (a, b) => Some(a.unwrap_or(0.0) + b.unwrap_or(0.0)),
-        };
         let finite = |v: Option<f64>| v.filter(|v| v.is_finite() && *v >= 0.0).unwrap_or(0.0);
         Volume {
             flows: 1,
-            bytes: finite(c.bytes.or_else(|| sum(c.fwd_bytes, c.bwd_bytes))),
-            packets: finite(c.packets.or_else(|| sum(c.fwd_packets, c.bwd_packets))),
+            bytes: finite(flow.core.bytes_seen()),
+            packets: finite(flow.core.packets_seen()),
         }
     }
 
